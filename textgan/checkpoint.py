@@ -1,0 +1,157 @@
+"""Versioned, atomic, code-free checkpoints.
+
+A checkpoint is a folder `checkpoints/step-00000012/` holding
+- `weights.safetensors`: every network's weights, keys prefixed by the network's name (`generator.`);
+- `state.pt`: optimiser states, RNG states and loop progress — plain tensors, numbers and dicts, read
+  back with `torch.load(weights_only=True)`, so loading cannot execute code;
+- `meta.json`: format version, step, model name, vocabulary size, and the sha256 of the two files.
+The folder is written under a temporary name, flushed, and renamed into place, so a crash never leaves a
+half-written checkpoint; a damaged one (checksum mismatch) is skipped with a warning in favour of the
+previous one. The newest `keep` checkpoints are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from textgan.errors import UserError
+
+FORMAT_VERSION = 1
+PREFIX = "step-"
+log = logging.getLogger(__name__)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, numpy and torch RNG states in a form `weights_only` loading accepts."""
+    np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    state = {
+        "python": random.getstate(),
+        "numpy": [np_name, torch.from_numpy(np_keys.astype(np.int64)), np_pos, np_has_gauss, np_gauss],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(ckpt_root: Path, step: int, modules: dict[str, torch.nn.Module],
+                    state: dict[str, Any], meta: dict[str, Any], keep: int = 3) -> Path:
+    """Write checkpoint `step` atomically under `ckpt_root`; prune to the newest `keep`."""
+    ckpt_root.mkdir(parents=True, exist_ok=True)
+    final = ckpt_root / f"{PREFIX}{step:08d}"
+    tmp = ckpt_root / f".tmp-{PREFIX}{step:08d}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    tensors = {f"{name}.{k}": v.detach().cpu().contiguous()
+               for name, module in modules.items() for k, v in module.state_dict().items()}
+    save_file(tensors, str(tmp / "weights.safetensors"))
+    torch.save(state, tmp / "state.pt")
+    files = {f: _sha256(tmp / f) for f in ("weights.safetensors", "state.pt")}
+    full_meta = {"format_version": FORMAT_VERSION, "step": step, **meta, "files": files}
+    (tmp / "meta.json").write_text(json.dumps(full_meta, indent=1))
+    for f in tmp.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    if final.exists():  # re-saving the same step (e.g. after a resume): replace it
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    _fsync_dir(ckpt_root)
+    for old in list_checkpoints(ckpt_root)[:-keep] if keep > 0 else []:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def list_checkpoints(ckpt_root: Path) -> list[Path]:
+    """Checkpoint folders, oldest first (temporary folders excluded)."""
+    if not ckpt_root.is_dir():
+        return []
+    return sorted(p for p in ckpt_root.iterdir() if p.is_dir() and p.name.startswith(PREFIX))
+
+
+def verify(path: Path) -> dict[str, Any]:
+    """Read and check a checkpoint's meta.json; raise UserError if it is damaged or incompatible."""
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise UserError(f"checkpoint '{path}' is damaged (meta.json: {err})") from None
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise UserError(f"checkpoint '{path}' has format version {meta.get('format_version')}, this textgan "
+                        f"reads version {FORMAT_VERSION}; use the textgan release that wrote it")
+    for name, digest in meta.get("files", {}).items():
+        f = path / name
+        if not f.is_file() or _sha256(f) != digest:
+            raise UserError(f"checkpoint '{path}' is damaged ({name} is missing or its checksum differs)")
+    return meta
+
+
+def latest_checkpoint(ckpt_root: Path) -> Path | None:
+    """The newest intact checkpoint, warning about (and skipping) damaged newer ones."""
+    for path in reversed(list_checkpoints(ckpt_root)):
+        try:
+            verify(path)
+            return path
+        except UserError as err:
+            log.warning("%s; falling back to the previous checkpoint", err)
+    return None
+
+
+def load_checkpoint(path: Path) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, Any], dict[str, Any]]:
+    """(weights by network name, trainer state, meta) of a verified checkpoint."""
+    meta = verify(path)
+    flat = load_file(str(path / "weights.safetensors"))
+    weights: dict[str, dict[str, torch.Tensor]] = {}
+    for key, value in flat.items():
+        name, _, sub = key.partition(".")
+        weights.setdefault(name, {})[sub] = value
+    state = torch.load(path / "state.pt", weights_only=True, map_location="cpu")
+    return weights, state, meta
+
+
+def load_weights_into(modules: dict[str, torch.nn.Module], weights: dict[str, dict[str, torch.Tensor]],
+                      source: Path) -> None:
+    """Load each network's weights, with a one-line error when the shapes do not fit."""
+    for name, module in modules.items():
+        if name not in weights:
+            raise UserError(f"checkpoint '{source}' has no weights for '{name}'; it was written by another model")
+        try:
+            module.load_state_dict(weights[name])
+        except RuntimeError as err:
+            first = str(err).splitlines()[1].strip() if len(str(err).splitlines()) > 1 else str(err)
+            raise UserError(f"checkpoint '{source}' does not fit this model's '{name}' ({first}); "
+                            "was the config or vocabulary changed?") from None

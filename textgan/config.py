@@ -1,0 +1,239 @@
+"""Typed configuration: dataclasses, YAML overrides, dotted `key=value` overrides, validation.
+
+Defaults live in dataclasses next to the code they configure (`DataConfig` in `textgan/data`,
+`GeneratorConfig` in `textgan/nn`, ...). A run's config is one tree of dataclasses; the model's
+registry entry adds its own sections (e.g. `discriminator`, `adversarial`). YAML files and CLI
+arguments only override. Every mistake — an unknown key, a wrong type, an out-of-range value — is a
+`ConfigError` whose one-line message names the key and what is allowed.
+
+Constraints on a field are declared with `param(default, min=..., max=..., choices=...)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from textgan.errors import UserError
+
+
+class ConfigError(UserError):
+    """A bad config key or value."""
+
+
+def param(default: Any, *, min: float | None = None, max: float | None = None,
+          choices: typing.Sequence[Any] | None = None, min_exclusive: bool = False,
+          help: str = "") -> Any:
+    """A dataclass field with validation metadata (range, allowed values, help text)."""
+    meta = {"min": min, "max": max, "choices": tuple(choices) if choices else None,
+            "min_exclusive": min_exclusive, "help": help}
+    if isinstance(default, (list, dict)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def section(cls: type) -> Any:
+    """A nested config section field holding a default instance of `cls`."""
+    return dataclasses.field(default_factory=cls)
+
+
+# ----------------------------------------------------------------------------------------------
+# type coercion
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is list:
+        (arg,) = typing.get_args(tp) or (Any,)
+        return f"list of {_type_name(arg)}"
+    if tp is type(None):
+        return "null"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(key: str, value: Any, tp: Any) -> Any:
+    """Convert `value` (from YAML or the CLI) to type `tp` or raise a ConfigError naming `key`."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(key, value, arg)
+            except ConfigError:
+                continue
+        raise ConfigError(f"config key '{key}' must be {_type_name(tp)}, got {value!r}")
+    if origin is list:
+        (arg,) = typing.get_args(tp) or (Any,)
+        if isinstance(value, str):  # CLI convenience: a=1,2,3
+            value = [yaml.safe_load(v) for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"config key '{key}' must be a list, got {value!r}")
+        return [_coerce(key, v, arg) for v in value]
+    if tp is Any:
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"config key '{key}' must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"config key '{key}' must be a string, got {value!r}")
+    raise ConfigError(f"config key '{key}' has an unsupported type {tp!r}")
+
+
+def _check_range(key: str, value: Any, meta: typing.Mapping[str, Any]) -> None:
+    choices = meta.get("choices")
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if v is None:
+            continue
+        if choices and v not in choices:
+            allowed = ", ".join(str(c) for c in choices)
+            raise ConfigError(f"config key '{key}' must be one of {allowed}; got {v!r}")
+        lo, hi = meta.get("min"), meta.get("max")
+        if lo is not None and isinstance(v, (int, float)):
+            if v < lo or (meta.get("min_exclusive") and v == lo):
+                bound = f"> {lo}" if meta.get("min_exclusive") else f">= {lo}"
+                raise ConfigError(f"config key '{key}' must be {bound}; got {v!r}")
+        if hi is not None and isinstance(v, (int, float)) and v > hi:
+            raise ConfigError(f"config key '{key}' must be <= {hi}; got {v!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# applying overrides
+
+
+def _fields(obj: Any) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(obj)}
+
+
+def _resolved_hints(obj: Any) -> dict[str, Any]:
+    return typing.get_type_hints(type(obj))
+
+
+def set_value(cfg: Any, dotted_key: str, value: Any) -> None:
+    """Set `cfg.<dotted_key> = value` with type coercion and validation."""
+    parts = dotted_key.split(".")
+    obj, path = cfg, []
+    for name in parts[:-1]:
+        path.append(name)
+        fields = _fields(obj)
+        if name not in fields or not dataclasses.is_dataclass(getattr(obj, name)):
+            _unknown(".".join(path), obj)
+        obj = getattr(obj, name)
+    name = parts[-1]
+    fields = _fields(obj)
+    if name not in fields:
+        _unknown(dotted_key, obj)
+    if dataclasses.is_dataclass(getattr(obj, name)):
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{dotted_key}' is a section; set its keys, e.g. "
+                              f"{dotted_key}.{next(iter(_fields(getattr(obj, name))))}=...")
+        merge_dict(getattr(obj, name), value, prefix=dotted_key)
+        return
+    coerced = _coerce(dotted_key, value, _resolved_hints(obj)[name])
+    _check_range(dotted_key, coerced, fields[name].metadata)
+    setattr(obj, name, coerced)
+
+
+def _unknown(key: str, obj: Any) -> typing.NoReturn:
+    known = ", ".join(sorted(_fields(obj)))
+    raise ConfigError(f"unknown config key '{key}'; known keys here: {known}")
+
+
+def merge_dict(cfg: Any, overrides: typing.Mapping[str, Any], prefix: str = "") -> None:
+    """Apply a nested mapping (as read from YAML) onto a config tree."""
+    if not isinstance(overrides, typing.Mapping):
+        raise ConfigError(f"config section '{prefix or '<root>'}' must be a mapping, got {overrides!r}")
+    for key, value in overrides.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        set_value(cfg, dotted, value)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse one CLI override `a.b=value`; the value is read as YAML (so 0.1, true, [1, 2] work)."""
+    if "=" not in text:
+        raise ConfigError(f"malformed override '{text}'; write key=value, e.g. train.lr=0.01")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"malformed override '{text}'; write key=value, e.g. train.lr=0.01")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key, value
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML override file; a missing or malformed file is a one-line error."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file '{p}' not found; check the path given to --config")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"config file '{p}' is not valid YAML ({first})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file '{p}' must hold a mapping of sections, got {type(data).__name__}")
+    return data
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """The config tree as plain dicts (for YAML / JSON)."""
+    return dataclasses.asdict(cfg)
+
+
+def dump_yaml(cfg: Any) -> str:
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False)
+
+
+def validate(cfg: Any, prefix: str = "") -> None:
+    """Check every value of a config tree against its field's constraints."""
+    hints = _resolved_hints(cfg)
+    for name, f in _fields(cfg).items():
+        key = f"{prefix}.{name}" if prefix else name
+        value = getattr(cfg, name)
+        if dataclasses.is_dataclass(value):
+            validate(value, key)
+            continue
+        _coerce(key, value, hints[name])
+        _check_range(key, value, f.metadata)
+
+
+def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:
+    """`{"train.lr": 0.01, ...}` for every leaf key, e.g. for docs and `--help-config`."""
+    out: dict[str, Any] = {}
+    for name in _fields(cfg):
+        key = f"{prefix}.{name}" if prefix else name
+        value = getattr(cfg, name)
+        if dataclasses.is_dataclass(value):
+            out.update(flatten(value, key))
+        else:
+            out[key] = value
+    return out

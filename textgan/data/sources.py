@@ -1,0 +1,160 @@
+"""Data sources: turn `--data NAME|PATH` into a `DataBundle` (train / test corpora, vocabulary, oracle).
+
+One code path for every model: the synthetic oracle and real text both produce `Corpus` objects; the
+bundle's `oracle` (or its absence) is how the evaluation knows whether NLL-oracle applies. Named data
+sets are files under the data root (see `data/README.md` and `python -m textgan.data list`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from textgan.config import param, section
+from textgan.data.corpus import Corpus
+from textgan.data.oracle import SEQGAN_PARAMS, load_seqgan_oracle, seeded_oracle
+from textgan.data.paths import resolve_data_root
+from textgan.data.text import load_words
+from textgan.data.vocab import SPLITTERS, IdVocab, TextVocab
+from textgan.errors import UserError
+from textgan.sampling import sample
+
+log = logging.getLogger(__name__)
+
+# name -> (train file, test file) under the data root
+NAMED_TEXT = {
+    "coco": ("coco/train.txt", "coco/test.txt"),
+    "emnlp_news": ("emnlp_news/train.txt", "emnlp_news/test.txt"),
+    # the 10k stand-in train set from the same corpus (the full train file is not redistributable here)
+    "emnlp_news_10k": ("emnlp_news/valid_gfs.txt", "emnlp_news/test.txt"),
+}
+DATA_SETS = ["oracle", *NAMED_TEXT]
+
+
+@dataclass
+class OracleConfig:
+    params: str = param("auto", help="'auto' (SeqGAN's target_params.npz under the data root if present, "
+                                     "else seeded), 'seqgan', 'seeded', or a path to an .npz")
+    seed: int = param(0, help="seed of the N(0,1) weights of a seeded oracle")
+    vocab_size: int = param(5000, min=2)
+    emb_dim: int = param(32, min=1)
+    hidden_dim: int = param(32, min=1)
+    seq_len: int = param(20, min=1)
+    num_train: int = param(10000, min=1)
+    num_test: int = param(10000, min=0)
+    data_seed: int = param(88, help="seed of the sampled train/test corpora (SeqGAN uses 88)")
+
+
+@dataclass
+class DataConfig:
+    name: str = param("oracle", help=f"{', '.join(DATA_SETS)}, or a path to a text file (one sentence a line)")
+    test: str | None = param(None, help="test file for a user corpus")
+    encoding: str = param("utf-8")
+    tokenize: str = param("nltk", choices=SPLITTERS, help="word splitter (nltk = published benchmarks)")
+    lowercase: bool = param(True)
+    max_len: int = param(0, min=0, help="cap on words per sentence (0 = longest in the data)")
+    min_freq: int = param(1, min=1)
+    max_vocab: int = param(0, min=0, help="0 = no cap")
+    max_train: int = param(0, min=0, help="use only the first N training sentences (0 = all)")
+    oracle: OracleConfig = section(OracleConfig)
+
+
+@dataclass
+class DataBundle:
+    name: str
+    train: Corpus
+    test: Corpus | None
+    vocab: TextVocab | IdVocab
+    oracle: nn.Module | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def seq_len(self) -> int:
+        return self.train.seq_len
+
+
+def build_oracle(cfg: OracleConfig, data_root: Path) -> tuple[nn.Module, str]:
+    """The oracle LSTM and a description of where its weights came from."""
+    npz = data_root / SEQGAN_PARAMS
+    choice = cfg.params
+    if choice == "auto":
+        choice = "seqgan" if npz.is_file() else "seeded"
+    if choice == "seeded":
+        return seeded_oracle(cfg.vocab_size, cfg.emb_dim, cfg.hidden_dim, cfg.seed), f"seeded N(0,1), seed {cfg.seed}"
+    path = npz if choice == "seqgan" else Path(choice)
+    if not path.is_file():
+        raise UserError(f"oracle parameters '{path}' not found; run `python -m textgan.data download "
+                        "seqgan_oracle` or set data.oracle.params=seeded")
+    oracle = load_seqgan_oracle(path)
+    if (oracle.vocab_size, oracle.hidden_dim) != (cfg.vocab_size, cfg.hidden_dim):
+        raise UserError(f"oracle file '{path}' has vocab {oracle.vocab_size} and hidden {oracle.hidden_dim}; "
+                        "set data.oracle.vocab_size / hidden_dim to match")
+    return oracle, f"SeqGAN target_params ({path.name})"
+
+
+def load_oracle_data(cfg: OracleConfig, data_root: Path) -> DataBundle:
+    oracle, source = build_oracle(cfg, data_root)
+    num = cfg.num_train + cfg.num_test
+    samples = sample(oracle, num, cfg.seq_len, seed=cfg.data_seed, batch_size=500)
+    lengths = torch.full((num,), cfg.seq_len, dtype=torch.long)
+    train = Corpus(samples[: cfg.num_train], lengths[: cfg.num_train])
+    test = Corpus(samples[cfg.num_train:], lengths[cfg.num_train:]) if cfg.num_test else None
+    info = {"oracle": source, "train": len(train), "test": len(test) if test else 0, "vocab": cfg.vocab_size}
+    return DataBundle("oracle", train, test, IdVocab(cfg.vocab_size, bos_id=0), oracle, info)
+
+
+def _resolve_text_files(cfg: DataConfig, data_root: Path) -> tuple[Path, Path | None]:
+    if cfg.name in NAMED_TEXT:
+        train_rel, test_rel = NAMED_TEXT[cfg.name]
+        train, test = data_root / train_rel, data_root / test_rel
+        if not train.is_file():
+            hint = (" (the full EMNLP News train set is not public here; use --data emnlp_news_10k for the "
+                    "10k stand-in)" if cfg.name == "emnlp_news" else "")
+            raise UserError(f"data set '{cfg.name}' not found at '{train}'{hint}; run `python -m textgan.data "
+                            f"download {cfg.name.split('_10k')[0]}` or point --data-dir at its folder")
+        return train, Path(cfg.test) if cfg.test else test
+    path = Path(cfg.name)
+    if not path.exists() and "/" not in cfg.name and not path.suffix:
+        raise UserError(f"unknown data set '{cfg.name}'; use one of {', '.join(DATA_SETS)} or a path to a text file")
+    return path, Path(cfg.test) if cfg.test else None
+
+
+def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = None) -> DataBundle:
+    train_path, test_path = _resolve_text_files(cfg, data_root)
+
+    def words(path: Path) -> list[list[str]]:
+        # cached in the HF datasets cache (never under the data root, which may be read-only)
+        return load_words(path, cfg.encoding, cfg.tokenize, cfg.lowercase)
+
+    train_words = words(train_path)
+    if cfg.max_train:
+        train_words = train_words[: cfg.max_train]
+    test_words = words(test_path) if test_path else None
+    if vocab is None:
+        # The protocol trains the vocabulary on train + test, so test words are never <unk>.
+        vocab = TextVocab.build(train_words + (test_words or []), cfg.min_freq, cfg.max_vocab)
+    longest = max(len(w) for w in train_words + (test_words or []))
+    max_len = cfg.max_len or longest
+    too_long = sum(len(w) > max_len for w in train_words + (test_words or []))
+    if too_long:
+        log.warning("%d sentences are longer than data.max_len=%d words and were truncated", too_long, max_len)
+    seq_len = max_len + 1  # room for EOS
+    train = Corpus.from_sequences(vocab.encode(train_words), seq_len, vocab.pad_id, vocab.eos_id)
+    test = Corpus.from_sequences(vocab.encode(test_words), seq_len, vocab.pad_id, vocab.eos_id) if test_words else None
+    info = {"train_file": str(train_path), "test_file": str(test_path) if test_path else None,
+            "train": len(train), "test": len(test) if test else 0, "vocab": vocab.size, "max_len": max_len,
+            "truncated": too_long}
+    return DataBundle(cfg.name, train, test, vocab, None, info)
+
+
+def load_data(cfg: DataConfig, data_dir: str | Path | None = None,
+              vocab: TextVocab | IdVocab | None = None) -> DataBundle:
+    """Build the data bundle for a config; `vocab` (from a saved run) replaces building a new one."""
+    data_root = resolve_data_root(data_dir)
+    if cfg.name == "oracle":
+        return load_oracle_data(cfg.oracle, data_root)
+    return load_text_data(cfg, data_root, vocab if isinstance(vocab, TextVocab) else None)

@@ -1,0 +1,131 @@
+"""Vocabularies: a word-level HF `tokenizers` tokenizer for text, a plain id range for the oracle.
+
+Both expose the same small surface the rest of the library uses: `size`, `bos_id`, `eos_id`,
+`pad_id`, `decode(ids)`, and `save(run_dir)`. Text is first split into words by a word splitter
+(nltk's Treebank-style `word_tokenize` on lowercased text, the convention of the published
+COCO / EMNLP benchmarks, or plain whitespace); the HF tokenizer then maps words to ids and is saved
+as `tokenizer.json` with the run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from textgan.errors import UserError
+
+PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
+SPECIAL_TOKENS = [PAD, BOS, EOS, UNK]
+SPLITTERS = ("nltk", "whitespace")
+
+
+def word_splitter(kind: str, lowercase: bool) -> Callable[[str], list[str]]:
+    """A function line -> words."""
+    if kind == "nltk":
+        from nltk.tokenize import NLTKWordTokenizer
+
+        # preserve_line semantics: no punkt sentence splitting (its model is a download).
+        tok = NLTKWordTokenizer()
+        if lowercase:
+            return lambda line: tok.tokenize(line.lower())
+        return tok.tokenize
+    if kind == "whitespace":
+        return (lambda line: line.lower().split()) if lowercase else str.split
+    raise UserError(f"unknown word splitter '{kind}'; use one of {', '.join(SPLITTERS)}")
+
+
+class TextVocab:
+    """Word-level vocabulary backed by a HF `tokenizers.Tokenizer` (WordLevel model)."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.pad_id = tokenizer.token_to_id(PAD)
+        self.bos_id = tokenizer.token_to_id(BOS)
+        self.eos_id = tokenizer.token_to_id(EOS)
+        self.unk_id = tokenizer.token_to_id(UNK)
+        if None in (self.pad_id, self.bos_id, self.eos_id, self.unk_id):
+            raise UserError("tokenizer.json lacks the special tokens <pad> <bos> <eos> <unk>; "
+                            "it was not written by textgan")
+
+    @property
+    def size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
+    @classmethod
+    def build(cls, sentences: Iterable[Sequence[str]], min_freq: int = 1,
+              max_size: int = 0) -> "TextVocab":
+        """Train a word-level vocabulary on pre-split sentences (lists of words)."""
+        from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+        tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+        tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+        trainer = trainers.WordLevelTrainer(
+            vocab_size=max_size or 10**9, min_frequency=min_freq,
+            special_tokens=SPECIAL_TOKENS, show_progress=False)
+        tokenizer.train_from_iterator((" ".join(words) for words in sentences), trainer=trainer)
+        return cls(tokenizer)
+
+    def encode(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
+        """Ids of pre-split sentences; unknown words map to <unk>."""
+        encs = self.tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True)
+        return [e.ids for e in encs]
+
+    def id_to_token(self, i: int) -> str:
+        return self.tokenizer.id_to_token(i)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Words up to the first EOS, joined by spaces (padding and BOS dropped)."""
+        words = []
+        for i in ids:
+            if i == self.eos_id:
+                break
+            if i in (self.pad_id, self.bos_id):
+                continue
+            words.append(self.tokenizer.id_to_token(i))
+        return " ".join(words)
+
+    def save(self, run_dir: Path) -> None:
+        self.tokenizer.save(str(Path(run_dir) / "tokenizer.json"))
+
+    @classmethod
+    def load(cls, path: Path) -> "TextVocab":
+        from tokenizers import Tokenizer
+
+        try:
+            return cls(Tokenizer.from_file(str(path)))
+        except Exception as err:  # the library raises a bare Exception for bad JSON
+            raise UserError(f"cannot read tokenizer '{path}' ({err}); the run directory is damaged") from None
+
+
+class IdVocab:
+    """The oracle's vocabulary: ids 0..size-1, start token `bos_id` (also an ordinary token), no EOS."""
+
+    pad_id = 0  # only used to fill tensors; oracle sequences never contain padding
+    eos_id = None
+
+    def __init__(self, size: int, bos_id: int = 0) -> None:
+        self.size = size
+        self.bos_id = bos_id
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return " ".join(str(i) for i in ids)
+
+    def save(self, run_dir: Path) -> None:
+        (Path(run_dir) / "vocab.json").write_text(
+            json.dumps({"kind": "ids", "size": self.size, "bos_id": self.bos_id}))
+
+    @classmethod
+    def load(cls, path: Path) -> "IdVocab":
+        d = json.loads(Path(path).read_text())
+        return cls(d["size"], d["bos_id"])
+
+
+def load_vocab(run_dir: Path) -> TextVocab | IdVocab:
+    """The vocabulary saved with a run."""
+    run_dir = Path(run_dir)
+    if (run_dir / "tokenizer.json").is_file():
+        return TextVocab.load(run_dir / "tokenizer.json")
+    if (run_dir / "vocab.json").is_file():
+        return IdVocab.load(run_dir / "vocab.json")
+    raise UserError(f"run directory '{run_dir}' has no tokenizer.json or vocab.json; is it a textgan run?")

@@ -1,0 +1,35 @@
+"""User-facing errors.
+
+`UserError` is raised for anything the user can fix (a missing file, a bad config value, an unknown
+model). The CLIs catch it and print its message as one line, exiting with code 2, so a user never sees
+a traceback from deep inside the library for a mistake of their own.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable
+
+
+class UserError(Exception):
+    """A problem with the user's input; its message names the problem and the fix."""
+
+    exit_code = 2
+
+
+def cli_entry(main: Callable[[list[str] | None], int | None]) -> Callable[[list[str] | None], int]:
+    """Wrap a CLI `main(argv)` so that a `UserError` becomes one line on stderr and exit code 2."""
+
+    @functools.wraps(main)
+    def wrapped(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv) or 0
+        except UserError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return err.exit_code
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+
+    return wrapped

@@ -1,0 +1,77 @@
+"""Evaluation during training and from saved runs: the metrics that apply to the run's data source.
+
+Every evaluation samples `eval.num_samples` sequences from a private, fixed-seed RNG (so evaluating never
+shifts the training RNG stream, which keeps resumed runs identical) and measures:
+- `nll_oracle` when the data has an oracle (SeqGAN's synthetic benchmark);
+- `nll_test` (mean NLL per real token + EOS of the test set under the generator) when there is a test set;
+- BLEU-2..5 of the samples against the test set and self-BLEU-2..5 (protocol in the benchmarks docs),
+  for real text, when `eval.bleu` is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from textgan.config import param
+from textgan.data.corpus import strip_after_eos
+from textgan.data.sources import DataBundle
+from textgan.metrics.bleu import bleu, self_bleu
+from textgan.metrics.nll import nll_oracle, sequence_nll
+from textgan.sampling import sample
+
+
+@dataclass
+class EvalConfig:
+    num_samples: int = param(10000, min=1, help="generated samples per evaluation (protocol: 10,000)")
+    num_test: int = param(0, min=0, help="test sequences for nll_test (0 = all)")
+    temperature: float = param(1.0, min=0.0, min_exclusive=True)
+    seed: int = param(1234, help="seed of evaluation sampling (independent of training)")
+    bleu: bool = param(True, help="BLEU-2..5 and self-BLEU-2..5 on real text")
+    bleu_max_n: int = param(5, min=2)
+
+
+class Evaluator:
+    def __init__(self, data: DataBundle, cfg: EvalConfig) -> None:
+        self.data = data
+        self.cfg = cfg
+        self._references = None
+
+    def references(self) -> list[list[int]]:
+        if self._references is None:
+            self._references = strip_after_eos(self.data.test.tokens, self.data.vocab.eos_id)
+        return self._references
+
+    def generate(self, generator: nn.Module, num: int | None = None, temperature: float | None = None,
+                 seed: int | None = None) -> torch.Tensor:
+        vocab = self.data.vocab
+        return sample(generator, num or self.cfg.num_samples, self.data.seq_len,
+                      temperature=temperature or self.cfg.temperature, eos_id=vocab.eos_id,
+                      pad_id=vocab.pad_id, seed=self.cfg.seed if seed is None else seed)
+
+    def evaluate(self, generator: nn.Module) -> tuple[dict[str, float], torch.Tensor]:
+        """(metrics, the generated samples (N, T))."""
+        samples = self.generate(generator)
+        return self.score(generator, samples), samples
+
+    def score(self, generator: nn.Module | None, samples: torch.Tensor) -> dict[str, float]:
+        metrics: dict[str, float] = {}
+        data, test = self.data, self.data.test
+        if data.oracle is not None:
+            metrics["nll_oracle"] = nll_oracle(data.oracle, samples)
+        if test is not None and generator is not None:
+            n = self.cfg.num_test or len(test)
+            metrics["nll_test"] = sequence_nll(generator, test.tokens[:n], test.lengths[:n])
+        if data.oracle is None and test is not None and self.cfg.bleu:
+            hyps = strip_after_eos(samples, data.vocab.eos_id)
+            for n, v in bleu(hyps, self.references(), self.cfg.bleu_max_n).items():
+                metrics[f"bleu_{n}"] = v
+            if len(hyps) > 1:
+                for n, v in self_bleu(hyps, self.cfg.bleu_max_n).items():
+                    metrics[f"self_bleu_{n}"] = v
+        return metrics
+
+    def decode(self, samples: torch.Tensor) -> list[str]:
+        return [self.data.vocab.decode(row) for row in samples.tolist()]

@@ -1,0 +1,1 @@
+"""Training algorithms, one file each (MLE, and the GANs built on it)."""

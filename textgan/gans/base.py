@@ -1,0 +1,50 @@
+"""The algorithm interface the shared training loop calls, and the context every algorithm is built from.
+
+An algorithm (MLE, SeqGAN, RelGAN, ...) owns its networks and optimisers and describes its training as
+an ordered list of `Phase`s (e.g. MLE pretraining, discriminator pretraining, adversarial rounds). Each
+phase runs one *iteration* (an epoch or a round) per call and returns what it measured as
+`dict[str, float]`. The loop (`textgan/loop.py`) handles order, budgets, evaluation, checkpoints and
+resume, and never asks which model it is running: a model that needs something different does it in
+its own phase functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import torch
+from torch import nn
+
+from textgan.data.sources import DataBundle
+
+
+@dataclass
+class Phase:
+    name: str                               # e.g. "mle", "pretrain_d", "adversarial"
+    iterations: int                         # budget in units
+    run: Callable[[int], dict[str, float]]  # run iteration i of the phase -> measurements
+    unit: str = "epoch"                     # what one iteration is called in logs ("epoch", "round")
+    eval_every: int | None = None           # None: the loop's train.eval_every
+
+
+@dataclass
+class TrainContext:
+    """What an algorithm is built from: the resolved config, the data, and the device."""
+
+    cfg: Any
+    data: DataBundle
+    device: torch.device
+
+
+class Algorithm(Protocol):
+    generator: nn.Module
+
+    def modules(self) -> dict[str, nn.Module]:
+        """Every network whose weights belong in a checkpoint, by name."""
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """Every optimiser whose state belongs in a checkpoint, by name."""
+
+    def phases(self) -> list[Phase]:
+        """The training schedule, in order."""

@@ -1,0 +1,121 @@
+"""Run directories: `runs/<name>/` with config.yaml, the vocabulary, metrics.jsonl, samples/, checkpoints/.
+
+`RunDir` writes a run; `load_run` reads one back (config, vocabulary, generator from the newest intact
+checkpoint) for the sample / evaluate CLIs and the benchmarks. Nothing read here can execute code:
+YAML is read with `safe_load`, weights through safetensors, state with `weights_only=True`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into
+from textgan.config import ConfigError, dump_yaml, load_yaml, merge_dict
+from textgan.data.vocab import IdVocab, TextVocab, load_vocab
+from textgan.errors import UserError
+from textgan.nn import build_generator
+from textgan.registry import ModelSpec, get_model, make_config
+
+
+def git_sha() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+class RunDir:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.checkpoints = self.path / "checkpoints"
+        self.samples = self.path / "samples"
+
+    def create(self) -> None:
+        try:
+            self.samples.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UserError(f"cannot create run directory '{self.path}' ({err.strerror})") from None
+
+    def has_checkpoint(self) -> bool:
+        return self.checkpoints.is_dir() and any(self.checkpoints.iterdir())
+
+    def save_config(self, cfg: Any) -> None:
+        (self.path / "config.yaml").write_text(dump_yaml(cfg))
+
+    def log_metrics(self, record: dict[str, Any]) -> None:
+        with open(self.path / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def write_samples(self, name: str, lines: list[str]) -> Path:
+        path = self.samples / f"{name}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def write_run_info(self, info: dict[str, Any]) -> None:
+        info = {"git_sha": git_sha(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"), **info}
+        with open(self.path / "run_info.jsonl", "a") as f:
+            f.write(json.dumps(info) + "\n")
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        path = self.path / "metrics.jsonl"
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def load_run_config(run_dir: Path) -> tuple[ModelSpec, Any]:
+    """The model spec and resolved config saved in a run directory."""
+    if not run_dir.is_dir():
+        raise UserError(f"run directory '{run_dir}' not found")
+    cfg_path = run_dir / "config.yaml"
+    if not cfg_path.is_file():
+        raise UserError(f"run directory '{run_dir}' has no config.yaml; is it a textgan run?")
+    saved = load_yaml(cfg_path)
+    spec = get_model(str(saved.get("model", "")))
+    cfg = make_config(spec)
+    try:
+        merge_dict(cfg, saved)
+    except ConfigError as err:
+        raise UserError(f"{cfg_path}: {err}; it was written by an incompatible textgan version") from None
+    return spec, cfg
+
+
+@dataclass
+class LoadedRun:
+    path: Path
+    spec: ModelSpec
+    cfg: Any
+    vocab: TextVocab | IdVocab
+    generator: nn.Module
+    meta: dict[str, Any]
+
+    @property
+    def seq_len(self) -> int:
+        return int(self.meta["seq_len"])
+
+
+def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> LoadedRun:
+    """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one)."""
+    run_dir = Path(run_dir)
+    spec, cfg = load_run_config(run_dir)
+    vocab = load_vocab(run_dir)
+    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir / "checkpoints")
+    if ckpt is None:
+        raise UserError(f"run directory '{run_dir}' has no checkpoint yet; train it first "
+                        f"(python -m textgan.train --resume --run-dir {run_dir})")
+    weights, _, meta = load_checkpoint(ckpt)
+    if meta.get("vocab_size") != vocab.size:
+        raise UserError(f"checkpoint '{ckpt}' was trained with vocabulary size {meta.get('vocab_size')}, "
+                        f"the run's vocabulary has {vocab.size}")
+    generator = build_generator(cfg.generator, vocab.size, vocab.bos_id)
+    load_weights_into({"generator": generator}, weights, ckpt)
+    return LoadedRun(run_dir, spec, cfg, vocab, generator.eval(), meta)

@@ -1,0 +1,112 @@
+"""Sampling from any generator through the step protocol: temperature, top-k, top-p, seeds.
+
+Written once against `init_state(B)` / `step(inputs, state)`, so it works for every generator kind.
+Decoding runs under `torch.inference_mode()` in large chunks (one (B, V) softmax per step, no per-token
+`.item()`), which is what makes sampling 10,000 oracle-shaped sequences take about a second on a CPU.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from textgan.errors import UserError
+
+
+def check_sampling_args(temperature: float, top_k: int, top_p: float) -> None:
+    if not temperature > 0:
+        raise UserError(f"temperature must be > 0, got {temperature}")
+    if top_k < 0:
+        raise UserError(f"top-k must be >= 0 (0 disables it), got {top_k}")
+    if not 0 < top_p <= 1:
+        raise UserError(f"top-p must be in (0, 1] (1 disables it), got {top_p}")
+
+
+def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0,
+                  top_p: float = 1.0) -> torch.Tensor:
+    """Scale by temperature, then keep the top-k tokens and/or the smallest nucleus of mass top-p."""
+    if temperature != 1.0:
+        logits = logits / temperature
+    if top_k and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        cum = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
+        # drop a token when the mass *before* it already reaches top_p (the top token always stays)
+        drop_sorted = (cum - torch.softmax(sorted_logits, dim=-1)) >= top_p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        logits = logits.masked_fill(drop, float("-inf"))
+    return logits
+
+
+_BLOCK = 64
+
+
+def sample_next(logits: torch.Tensor, rng: torch.Generator | None = None) -> torch.Tensor:
+    """Draw one token per row from softmax(logits): (B, V) -> (B,).
+
+    Exact inverse-CDF sampling in two levels (a block of 64 tokens, then a token inside it), so each
+    row needs two uniforms and a cumulative sum over V/64 + 64 entries instead of V. This is several
+    times faster on a CPU than `torch.multinomial`, whose cost dominated decoding.
+    """
+    b, v = logits.shape
+    weights = torch.exp(logits - logits.max(dim=-1, keepdim=True).values)   # (B, V), unnormalised
+    pad = (-v) % _BLOCK
+    if pad:
+        weights = torch.nn.functional.pad(weights, (0, pad))
+    blocks = weights.view(b, -1, _BLOCK)                                      # (B, nb, K)
+    block_cum = blocks.sum(dim=-1).cumsum(dim=-1)                             # (B, nb)
+    u = torch.rand(b, 2, generator=rng, device=logits.device, dtype=weights.dtype)
+    target = u[:, :1] * block_cum[:, -1:]
+    block = torch.searchsorted(block_cum, target, right=True).clamp_(max=blocks.shape[1] - 1)
+    inner = blocks.gather(1, block[:, :, None].expand(b, 1, _BLOCK))[:, 0]   # (B, K)
+    inner_cum = inner.cumsum(dim=-1)
+    pos = torch.searchsorted(inner_cum, u[:, 1:] * inner_cum[:, -1:], right=True)
+    token = block[:, 0] * _BLOCK + pos[:, 0].clamp_(max=_BLOCK - 1)
+    return token.clamp_(max=v - 1)
+
+
+@torch.inference_mode()
+def sample_batch(generator: nn.Module, batch: int, seq_len: int, *, temperature: float = 1.0,
+                 top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None, pad_id: int = 0,
+                 rng: torch.Generator | None = None) -> torch.Tensor:
+    """Sample `batch` sequences of `seq_len` tokens -> (B, T) ids; positions after EOS hold `pad_id`."""
+    device = next(generator.parameters()).device
+    state = generator.init_state(batch)
+    inputs = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)
+    out = torch.full((batch, seq_len), pad_id, dtype=torch.long, device=device)
+    finished = torch.zeros(batch, dtype=torch.bool, device=device)
+    for t in range(seq_len):
+        logits, state = generator.step(inputs, state)
+        token = sample_next(filter_logits(logits.float(), temperature, top_k, top_p), rng)
+        if eos_id is not None:
+            token = token.masked_fill(finished, pad_id)
+            finished |= token == eos_id
+        out[:, t] = token
+        inputs = token
+    return out
+
+
+def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 2000,
+           temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None,
+           pad_id: int = 0, seed: int | None = None, rng: torch.Generator | None = None) -> torch.Tensor:
+    """Sample `num` sequences in chunks of `batch_size` -> (num, seq_len) ids on the CPU.
+
+    With `seed`, draws from a private generator so the result does not depend on (or disturb) the
+    global RNG; otherwise `rng`, else the global RNG.
+    """
+    check_sampling_args(temperature, top_k, top_p)
+    was_training = generator.training
+    generator.eval()
+    if seed is not None:
+        device = next(generator.parameters()).device
+        rng = torch.Generator(device=device)
+        rng.manual_seed(seed)
+    chunks = []
+    for start in range(0, num, batch_size):
+        b = min(batch_size, num - start)
+        chunks.append(sample_batch(generator, b, seq_len, temperature=temperature, top_k=top_k,
+                                   top_p=top_p, eos_id=eos_id, pad_id=pad_id, rng=rng).cpu())
+    generator.train(was_training)
+    return torch.cat(chunks) if chunks else torch.empty(0, seq_len, dtype=torch.long)

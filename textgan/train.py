@@ -1,0 +1,146 @@
+"""Training CLI: `python -m textgan.train --model NAME [--data NAME|PATH] [key=value ...]`.
+
+Thin by design: it parses arguments, resolves the config (defaults <- --config YAML <- flags <-
+key=value overrides), prepares the run directory, and hands over to the shared loop.
+Run with `--list` for the models and data sets, `--help` for the flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+
+from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate
+from textgan.data.sources import DATA_SETS, load_data
+from textgan.data.vocab import load_vocab
+from textgan.errors import UserError, cli_entry
+from textgan.evaluation import Evaluator
+from textgan.gans.base import TrainContext
+from textgan.loop import Trainer, resolve_device, seed_everything
+from textgan.registry import all_models, get_model, make_config
+from textgan.runs import RunDir, load_run_config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m textgan.train", description="Train a text GAN (or the MLE baseline).")
+    p.add_argument("--model", help="model name (see --list)")
+    p.add_argument("--config", help="YAML file of config overrides (e.g. configs/seqgan.yaml)")
+    p.add_argument("--data", help=f"data set ({', '.join(DATA_SETS)}) or a text file, one sentence a line")
+    p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
+    p.add_argument("--run-dir", help="run directory (default: runs/<model>-<data>-seed<seed>)")
+    p.add_argument("--seed", type=int, help="random seed (config key seed)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="delete an existing run in the run directory first")
+    p.add_argument("--list", action="store_true", help="list models and data sets, then exit")
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. mle.epochs=10")
+    return p
+
+
+def print_list() -> None:
+    print("models:")
+    for name, spec in all_models().items():
+        print(f"  {name:<12} {spec.description}  [{spec.paper}]")
+    print("data sets:")
+    for name in DATA_SETS:
+        print(f"  {name}")
+    print("  PATH         any text file, one sentence per line (data.test=PATH for a test file)")
+
+
+def _default_run_dir(cfg) -> Path:
+    data = Path(cfg.data.name).stem if cfg.data.name not in DATA_SETS else cfg.data.name
+    return Path("runs") / f"{cfg.model}-{data}-seed{cfg.seed}"
+
+
+def resolve_config(args: argparse.Namespace):
+    """(config, run directory) from the flags; on --resume the saved config is the base."""
+    overrides = [parse_override(o) for o in args.overrides]
+    if args.resume:
+        if not args.run_dir:
+            raise UserError("--resume needs --run-dir (the run directory to continue)")
+        run_path = Path(args.run_dir)
+        spec, cfg = load_run_config(run_path)
+        if args.model and args.model != spec.name:
+            raise UserError(f"run directory '{run_path}' holds a '{spec.name}' run, not '{args.model}'")
+        if args.data and args.data != cfg.data.name:
+            raise UserError(f"run directory '{run_path}' was trained on '{cfg.data.name}'; resume without --data")
+    else:
+        if not args.model:
+            raise UserError("no model given; pass --model NAME (see --list)")
+        spec = get_model(args.model)
+        cfg = make_config(spec)
+        if args.config:
+            saved = load_yaml(args.config)
+            saved.pop("model", None) if saved.get("model") in (None, spec.name) else None
+            merge_dict(cfg, saved)
+        if args.data:
+            cfg.data.name = args.data
+        run_path = None
+    if args.seed is not None:
+        if args.resume:
+            raise UserError("--seed cannot change when resuming; the run continues with its own seed")
+        cfg.seed = args.seed
+    for key, value in overrides:
+        if args.resume and key.split(".")[0] in ("model", "seed", "data", "generator"):
+            raise UserError(f"'{key}' cannot change when resuming (it would not fit the saved run)")
+        set_value(cfg, key, value)
+    validate(cfg)
+    return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
+
+
+def prepare_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
+    if resume:
+        return
+    if run.path.exists() and (run.has_checkpoint() or (run.path / "config.yaml").exists()):
+        if not overwrite:
+            raise UserError(f"run directory '{run.path}' already holds a run; pass --resume to continue it, "
+                            "--overwrite to replace it, or --run-dir for a new one")
+        shutil.rmtree(run.path)
+    run.create()
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    if args.list:
+        print_list()
+        return 0
+    spec, cfg, run_path = resolve_config(args)
+    run = RunDir(run_path)
+    prepare_run_dir(run, args.resume, args.overwrite)
+    if args.resume and not run.has_checkpoint():
+        raise UserError(f"run directory '{run.path}' has no checkpoint to resume from")
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    device = resolve_device(cfg.train.device)
+
+    vocab = load_vocab(run.path) if args.resume else None
+    data = load_data(cfg.data, args.data_dir, vocab)
+    print(f"data: {data.name} {data.info}")
+    seed_everything(cfg.seed)
+    ctx = TrainContext(cfg, data, device)
+    algorithm = spec.algorithm(ctx)
+    if not args.resume:
+        run.save_config(cfg)
+        data.vocab.save(run.path)
+    run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
+                        "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info})
+    trainer = Trainer(ctx, algorithm, run, Evaluator(data, cfg.eval))
+    if args.resume:
+        trainer.restore()
+    n_params = sum(p.numel() for p in algorithm.generator.parameters())
+    print(f"model: {spec.name} ({n_params:,} generator parameters) on {device}; run directory: {run.path}")
+    final = trainer.fit()
+    shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
+    print(f"done: {shown}")
+    print(f"sample with: python -m textgan.sample --run {run.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
