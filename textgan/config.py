@@ -133,10 +133,14 @@ def _resolved_hints(obj: Any) -> dict[str, Any]:
     return typing.get_type_hints(type(obj))
 
 
-def set_value(cfg: Any, dotted_key: str, value: Any) -> None:
-    """Set `cfg.<dotted_key> = value` with type coercion and validation."""
+def set_value(cfg: Any, dotted_key: str, value: Any, prefix: str = "") -> None:
+    """Set `cfg.<dotted_key> = value` with type coercion and validation.
+
+    `prefix` is where `cfg` sits in the whole tree (e.g. "data" when `cfg` is the data section); it only
+    names keys in error messages.
+    """
     parts = dotted_key.split(".")
-    obj, path = cfg, []
+    obj, path = cfg, [prefix] if prefix else []
     for name in parts[:-1]:
         path.append(name)
         fields = _fields(obj)
@@ -145,6 +149,7 @@ def set_value(cfg: Any, dotted_key: str, value: Any) -> None:
         obj = getattr(obj, name)
     name = parts[-1]
     fields = _fields(obj)
+    dotted_key = f"{prefix}.{dotted_key}" if prefix else dotted_key
     if name not in fields:
         _unknown(dotted_key, obj)
     if dataclasses.is_dataclass(getattr(obj, name)):
@@ -168,8 +173,7 @@ def merge_dict(cfg: Any, overrides: typing.Mapping[str, Any], prefix: str = "") 
     if not isinstance(overrides, typing.Mapping):
         raise ConfigError(f"config section '{prefix or '<root>'}' must be a mapping, got {overrides!r}")
     for key, value in overrides.items():
-        dotted = f"{prefix}.{key}" if prefix else str(key)
-        set_value(cfg, dotted, value)
+        set_value(cfg, str(key), value, prefix=prefix)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -69,14 +69,15 @@ def resolve_config(args: argparse.Namespace):
         if args.data and args.data != cfg.data.name:
             raise UserError(f"run directory '{run_path}' was trained on '{cfg.data.name}'; resume without --data")
     else:
-        if not args.model:
+        saved = load_yaml(args.config) if args.config else {}
+        model = args.model or saved.get("model")
+        if not model:
             raise UserError("no model given; pass --model NAME (see --list)")
-        spec = get_model(args.model)
+        if args.model and saved.get("model") not in (None, args.model):
+            raise UserError(f"config file '{args.config}' is for model '{saved['model']}', not '{args.model}'")
+        spec = get_model(str(model))
         cfg = make_config(spec)
-        if args.config:
-            saved = load_yaml(args.config)
-            saved.pop("model", None) if saved.get("model") in (None, spec.name) else None
-            merge_dict(cfg, saved)
+        merge_dict(cfg, saved)
         if args.data:
             cfg.data.name = args.data
         run_path = None

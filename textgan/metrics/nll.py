@@ -4,6 +4,10 @@
   real tokens and EOS, not padding; `convention="padded"` averages over every position of the padded
   rows, padding included, as the peer toolkits' tables do (useful only to compare with them).
 - `nll_oracle`: NLL of generated samples under the oracle (synthetic benchmark only).
+
+`temperature` scores under softmax(logits / T), the temperature-scaled model that sampling at T draws
+from; the quality-diversity sweep of Caccia et al. ("Language GANs Falling Short", 2020) plots
+NLL-oracle of samples at T against NLL-test of that scaled model.
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ CONVENTIONS = ("tokens", "padded")
 
 @torch.inference_mode()
 def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor | None = None,
-                 convention: str = "tokens", batch_size: int | None = None) -> float:
-    """Mean per-token NLL (nats) of `tokens` (N, T) under `generator`.
+                 convention: str = "tokens", batch_size: int | None = None, temperature: float = 1.0) -> float:
+    """Mean per-token NLL (nats) of `tokens` (N, T) under `generator` (its logits divided by `temperature`).
 
     Batches default to about 512 token positions: the (rows, V) logits then stay in cache, which on a
     CPU is several times faster than one large batch.
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown NLL convention {convention!r}; use one of {CONVENTIONS}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
     was_training = generator.training
     generator.eval()
     device = next(generator.parameters()).device
@@ -34,6 +40,8 @@ def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tens
     for start in range(0, n, batch_size):
         batch = tokens[start:start + batch_size].to(device)
         logits = generator(batch).float()                                         # (B, T, V)
+        if temperature != 1.0:
+            logits = logits / temperature
         nll = F.cross_entropy(logits.transpose(1, 2), batch, reduction="none")    # (B, T)
         if lengths is not None and convention == "tokens":
             lens = lengths[start:start + batch_size].to(device)

@@ -1,0 +1,121 @@
+"""Shared fixtures: offline HF, one torch thread, the shared data root, tiny text files, a CLI runner.
+
+Tests that need the shared benchmark data take the `data_dir` fixture, which skips them (with the
+reason) when $TEXTGAN_DATA_DIR is unset or missing. Everything else runs on data made in tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import torch
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# HF datasets caches every text file it reads; keep the test files' caches out of the user's cache.
+_HF_CACHE = tempfile.mkdtemp(prefix="textgan-tests-hf-")
+os.environ["HF_DATASETS_CACHE"] = _HF_CACHE
+# Tiny models: one thread is much faster than several competing ones, in-process and in the CLIs.
+torch.set_num_threads(1)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TINY_MLE = REPO_ROOT / "configs" / "tiny" / "mle.yaml"
+TINY_MLE_TEXT = REPO_ROOT / "configs" / "tiny" / "mle_text.yaml"
+
+TRAIN_LINES = [
+    "the cat sat on the mat .",
+    "a dog ran in the park .",
+    "the dog sat on a log .",
+    "a cat ran to the mat .",
+    "the bird sang in the tree .",
+    "a bird sat on the dog .",
+    "the cat and the dog ran .",
+    "a small cat sat in the park .",
+]
+TEST_LINES = [
+    "the dog ran to the tree .",
+    "a cat sang on the log .",
+    "the zebra sat .",
+]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_HF_CACHE, ignore_errors=True)
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The shared data root ($TEXTGAN_DATA_DIR); skips the test when it is not available."""
+    env = os.environ.get("TEXTGAN_DATA_DIR")
+    if not env:
+        pytest.skip("TEXTGAN_DATA_DIR is not set: this test needs the shared benchmark data")
+    path = Path(env)
+    if not path.is_dir():
+        pytest.skip(f"TEXTGAN_DATA_DIR={env} is not a directory")
+    return path
+
+
+@pytest.fixture
+def tiny_text(tmp_path) -> tuple[Path, Path]:
+    """(train, test) text files, one sentence a line, in tmp_path."""
+    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+    train.write_text("\n".join(TRAIN_LINES) + "\n", encoding="utf-8")
+    test.write_text("\n".join(TEST_LINES) + "\n", encoding="utf-8")
+    return train, test
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    return env
+
+
+def run_cli(module: str, *args: str | os.PathLike, cwd: Path) -> subprocess.CompletedProcess:
+    """Run `python -m <module> args...` in `cwd` and capture its output (text)."""
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
+                          env=cli_env(), cwd=cwd, timeout=300)
+
+
+def train_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return run_cli("textgan.train", *args, cwd=cwd)
+
+
+def sample_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return run_cli("textgan.sample", *args, cwd=cwd)
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    """Exit code 2, exactly one stderr line `error: ...` (no traceback) that contains each needle."""
+    assert proc.returncode == 2, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0], f"{needle!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+@pytest.fixture
+def cli():
+    """The CLI helpers, for tests: `cli.train(*args, cwd=...)`, `cli.sample(...)`, `cli.user_error(proc)`."""
+
+    class _Cli:
+        train = staticmethod(train_cli)
+        sample = staticmethod(sample_cli)
+        user_error = staticmethod(assert_user_error)
+
+    return _Cli
+
+
+@pytest.fixture(scope="session")
+def oracle_run(tmp_path_factory) -> Path:
+    """A finished tiny MLE run on the seeded oracle (configs/tiny/mle.yaml, 2 epochs), shared read-only."""
+    cwd = tmp_path_factory.mktemp("oracle_run")
+    proc = train_cli("--model", "mle", "--config", TINY_MLE, "--run-dir", "run", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return cwd / "run"

