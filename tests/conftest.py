@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -60,25 +61,37 @@ def data_dir() -> Path:
     return path
 
 
-@pytest.fixture
-def tiny_text(tmp_path) -> tuple[Path, Path]:
-    """(train, test) text files, one sentence a line, in tmp_path."""
-    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+def write_tiny_text(folder: Path) -> tuple[Path, Path]:
+    train, test = folder / "train.txt", folder / "test.txt"
     train.write_text("\n".join(TRAIN_LINES) + "\n", encoding="utf-8")
     test.write_text("\n".join(TEST_LINES) + "\n", encoding="utf-8")
     return train, test
 
 
+@pytest.fixture
+def tiny_text(tmp_path) -> tuple[Path, Path]:
+    """(train, test) text files, one sentence a line, in tmp_path."""
+    return write_tiny_text(tmp_path)
+
+
 def cli_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    env.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 
 def run_cli(module: str, *args: str | os.PathLike, cwd: Path) -> subprocess.CompletedProcess:
     """Run `python -m <module> args...` in `cwd` and capture its output (text)."""
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
-                          env=cli_env(), cwd=cwd, timeout=300)
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], check=False, capture_output=True,
+                          text=True, env=cli_env(), cwd=cwd, timeout=300)
+
+
+def run_clis(commands: dict[str, tuple[str, list]], cwd: Path, jobs: int = 4
+             ) -> dict[str, subprocess.CompletedProcess]:
+    """Run several independent `{name: (module, args)}` CLI calls concurrently (process start-up dominates)."""
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = {name: pool.submit(run_cli, module, *args, cwd=cwd) for name, (module, args) in commands.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
 def train_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
@@ -100,13 +113,24 @@ def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
     return lines[0]
 
 
-@pytest.fixture
+def run_main(main, argv: list, capsys) -> subprocess.CompletedProcess:
+    """Call a CLI's `main(argv)` in this process (cheap: no interpreter start-up), captured like run_cli."""
+    capsys.readouterr()
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(argv, code, out, err)
+
+
+@pytest.fixture(scope="session")
 def cli():
-    """The CLI helpers, for tests: `cli.train(*args, cwd=...)`, `cli.sample(...)`, `cli.user_error(proc)`."""
+    """The CLI helpers: `cli.train(*args, cwd=...)` / `cli.sample(...)` (subprocesses), `cli.many(...)`
+    (concurrent subprocesses), `cli.main(main, argv, capsys)` (in-process), `cli.user_error(proc)`."""
 
     class _Cli:
         train = staticmethod(train_cli)
         sample = staticmethod(sample_cli)
+        many = staticmethod(run_clis)
+        main = staticmethod(run_main)
         user_error = staticmethod(assert_user_error)
 
     return _Cli
@@ -117,5 +141,16 @@ def oracle_run(tmp_path_factory) -> Path:
     """A finished tiny MLE run on the seeded oracle (configs/tiny/mle.yaml, 2 epochs), shared read-only."""
     cwd = tmp_path_factory.mktemp("oracle_run")
     proc = train_cli("--model", "mle", "--config", TINY_MLE, "--run-dir", "run", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return cwd / "run"
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory) -> Path:
+    """A finished tiny MLE run on tiny text files (configs/tiny/mle_text.yaml), shared read-only."""
+    cwd = tmp_path_factory.mktemp("text_run")
+    train, test = write_tiny_text(cwd)
+    proc = train_cli("--model", "mle", "--config", TINY_MLE_TEXT, "--data", train, f"data.test={test}",
+                     "--run-dir", "run", cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     return cwd / "run"

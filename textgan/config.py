@@ -12,6 +12,7 @@ Constraints on a field are declared with `param(default, min=..., max=..., choic
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
@@ -95,6 +96,13 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads `1e-3` (no dot) as a string
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number):
+                return number
         raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -109,6 +117,8 @@ def _check_range(key: str, value: Any, meta: typing.Mapping[str, Any]) -> None:
     for v in values:
         if v is None:
             continue
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ConfigError(f"config key '{key}' must be a finite number; got {v!r}")
         if choices and v not in choices:
             allowed = ", ".join(str(c) for c in choices)
             raise ConfigError(f"config key '{key}' must be one of {allowed}; got {v!r}")

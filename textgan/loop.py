@@ -19,8 +19,14 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from textgan.checkpoint import (latest_checkpoint, load_checkpoint, load_weights_into, rng_state,
-                                save_checkpoint, set_rng_state)
+from textgan.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    load_weights_into,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
 from textgan.config import param
 from textgan.errors import UserError
 

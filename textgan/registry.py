@@ -40,7 +40,7 @@ def register(spec: ModelSpec) -> ModelSpec:
 
 def _load_builtin_models() -> None:
     # Importing a model's module registers it.
-    from textgan.gans import mle_spec  # noqa: F401
+    from textgan.gans import maligan_spec, mle_spec, seqgan_spec  # noqa: F401
 
 
 def get_model(name: str) -> ModelSpec:

@@ -50,19 +50,33 @@ def sample_next(logits: torch.Tensor, rng: torch.Generator | None = None) -> tor
     row needs two uniforms and a cumulative sum over V/64 + 64 entries instead of V. This is several
     times faster on a CPU than `torch.multinomial`, whose cost dominated decoding.
     """
+    u = torch.rand(logits.shape[0], 2, generator=rng, device=logits.device, dtype=logits.dtype)
+    return sample_from_uniforms(logits, u)
+
+
+def sample_from_uniforms(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """`sample_next` with its two uniforms per row given: logits (B, V), u (B, 2) in [0, 1) -> (B,).
+
+    A row's token depends only on its own logits and uniforms, so code that decodes rows in another
+    order or grouping (batched Monte Carlo rollouts) can reproduce a reference decode exactly.
+    """
     b, v = logits.shape
-    weights = torch.exp(logits - logits.max(dim=-1, keepdim=True).values)   # (B, V), unnormalised
+    weights = torch.exp(logits - logits.amax(dim=-1, keepdim=True))          # (B, V), unnormalised
     pad = (-v) % _BLOCK
     if pad:
         weights = torch.nn.functional.pad(weights, (0, pad))
     blocks = weights.view(b, -1, _BLOCK)                                      # (B, nb, K)
     block_cum = blocks.sum(dim=-1).cumsum(dim=-1)                             # (B, nb)
-    u = torch.rand(b, 2, generator=rng, device=logits.device, dtype=weights.dtype)
-    target = u[:, :1] * block_cum[:, -1:]
+    u = u.to(weights.dtype)
+    # keep targets strictly below the total so rounding can never select a trailing zero-weight entry
+    total = block_cum[:, -1:]
+    target = torch.minimum(u[:, :1] * total, torch.nextafter(total, torch.zeros_like(total)))
     block = torch.searchsorted(block_cum, target, right=True).clamp_(max=blocks.shape[1] - 1)
     inner = blocks.gather(1, block[:, :, None].expand(b, 1, _BLOCK))[:, 0]   # (B, K)
     inner_cum = inner.cumsum(dim=-1)
-    pos = torch.searchsorted(inner_cum, u[:, 1:] * inner_cum[:, -1:], right=True)
+    inner_total = inner_cum[:, -1:]
+    inner_target = torch.minimum(u[:, 1:] * inner_total, torch.nextafter(inner_total, torch.zeros_like(inner_total)))
+    pos = torch.searchsorted(inner_cum, inner_target, right=True)
     token = block[:, 0] * _BLOCK + pos[:, 0].clamp_(max=_BLOCK - 1)
     return token.clamp_(max=v - 1)
 
@@ -86,6 +100,59 @@ def sample_batch(generator: nn.Module, batch: int, seq_len: int, *, temperature:
         out[:, t] = token
         inputs = token
     return out
+
+
+def _decode_with_states(generator: nn.Module, tokens: torch.Tensor | None, batch: int, seq_len: int,
+                        temperature: float, top_k: int, top_p: float, eos_id: int | None, pad_id: int,
+                        rng: torch.Generator | None) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """Decode (sampling, or reading `tokens` when given) and keep the state after every input."""
+    device = next(generator.parameters()).device
+    state = generator.init_state(batch)
+    inputs = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)
+    out = torch.full((batch, seq_len), pad_id, dtype=torch.long, device=device)
+    finished = torch.zeros(batch, dtype=torch.bool, device=device)
+    history = []
+    for t in range(seq_len):
+        logits, state = generator.step(inputs, state)
+        history.append(state)
+        if tokens is not None:
+            token = tokens[:, t]
+        else:
+            token = sample_next(filter_logits(logits.float(), temperature, top_k, top_p), rng)
+            if eos_id is not None:
+                token = token.masked_fill(finished, pad_id)
+                finished |= token == eos_id
+        out[:, t] = token
+        inputs = token
+    # one tensor per state component, time first: (T, *component shape), e.g. (T, layers, B, H)
+    states = tuple(torch.stack(parts) for parts in zip(*history))
+    return out, states
+
+
+@torch.inference_mode()
+def sample_with_states(generator: nn.Module, batch: int, seq_len: int, *, temperature: float = 1.0,
+                       top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None, pad_id: int = 0,
+                       rng: torch.Generator | None = None) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """`sample_batch` that also returns the decoder state after every step, for Monte Carlo rollouts.
+
+    Returns (tokens (B, T), states): `states` has one tensor per component of the generator's state,
+    stacked over time to (T, *component shape) — (T, layers, B, H) for the LSTM — where entry j is the
+    state after reading BOS, y_0, ..., y_{j-1}: the state y_j was sampled from. Same RNG use as
+    `sample_batch`, so both give the same tokens from the same stream.
+    """
+    check_sampling_args(temperature, top_k, top_p)
+    return _decode_with_states(generator, None, batch, seq_len, temperature, top_k, top_p, eos_id, pad_id, rng)
+
+
+@torch.inference_mode()
+def teacher_forced_states(generator: nn.Module, tokens: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The states `sample_with_states` would return had `generator` sampled `tokens` (B, T) itself.
+
+    Runs the step protocol over the given tokens (works for every generator kind); used to get a
+    rollout network's own states over sequences another network sampled.
+    """
+    return _decode_with_states(generator, tokens, tokens.shape[0], tokens.shape[1], 1.0, 0, 1.0, None, 0,
+                               None)[1]
 
 
 def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 2000,

@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(cfg.seed)
     ctx = TrainContext(cfg, data, device)
     algorithm = spec.algorithm(ctx)
+    run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
     if not args.resume:
-        run.save_config(cfg)
         data.vocab.save(run.path)
     run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
                         "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info})

@@ -7,8 +7,8 @@ Row layout: the tokens of a sentence, then EOS (real text only), then padding up
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 
@@ -36,7 +36,7 @@ class Corpus:
         positions = torch.arange(self.seq_len, device=self.tokens.device)
         return positions[None, :] < self.lengths[:, None]
 
-    def subset(self, n: int) -> "Corpus":
+    def subset(self, n: int) -> Corpus:
         return Corpus(self.tokens[:n], self.lengths[:n])
 
     def batches(self, batch_size: int, shuffle: bool = True,
@@ -51,7 +51,7 @@ class Corpus:
 
     @staticmethod
     def from_sequences(seqs: list[list[int]], seq_len: int, pad_id: int,
-                       eos_id: int | None) -> "Corpus":
+                       eos_id: int | None) -> Corpus:
         """Pack id lists into a padded Corpus, appending EOS when the vocabulary has one."""
         tokens = torch.full((len(seqs), seq_len), pad_id, dtype=torch.long)
         lengths = torch.empty(len(seqs), dtype=torch.long)

@@ -10,8 +10,8 @@ as `tokenizer.json` with the run.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from textgan.errors import UserError
 
@@ -54,7 +54,7 @@ class TextVocab:
 
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_freq: int = 1,
-              max_size: int = 0) -> "TextVocab":
+              max_size: int = 0) -> TextVocab:
         """Train a word-level vocabulary on pre-split sentences (lists of words)."""
         from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
@@ -89,7 +89,7 @@ class TextVocab:
         self.tokenizer.save(str(Path(run_dir) / "tokenizer.json"))
 
     @classmethod
-    def load(cls, path: Path) -> "TextVocab":
+    def load(cls, path: Path) -> TextVocab:
         from tokenizers import Tokenizer
 
         try:
@@ -116,7 +116,7 @@ class IdVocab:
             json.dumps({"kind": "ids", "size": self.size, "bos_id": self.bos_id}))
 
     @classmethod
-    def load(cls, path: Path) -> "IdVocab":
+    def load(cls, path: Path) -> IdVocab:
         d = json.loads(Path(path).read_text())
         return cls(d["size"], d["bos_id"])
 

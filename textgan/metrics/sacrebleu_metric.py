@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["sacrebleu_corpus", "detokenize"]
+__all__ = ["detokenize", "sacrebleu_corpus"]
 
 _DETOKENIZER = None
 

@@ -1,20 +1,24 @@
-"""Neural networks: generators (and, from later models, discriminators).
+"""Neural networks: generators and discriminators.
 
 `GeneratorConfig` is the `generator` config section; `build_generator` picks the implementation by
 `generator.kind` from `GENERATORS`, a name -> builder table that new generator kinds register into.
+Discriminators work the same way: `build_discriminator(cfg, vocab_size)` picks by `cfg.kind` from
+`DISCRIMINATORS` (the CNN + highway discriminator of SeqGAN is kind "cnn").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from torch import nn
 
 from textgan.config import param
+from textgan.nn.cnn_discriminator import CNNDiscriminator, DiscriminatorConfig, build_cnn_discriminator
 from textgan.nn.lstm_generator import LSTMGenerator
 
 GENERATORS: dict[str, Callable[..., nn.Module]] = {}
+DISCRIMINATORS: dict[str, Callable[..., nn.Module]] = {"cnn": build_cnn_discriminator}
 
 
 def register_generator(kind: str):
@@ -49,4 +53,23 @@ def build_generator(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Mo
     return GENERATORS[cfg.kind](cfg, vocab_size, bos_id)
 
 
-__all__ = ["GeneratorConfig", "LSTMGenerator", "build_generator", "register_generator", "GENERATORS"]
+def register_discriminator(kind: str):
+    def deco(builder):
+        DISCRIMINATORS[kind] = builder
+        return builder
+    return deco
+
+
+def build_discriminator(cfg, vocab_size: int) -> nn.Module:
+    """The discriminator of kind `cfg.kind`, built from its config section."""
+    from textgan.errors import UserError
+
+    if cfg.kind not in DISCRIMINATORS:
+        raise UserError(f"config key 'discriminator.kind' must be one of {', '.join(sorted(DISCRIMINATORS))}; "
+                        f"got {cfg.kind!r}")
+    return DISCRIMINATORS[cfg.kind](cfg, vocab_size)
+
+
+__all__ = ["GeneratorConfig", "LSTMGenerator", "build_generator", "register_generator", "GENERATORS",
+           "CNNDiscriminator", "DiscriminatorConfig", "build_discriminator", "register_discriminator",
+           "DISCRIMINATORS"]

@@ -1,0 +1,207 @@
+"""Benchmark grids: train every (model x data set x seed) of a grid, evaluate it with the protocol, and
+write one result JSON per run (PROTOCOL.md; the layout is described in benchmarks/README.md).
+
+Training runs as a subprocess (`python -m textgan.train`): it isolates memory between runs and is
+exactly the command a user would type, so every number comes with a reproducible command line.
+Evaluation runs in-process on the run's final checkpoint (`textgan.metrics.sweep.evaluate_generator`,
+10,000 samples unless the grid says otherwise). A run whose result JSON exists is skipped; an
+interrupted run is continued with `--resume`.
+
+A grid is a YAML file in benchmarks/grids/:
+
+    name: mle_oracle              # results go to benchmarks/results/<name>/
+    models: [mle]
+    data: [oracle]
+    seeds: [0, 1, 2]
+    config: configs/{model}.yaml  # optional override file per model ({model} is substituted)
+    overrides: [mle.epochs=120]   # key=value overrides for every run
+    eval: {num_samples: 10000, metrics: [nll], temperatures: null}   # temperatures: list or "protocol"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RUNS = REPO / "benchmarks" / "runs"
+RESULTS = REPO / "benchmarks" / "results"
+
+
+@dataclass
+class Grid:
+    name: str
+    models: list[str]
+    data: list[str]
+    seeds: list[int]
+    config: str | None = None
+    overrides: list[str] = field(default_factory=list)
+    eval: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    grid: Grid
+    model: str
+    data: str
+    seed: int
+
+    def config_file(self) -> str | None:
+        return self.grid.config.format(model=self.model) if self.grid.config else None
+
+    def train_args(self) -> list[str]:
+        """The `python -m textgan.train` arguments, minus --run-dir."""
+        args = ["--model", self.model, "--data", self.data, "--seed", str(self.seed)]
+        if self.config_file():
+            args += ["--config", self.config_file()]
+        return args + list(self.grid.overrides) + ["train.progress=false"]
+
+
+def load_grid(path: str | Path) -> Grid:
+    path = Path(path)
+    raw = yaml.safe_load(path.read_text())
+    if not isinstance(raw, dict):
+        raise ValueError(f"grid file '{path}' must be a YAML mapping")  # noqa: TRY004 (one error type for callers)
+    known = set(Grid.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"grid file '{path}': unknown keys {sorted(unknown)}; known: {sorted(known)}")
+    raw.setdefault("name", path.stem)
+    for key in ("models", "data", "seeds"):
+        if not raw.get(key):
+            raise ValueError(f"grid file '{path}' needs a non-empty '{key}' list")
+    return Grid(**raw)
+
+
+def jobs(grid: Grid) -> list[Job]:
+    return [Job(grid, m, d, s) for m in grid.models for d in grid.data for s in grid.seeds]
+
+
+def resolved_config(job: Job) -> dict[str, Any]:
+    """The config the training CLI will resolve for this job (same code path, so the hash is faithful)."""
+    from textgan.config import to_dict
+    from textgan.train import build_parser, resolve_config
+
+    _, cfg, _ = resolve_config(build_parser().parse_args(job.train_args()))
+    return to_dict(cfg)
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """8 hex digits of the resolved config *without* its seed, so the seeds of one setting share a hash."""
+    body = {k: v for k, v in config.items() if k != "seed"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def run_id(model: str, data: str, seed: int, chash: str) -> str:
+    return f"{model}-{Path(data).stem}-seed{seed}-{chash}"
+
+
+def hardware() -> dict[str, Any]:
+    import torch
+
+    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(), "cuda": None}
+    if torch.cuda.is_available():
+        info["cuda"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def pretrain_record(curve: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last evaluation of the MLE phase: the pretrained generator an adversarial model starts from
+    (for the MLE baseline it is simply its final evaluation)."""
+    mle = [r for r in curve if r.get("phase") == "mle"]
+    return mle[-1] if mle else None
+
+
+def train(job: Job, run_dir: Path, data_dir: str | None, log_file: Path) -> float:
+    """Train (or finish) one run in a subprocess; returns its wall time in seconds."""
+    args = [sys.executable, "-m", "textgan.train", "--run-dir", str(run_dir)]
+    if data_dir:
+        args += ["--data-dir", data_dir]
+    if (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir()):
+        args += ["--resume"]  # an interrupted run continues; a finished one has nothing left to do
+        args += [a for a in job.train_args() if "=" in a and a.split("=")[0].startswith(("train.", "eval."))]
+    else:
+        args += job.train_args() + (["--overwrite"] if run_dir.exists() else [])
+    t0 = time.perf_counter()
+    with open(log_file, "a") as log:
+        log.write(f"$ {' '.join(args)}\n")
+        log.flush()
+        proc = subprocess.run(args, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"training failed (exit {proc.returncode}); see {log_file}")
+    return time.perf_counter() - t0
+
+
+def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> dict[str, Any]:
+    """Protocol metrics of the run's final checkpoint (and a temperature sweep when the grid asks)."""
+    from textgan.data.sources import load_data
+    from textgan.metrics.suite import parse_metrics
+    from textgan.metrics.sweep import DEFAULT_TEMPERATURES, default_metrics, evaluate_generator, temperature_sweep
+    from textgan.runs import load_run
+
+    run = load_run(run_dir)
+    data = load_data(run.cfg.data, data_dir, run.vocab)
+    metrics = parse_metrics(eval_cfg["metrics"]) if eval_cfg.get("metrics") else default_metrics(data)
+    common = {"num_samples": int(eval_cfg.get("num_samples", 10000)), "seed": int(eval_cfg.get("seed", 1234)),
+              "max_n": int(eval_cfg.get("max_n", 5))}
+    out = {"metrics": evaluate_generator(run.generator, data, metrics,
+                                         temperature=float(eval_cfg.get("temperature", 1.0)), **common)}
+    temps = eval_cfg.get("temperatures")
+    if temps:
+        temps = DEFAULT_TEMPERATURES if temps == "protocol" else [float(t) for t in temps]
+        out["sweep"] = temperature_sweep(run.generator, data, temps, metrics, **common)
+    return out
+
+
+def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data_dir: str | None = None,
+            log=print) -> Path:
+    """Train + evaluate one job unless its result JSON exists; returns the result path."""
+    from textgan.runs import git_sha
+
+    config = resolved_config(job)
+    chash = config_hash(config)
+    rid = run_id(job.model, job.data, job.seed, chash)
+    out = results_root / job.grid.name / f"{rid}.json"
+    if out.is_file():
+        log(f"skip {rid} (result exists: {out})")
+        return out
+    run_dir = runs_root / rid
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    log(f"train {rid} -> {run_dir}")
+    train_s = train(job, run_dir, data_dir, runs_root / f"{rid}.log")
+    log(f"evaluate {rid}")
+    t0 = time.perf_counter()
+    evaluated = evaluate(run_dir, job.grid.eval, data_dir)
+    eval_s = time.perf_counter() - t0
+    curve = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    result = {
+        "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
+        "protocol": evaluated["metrics"].pop("protocol"),
+        "metrics": evaluated["metrics"],
+        "pretrain_metrics": pretrain_record(curve),
+        "curve": curve,
+        **({"sweep": evaluated["sweep"]} if "sweep" in evaluated else {}),
+        "wall_s": round(train_s + eval_s, 1), "train_wall_s": round(train_s, 1), "eval_wall_s": round(eval_s, 1),
+        "hardware": hardware(), "git_sha": git_sha(),
+        "command": "python -m textgan.train " + " ".join(job.train_args()),
+        "config": saved, "config_hash": chash,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=1) + "\n")
+    tmp.replace(out)  # never leave a half-written result that a later call would skip on
+    log(f"wrote {out}")
+    return out

@@ -1,0 +1,249 @@
+"""Render benchmark results: `python benchmarks/render.py benchmarks/results/<grid> [--published FILE]`.
+
+Reads every result JSON in the folder (one per run from `benchmarks/harness.py`, or sweep files from
+`benchmarks/sweep.py`) and writes beside them:
+- README.md: per data set, mean ± std over seeds of each metric per model, next to the published number
+  (benchmarks/published.yaml, with its source); the temperature-sweep numbers; data, sample sizes,
+  hardware, git SHA and the training commands;
+- training_curves.png: NLL-oracle (else NLL-test) against training step, one colour per model;
+- quality_diversity.png: the temperature sweep of Caccia et al. 2020 ("Language GANs Falling Short"), one
+  line per model: BLEU-5 against self-BLEU-5 for text, NLL-oracle against NLL-test for the oracle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PUBLISHED = Path(__file__).resolve().parent / "published.yaml"
+ORDER = ["nll_oracle", "nll_test", *(f"bleu_{n}" for n in range(2, 6)), *(f"self_bleu_{n}" for n in range(2, 6)),
+         "sacrebleu", "fed"]
+
+
+def load_results(folder: Path) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted(Path(folder).glob("*.json")):
+        result = json.loads(path.read_text())
+        # result files hold a "metrics" dict (a grid run) or a "sweep" list (benchmarks/sweep.py)
+        if isinstance(result, dict) and "model" in result and (isinstance(result.get("metrics"), dict)
+                                                               or isinstance(result.get("sweep"), list)):
+            result["_file"] = path.name
+            out.append(result)
+    return out
+
+
+def flat(entry: dict[str, Any]) -> dict[str, float]:
+    """{"bleu": {"2": x}} -> {"bleu_2": x}, keeping scalar metrics."""
+    out: dict[str, float] = {}
+    for key, value in entry.items():
+        if isinstance(value, dict) and key in ("bleu", "self_bleu"):
+            out.update({f"{key}_{n}": v for n, v in value.items()})
+        elif key in ORDER and isinstance(value, (int, float)):
+            out[key] = float(value)
+    return out
+
+
+def data_key(result: dict[str, Any]) -> str:
+    """The published-table key: the data name, with the oracle's length when it is not 20."""
+    name = Path(str(result.get("data", "?"))).stem
+    seq_len = (result.get("config") or {}).get("data", {}).get("oracle", {}).get("seq_len", 20)
+    return f"{name}_len{seq_len}" if name == "oracle" and seq_len != 20 else name
+
+
+def _fmt(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def _fmt_published(v: Any) -> str:
+    return f"{v[0]:.3f} ± {v[1]:.3f}" if isinstance(v, list) else f"{v:.3f}"
+
+
+def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> str:
+    """One Markdown table per data set: rows metrics, columns models ("ours (published)")."""
+    groups: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        if isinstance(r.get("metrics"), dict):
+            groups[data_key(r)][r["model"]].append(flat(r["metrics"]))
+    parts = []
+    for data, by_model in sorted(groups.items()):
+        models = sorted(by_model)
+        pub = published.get(data, {})
+        metrics = [m for m in ORDER if any(m in row for rows in by_model.values() for row in rows)]
+        seeds = ", ".join(f"{m}: {len(by_model[m])}" for m in models)
+        lines = [f"### {data}", "", f"Mean ± std over seeds ({seeds}); published value in parentheses.", "",
+                 "| metric | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
+        for metric in metrics:
+            cells = []
+            for m in models:
+                vals = [row[metric] for row in by_model[m] if metric in row]
+                cell = _fmt(vals) if vals else "–"
+                ref = pub.get(metric, {}).get("values", {}).get(m)
+                cells.append(f"{cell} ({_fmt_published(ref)})" if ref is not None else cell)
+            lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+        sources = sorted({pub[m]["source"] for m in metrics if m in pub})
+        if sources:
+            lines += ["", "Published sources: " + "; ".join(sources) + "."]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _sweep_lines(results: list[dict[str, Any]]) -> dict[str, dict[float, dict[str, float]]]:
+    """model -> temperature -> metrics averaged over the model's runs (seeds)."""
+    acc: dict[str, dict[float, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        for e in r.get("sweep") or []:
+            acc[r["model"]][float(e["temperature"])].append(flat(e))
+    return {m: {t: {k: statistics.mean(row[k] for row in rows if k in row) for k in rows[0]}
+                for t, rows in sorted(by_t.items())} for m, by_t in acc.items()}
+
+
+AXIS_LABELS = {"nll_test": "NLL-test of the temperature-scaled model (diversity)",
+               "nll_oracle": "NLL-oracle of samples (quality)",
+               **{f"bleu_{n}": f"BLEU-{n} (quality)" for n in range(2, 6)},
+               **{f"self_bleu_{n}": f"self-BLEU-{n} (lower = more diverse)" for n in range(2, 6)}}
+
+
+def _axes(lines: dict[str, dict[float, dict[str, float]]]) -> tuple[str, str, str] | None:
+    """(x metric, y metric, hint) for the quality-diversity plot, from what the sweep measured."""
+    keys = {k for by_t in lines.values() for row in by_t.values() for k in row}
+    if "nll_oracle" in keys and "nll_test" in keys:
+        return "nll_test", "nll_oracle", "lower-left is better"
+    n = max((int(k.rsplit("_", 1)[1]) for k in keys if k.startswith("self_bleu_")), default=None)
+    if n and f"bleu_{n}" in keys:
+        return f"self_bleu_{n}", f"bleu_{n}", "up-left is better (higher quality, lower self-BLEU)"
+    return None
+
+
+def sweep_table(results: list[dict[str, Any]]) -> str:
+    lines_by_model = _sweep_lines(results)
+    if not lines_by_model:
+        return ""
+    parts = []
+    for model, by_t in sorted(lines_by_model.items()):
+        metrics = [m for m in ORDER if any(m in row for row in by_t.values())]
+        rows = [f"#### {model}", "", "| T | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
+        for t, row in by_t.items():
+            rows.append(f"| {t:g} | " + " | ".join(f"{row[m]:.4f}" if m in row else "–" for m in metrics) + " |")
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
+
+
+def plot_quality_diversity(results: list[dict[str, Any]], path: Path) -> Path | None:
+    import matplotlib
+    matplotlib.use("Agg")  # files only; never needs a display
+    import matplotlib.pyplot as plt
+
+    lines = _sweep_lines(results)
+    axes = _axes(lines) if lines else None
+    if axes is None:
+        return None
+    x_key, y_key, hint = axes
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for model, by_t in sorted(lines.items()):
+        pts = [(t, row[x_key], row[y_key]) for t, row in by_t.items() if x_key in row and y_key in row]
+        ax.plot([p[1] for p in pts], [p[2] for p in pts], marker="o", label=model)
+        for t, x, y in pts:
+            ax.annotate(f"T={t:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xlabel(AXIS_LABELS.get(x_key, x_key.replace("_", "-")))
+    ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
+    ax.set_title(f"Quality–diversity over temperature ({hint})", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_training_curves(results: list[dict[str, Any]], path: Path) -> Path | None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = [r for r in results if r.get("curve")]
+    if not curves:
+        return None
+    key = "nll_oracle" if any("nll_oracle" in rec for r in curves for rec in r["curve"]) else "nll_test"
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    colours: dict[str, Any] = {}
+    for r in sorted(curves, key=lambda r: (r["model"], r.get("seed", 0))):
+        pts = [(rec["step"], rec[key]) for rec in r["curve"] if key in rec]
+        label = None if r["model"] in colours else r["model"]
+        colour = colours.setdefault(r["model"], f"C{len(colours)}")
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, alpha=0.8, label=label)
+    ax.set_xlabel("training step (epochs / rounds over all phases)")
+    ax.set_ylabel(key.replace("_", "-"))
+    ax.set_title(f"Training curves ({key.replace('_', '-')}; one line per seed)", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _setup(results: list[dict[str, Any]]) -> list[str]:
+    first = results[0]
+    entry = first["metrics"] if isinstance(first.get("metrics"), dict) else (first.get("sweep") or [{}])[0]
+    hw = first.get("hardware", {})
+    shas = sorted({str(r.get("git_sha")) for r in results})
+    data = ", ".join(sorted({data_key(r) for r in results}))
+    models = ", ".join(sorted({r["model"] for r in results}))
+    lines = [f"- data: {data}; models: {models}; runs: {len(results)}",
+             f"- samples per evaluation: {entry.get('n_samples')}; references: {entry.get('n_references')}",
+             (f"- hardware: {hw.get('platform')}, {hw.get('cpu_count')} CPUs, torch {hw.get('torch')} "
+              f"({hw.get('torch_threads')} threads), CUDA: {hw.get('cuda') or 'none'}"),
+             f"- git SHA: {', '.join(shas)}"]
+    commands = sorted({r["command"] for r in results if r.get("command")})
+    lines += [f"- command: `{c}`" for c in commands]
+    protocol = first.get("protocol") or entry.get("protocol") or {}
+    lines += [f"- {k}: {v}" for k, v in protocol.items() if k.endswith("_definition")]
+    return lines
+
+
+def render_dir(folder: Path, published_path: Path = PUBLISHED) -> Path:
+    """Write README.md (+ PNGs) for the results in `folder`; returns the README path."""
+    folder = Path(folder)
+    results = load_results(folder)
+    if not results:
+        raise FileNotFoundError(f"no result JSONs in '{folder}'")
+    published = yaml.safe_load(published_path.read_text()) if published_path.is_file() else {}
+    intro = "Generated by `python benchmarks/render.py` from the JSON files in this folder (protocol: PROTOCOL.md)."
+    md = [f"# Benchmark results: {folder.name}", "", intro, "", *_setup(results), ""]
+    tables = summary_tables(results, published)
+    if tables:
+        md += ["## Final metrics", "", tables, ""]
+    if plot_training_curves(results, folder / "training_curves.png"):
+        md += ["## Training curves", "", "![training curves](training_curves.png)", ""]
+    if plot_quality_diversity(results, folder / "quality_diversity.png"):
+        md += ["## Quality–diversity (temperature sweep)", "", "![quality-diversity](quality_diversity.png)", "",
+               sweep_table(results), ""]
+    readme = folder / "README.md"
+    readme.write_text("\n".join(md))
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/render.py", description=__doc__.splitlines()[0])
+    p.add_argument("folder", help="benchmarks/results/<grid>")
+    p.add_argument("--published", default=str(PUBLISHED))
+    args = p.parse_args(argv)
+    try:
+        print(f"wrote {render_dir(Path(args.folder), Path(args.published))}")
+    except (FileNotFoundError, json.JSONDecodeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""benchmarks/render.py and benchmarks/harness.py helpers on small fake result JSONs written in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks import render
+from benchmarks.harness import config_hash, load_grid, pretrain_record, run_id
+
+
+def _entry(t: float, b5: float, sb5: float) -> dict:
+    return {"temperature": t, "n_samples": 100, "n_references": 200, "nll_test": 2.0 + t,
+            "bleu": {"2": 0.8, "5": b5}, "self_bleu": {"2": 0.9, "5": sb5}}
+
+
+def _result(model: str, seed: int, bleu2: float, data: str = "coco") -> dict:
+    return {"model": model, "data": data, "seed": seed, "config": {"data": {"name": data}},
+            "metrics": {**_entry(1.0, 0.2, 0.4), "bleu": {"2": bleu2, "5": 0.2}},
+            "protocol": {"n_samples": 100, "bleu_definition": "nltk method1"},
+            "curve": [{"phase": "mle", "step": s, "nll_test": 3.0 - 0.1 * s} for s in range(4)],
+            "sweep": [_entry(t, 0.3 - 0.1 * t, 0.6 - 0.2 * t) for t in (0.5, 1.0, 1.5)],
+            "hardware": {"platform": "test", "cpu_count": 2, "torch": "x", "torch_threads": 1},
+            "git_sha": "abc", "command": f"python -m textgan.train --model {model}"}
+
+
+def test_render_tables_and_plots(tmp_path):
+    for model, seed, b2 in [("mle", 0, 0.70), ("mle", 1, 0.72), ("seqgan", 0, 0.75)]:
+        (tmp_path / f"{model}-coco-seed{seed}.json").write_text(json.dumps(_result(model, seed, b2)))
+    (tmp_path / "notes.json").write_text("[1, 2]")  # not a result file: ignored
+    published = tmp_path / "published.yaml"
+    published.write_text("coco:\n  bleu_2:\n    source: Texygen README\n    values: {mle: 0.731}\n")
+    readme = render.render_dir(tmp_path, published)
+    text = readme.read_text()
+    assert "| metric | mle | seqgan |" in text
+    assert "| bleu_2 | 0.710 ± 0.014 (0.731) | 0.750 |" in text  # mean ± std over 2 seeds, then published
+    assert "Texygen README" in text and "python -m textgan.train --model mle" in text
+    assert "| 0.5 |" in text  # the sweep table
+    for png in ("training_curves.png", "quality_diversity.png"):
+        assert (tmp_path / png).stat().st_size > 1000
+        assert f"]({png})" in text
+
+
+def test_quality_diversity_axes():
+    lines = render._sweep_lines([_result("mle", 0, 0.7)])
+    assert render._axes(lines)[:2] == ("self_bleu_5", "bleu_5")
+    oracle = {"m": {1.0: {"nll_oracle": 9.0, "nll_test": 7.0}}}
+    assert render._axes(oracle)[:2] == ("nll_test", "nll_oracle")
+
+
+def test_render_empty_folder_is_an_error(tmp_path):
+    assert render.main([str(tmp_path)]) == 2
+
+
+def test_harness_helpers(tmp_path):
+    grid = tmp_path / "g.yaml"
+    grid.write_text("models: [mle]\ndata: [oracle]\nseeds: [0, 1]\n")
+    g = load_grid(grid)
+    assert g.name == "g" and g.seeds == [0, 1]
+    grid.write_text("models: [mle]\ndata: [oracle]\nseeds: [0]\nbogus: 1\n")
+    with pytest.raises(ValueError, match="bogus"):
+        load_grid(grid)
+    assert config_hash({"seed": 1, "a": 2}) == config_hash({"seed": 7, "a": 2}) != config_hash({"seed": 1, "a": 3})
+    assert run_id("mle", "data/x.txt", 3, "abcd") == "mle-x-seed3-abcd"
+    curve = [{"phase": "mle", "step": 1}, {"phase": "mle", "step": 2}, {"phase": "adversarial", "step": 3}]
+    assert pretrain_record(curve) == {"phase": "mle", "step": 2}

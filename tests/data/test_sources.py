@@ -1,0 +1,158 @@
+"""Tests of textgan.data.sources / text: text files and the oracle turned into DataBundles, and every
+way a user's text file can be bad (each a one-line UserError that says how to fix it)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+
+from textgan.data.sources import DataConfig, load_data
+from textgan.data.vocab import IdVocab, TextVocab
+from textgan.errors import UserError
+
+
+def text_cfg(train, test=None, **kw) -> DataConfig:
+    return DataConfig(name=str(train), test=str(test) if test else None, tokenize="whitespace", **kw)
+
+
+def test_text_bundle_layout(tiny_text):
+    train, test = tiny_text
+    bundle = load_data(text_cfg(train, test))
+    lines = train.read_text().splitlines()
+    longest = max(len(line.split()) for line in lines + test.read_text().splitlines())
+    assert isinstance(bundle.vocab, TextVocab) and bundle.oracle is None
+    assert (len(bundle.train), len(bundle.test)) == (8, 3)
+    assert bundle.seq_len == longest + 1  # room for EOS
+    assert bundle.train.lengths.tolist() == [len(line.split()) + 1 for line in lines]
+    eos, pad = bundle.vocab.eos_id, bundle.vocab.pad_id
+    for row, n in zip(bundle.train.tokens, bundle.train.lengths):
+        assert row[n - 1] == eos and eos not in row[: n - 1] and (row[n:] == pad).all()
+    assert bundle.vocab.decode(bundle.train.tokens[0].tolist()) == lines[0]
+
+
+def test_vocabulary_covers_train_and_test(tiny_text):
+    train, test = tiny_text
+    bundle = load_data(text_cfg(train, test))
+    assert bundle.vocab.unk_id not in bundle.test.tokens  # 'zebra' is only in the test file
+    assert bundle.vocab.decode(bundle.test.tokens[2].tolist()) == "the zebra sat ."
+    without_test = load_data(text_cfg(train))
+    assert without_test.test is None and without_test.vocab.size == bundle.vocab.size - 1
+
+
+def test_max_len_truncates_with_a_warning(tiny_text, caplog):
+    train, test = tiny_text
+    with caplog.at_level(logging.WARNING, logger="textgan.data.sources"):
+        bundle = load_data(text_cfg(train, test, max_len=4))
+    assert bundle.seq_len == 5 and bundle.info["truncated"] == 10
+    assert "10 sentences are longer than data.max_len=4" in caplog.text
+    assert (bundle.train.lengths == 5).all() and (bundle.train.tokens[:, 4] == bundle.vocab.eos_id).all()
+    assert bundle.vocab.decode(bundle.train.tokens[0].tolist()) == "the cat sat on"
+
+
+def test_max_train_and_lowercase(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text("The Cat\nthe cat\nA dog\n")
+    bundle = load_data(text_cfg(f, max_train=2))
+    assert len(bundle.train) == 2 and bundle.vocab.decode(bundle.train.tokens[0].tolist()) == "the cat"
+    cased = load_data(text_cfg(f, lowercase=False))
+    assert cased.vocab.decode(cased.train.tokens[0].tolist()) == "The Cat"
+
+
+def test_named_data_set_under_the_data_root(tmp_path):
+    (tmp_path / "coco").mkdir()
+    (tmp_path / "coco" / "train.txt").write_text("a man rides a horse .\na cat sleeps .\n")
+    (tmp_path / "coco" / "test.txt").write_text("a horse sleeps .\n")
+    bundle = load_data(DataConfig(name="coco"), data_dir=tmp_path)
+    assert (len(bundle.train), len(bundle.test)) == (2, 1)
+    assert bundle.vocab.decode(bundle.test.tokens[0].tolist()) == "a horse sleeps ."
+
+
+def test_latin1_file_loads_with_its_encoding(tmp_path):
+    f = tmp_path / "latin1.txt"
+    f.write_bytes("café au lait\nun\x85deux\nna\u00efve\n".encode("latin-1"))
+    bundle = load_data(text_cfg(f, encoding="latin-1"))
+    # lines are split on '\n' only: 0x85 (NEL in latin-1) separates words, not sentences
+    assert len(bundle.train) == 3
+    assert [bundle.vocab.decode(r) for r in bundle.train.tokens.tolist()] == ["café au lait", "un deux", "naïve"]
+
+
+def write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty; it needs one sentence per line"),
+    (b"\n  \n\t\n", "is empty"),
+    (b"good line\ncaf\xe9\n", r"is not valid utf-8 \(byte 0xe9 on line 2\); pass data.encoding=latin-1"),
+    (b"abc\x00\x01\x02def", "looks binary"),
+])
+def test_bad_text_files(tmp_path, content, message):
+    f = write(tmp_path / "bad.txt", content)
+    with pytest.raises(UserError, match=message) as err:
+        load_data(text_cfg(f))
+    assert str(f) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_files(tmp_path, tiny_text):
+    with pytest.raises(UserError, match=r"data file '.*nope\.txt' not found"):
+        load_data(text_cfg(tmp_path / "nope.txt"))
+    with pytest.raises(UserError, match=r"data file '.*nope\.txt' not found"):
+        load_data(text_cfg(tiny_text[0], tmp_path / "nope.txt"))
+    with pytest.raises(UserError, match="is not a file"):
+        load_data(text_cfg(tmp_path))
+
+
+def test_unknown_encoding(tiny_text):
+    with pytest.raises(UserError, match="unknown encoding 'klingon' in data.encoding"):
+        load_data(text_cfg(tiny_text[0], encoding="klingon"))
+
+
+def test_unknown_or_missing_named_data_set(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UserError, match="unknown data set 'cocoa'; use one of oracle, coco"):
+        load_data(DataConfig(name="cocoa"), data_dir=tmp_path)
+    with pytest.raises(UserError, match="data set 'coco' not found at .*python -m textgan.data download coco"):
+        load_data(DataConfig(name="coco"), data_dir=tmp_path)
+    with pytest.raises(UserError, match="emnlp_news_10k"):
+        load_data(DataConfig(name="emnlp_news"), data_dir=tmp_path)
+
+
+def oracle_cfg(**kw) -> DataConfig:
+    cfg = DataConfig()
+    defaults = {"params": "seeded", "vocab_size": 50, "emb_dim": 8, "hidden_dim": 8, "seq_len": 8,
+                "num_train": 40, "num_test": 10}
+    for k, v in {**defaults, **kw}.items():
+        setattr(cfg.oracle, k, v)
+    return cfg
+
+
+def test_oracle_bundle(tmp_path):
+    bundle = load_data(oracle_cfg(), data_dir=tmp_path)
+    assert isinstance(bundle.vocab, IdVocab) and bundle.vocab.size == 50 and bundle.oracle is not None
+    assert bundle.train.tokens.shape == (40, 8) and bundle.test.tokens.shape == (10, 8)
+    assert (bundle.train.lengths == 8).all() and bundle.train.tokens.max() < 50
+    again = load_data(oracle_cfg(), data_dir=tmp_path)
+    assert torch.equal(again.train.tokens, bundle.train.tokens)
+    other = load_data(oracle_cfg(data_seed=1), data_dir=tmp_path)
+    assert not torch.equal(other.train.tokens, bundle.train.tokens)
+    assert load_data(oracle_cfg(num_test=0), data_dir=tmp_path).test is None
+
+
+def test_oracle_params_errors(tmp_path):
+    with pytest.raises(UserError, match="seqgan_oracle.*not found.*data.oracle.params=seeded"):
+        load_data(oracle_cfg(params="seqgan"), data_dir=tmp_path)
+    with pytest.raises(UserError, match="not found"):
+        load_data(oracle_cfg(params=str(tmp_path / "x.npz")), data_dir=tmp_path)
+
+
+def test_auto_oracle_uses_seqgan_params_when_present(data_dir):
+    if not (data_dir / "seqgan_oracle" / "target_params.npz").is_file():
+        pytest.skip("the shared data has no seqgan_oracle/target_params.npz")
+    with pytest.raises(UserError, match="has vocab 5000 and hidden 32"):
+        load_data(oracle_cfg(params="auto"), data_dir=data_dir)
+    bundle = load_data(oracle_cfg(params="auto", vocab_size=5000, hidden_dim=32, num_train=8, num_test=0),
+                       data_dir=data_dir)
+    assert bundle.info["oracle"].startswith("SeqGAN target_params") and bundle.vocab.size == 5000

@@ -1,0 +1,87 @@
+"""The temperature sweep (textgan/metrics/sweep.py) and NLL under a temperature (textgan/metrics/nll.py)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from textgan.data.corpus import Corpus, strip_after_eos
+from textgan.data.sources import DataBundle, OracleConfig, load_oracle_data
+from textgan.data.vocab import TextVocab
+from textgan.errors import UserError
+from textgan.metrics.bleu import bleu, self_bleu
+from textgan.metrics.nll import sequence_nll
+from textgan.metrics.sweep import DEFAULT_TEMPERATURES, evaluate_generator, temperature_sweep
+from textgan.nn import LSTMGenerator
+from textgan.sampling import sample
+
+
+def _oracle_data(tmp_path) -> DataBundle:
+    cfg = OracleConfig(params="seeded", vocab_size=30, emb_dim=8, hidden_dim=8, seq_len=6, num_train=32, num_test=48)
+    return load_oracle_data(cfg, tmp_path)
+
+
+def _text_data() -> DataBundle:
+    train = [s.split() for s in ["the cat sat on the mat", "a dog ran in the park", "the dog sat on a log"]]
+    test = [s.split() for s in ["the cat ran on the log", "a dog sat", "the bird sang"]]
+    vocab = TextVocab.build(train + test)
+    corpus = lambda ws: Corpus.from_sequences(vocab.encode(ws), 8, vocab.pad_id, vocab.eos_id)
+    return DataBundle("toy", corpus(train), corpus(test), vocab)
+
+
+def test_sequence_nll_temperature_matches_manual():
+    torch.manual_seed(0)
+    g = LSTMGenerator(12, 4, 5, bos_id=0, init_std=0.5)
+    tokens = torch.randint(0, 12, (7, 5))
+    lengths = torch.tensor([5, 3, 1, 5, 2, 4, 5])
+    mask = torch.arange(5)[None] < lengths[:, None]
+    with torch.no_grad():
+        logp = F.log_softmax(g(tokens) / 2.5, dim=-1).gather(-1, tokens[..., None])[..., 0]
+    expected = -(logp[mask]).mean().item()
+    assert sequence_nll(g, tokens, lengths, temperature=2.5) == pytest.approx(expected, rel=1e-6)
+    assert sequence_nll(g, tokens, lengths, temperature=1.0) == pytest.approx(sequence_nll(g, tokens, lengths))
+    with pytest.raises(ValueError):
+        sequence_nll(g, tokens, lengths, temperature=0.0)
+
+
+def test_oracle_sweep_entries(tmp_path):
+    data = _oracle_data(tmp_path)
+    g = LSTMGenerator(30, 8, 8, bos_id=0)
+    sweep = temperature_sweep(g, data, [0.5, 1.0, 2.0], num_samples=40, seed=3)
+    assert [e["temperature"] for e in sweep] == [0.5, 1.0, 2.0]
+    for e in sweep:
+        assert e["n_samples"] == 40 and e["n_references"] == 48
+        assert e["nll_oracle"] > 0 and e["nll_test"] == pytest.approx(
+            sequence_nll(g, data.test.tokens, data.test.lengths, temperature=e["temperature"]))
+        assert e["protocol"]["temperature"] == e["temperature"] and e["protocol"]["seed"] == 3
+    with pytest.raises(UserError, match="real text"):
+        temperature_sweep(g, data, [1.0], ["sacrebleu"], num_samples=4)
+
+
+def test_text_entry_matches_library_on_same_samples():
+    data = _text_data()
+    torch.manual_seed(0)
+    g = LSTMGenerator(data.vocab.size, 6, 6, bos_id=data.vocab.bos_id, init_std=0.5)
+    e = evaluate_generator(g, data, ["bleu", "self_bleu", "sacrebleu", "nll"], temperature=0.8, num_samples=30,
+                           seed=5, max_n=4)
+    ids = sample(g, 30, data.seq_len, temperature=0.8, eos_id=data.vocab.eos_id, pad_id=data.vocab.pad_id, seed=5)
+    hyps = strip_after_eos(ids, data.vocab.eos_id)
+    refs = strip_after_eos(data.test.tokens, data.vocab.eos_id)
+    assert e["bleu"] == {str(k): v for k, v in bleu(hyps, refs, 4).items()}
+    assert e["self_bleu"] == {str(k): v for k, v in self_bleu(hyps, 4).items()}
+    assert 0 <= e["sacrebleu"] <= 1 and "nll_oracle" not in e and e["nll_test"] > 0
+
+
+def test_lower_temperature_is_less_diverse():
+    data = _text_data()
+    torch.manual_seed(1)
+    g = LSTMGenerator(data.vocab.size, 6, 6, bos_id=data.vocab.bos_id, init_std=1.0)  # peaked logits
+    cold, hot = temperature_sweep(g, data, [0.3, 3.0], ["self_bleu"], num_samples=60, seed=0)
+    assert cold["self_bleu"]["2"] > hot["self_bleu"]["2"]
+
+
+def test_default_temperatures_follow_protocol():
+    assert DEFAULT_TEMPERATURES == (0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
+    with pytest.raises(UserError):
+        temperature_sweep(LSTMGenerator(5, 2, 2), _text_data(), [], ["self_bleu"])

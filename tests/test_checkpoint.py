@@ -1,0 +1,131 @@
+"""Tests of textgan.checkpoint: round trips, pruning, damaged / incompatible checkpoints, code-free loading."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from textgan.checkpoint import (
+    FORMAT_VERSION,
+    latest_checkpoint,
+    list_checkpoints,
+    load_checkpoint,
+    load_weights_into,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from textgan.errors import UserError
+from textgan.nn import LSTMGenerator
+
+
+def trained():
+    torch.manual_seed(0)
+    gen = LSTMGenerator(15, 4, 5)
+    opt = torch.optim.Adam(gen.parameters(), lr=0.01)
+    gen(torch.randint(0, 15, (3, 4))).logsumexp(-1).mean().backward()
+    opt.step()
+    return gen, opt
+
+
+def save(root, step, gen, opt, keep=3, **state):
+    return save_checkpoint(root, step, {"generator": gen},
+                           {"optimizers": {"generator": opt.state_dict()}, "rng": rng_state(), **state},
+                           {"model": "mle", "vocab_size": 15}, keep=keep)
+
+
+def draws():
+    return random.random(), float(np.random.rand()), torch.rand(3)
+
+
+def test_round_trip_weights_optimizer_and_rng(tmp_path):
+    gen, opt = trained()
+    path = save(tmp_path, 7, gen, opt, progress={"step": 7, "elapsed": 1.5})
+    expected = draws()
+    weights, state, meta = load_checkpoint(path)
+    assert path.name == "step-00000007" and meta["step"] == 7 and meta["format_version"] == FORMAT_VERSION
+    assert meta["model"] == "mle" and set(meta["files"]) == {"weights.safetensors", "state.pt"}
+    fresh = LSTMGenerator(15, 4, 5)
+    load_weights_into({"generator": fresh}, weights, path)
+    for (name, a), b in zip(gen.state_dict().items(), fresh.state_dict().values()):
+        assert torch.equal(a, b), name
+    fresh_opt = torch.optim.Adam(fresh.parameters(), lr=0.01)
+    fresh_opt.load_state_dict(state["optimizers"]["generator"])
+    for s_old, s_new in zip(opt.state.values(), fresh_opt.state.values()):
+        assert all(torch.equal(s_old[k], s_new[k]) for k in ("step", "exp_avg", "exp_avg_sq"))
+    assert state["progress"] == {"step": 7, "elapsed": 1.5}
+    set_rng_state(state["rng"])
+    got = draws()
+    assert got[:2] == expected[:2] and torch.equal(got[2], expected[2])
+
+
+def test_state_pt_loads_with_weights_only(tmp_path):
+    gen, opt = trained()
+    path = save(tmp_path, 1, gen, opt)
+    state = torch.load(path / "state.pt", weights_only=True)
+    assert set(state) == {"optimizers", "rng"}
+    assert not list(tmp_path.glob(".tmp-*"))  # the temporary folder was renamed into place
+
+
+def test_keep_prunes_oldest(tmp_path):
+    gen, opt = trained()
+    for step in range(1, 6):
+        save(tmp_path, step, gen, opt, keep=2)
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["step-00000004", "step-00000005"]
+    (tmp_path / ".tmp-step-00000006-123").mkdir()  # a crash mid-write leaves only a hidden temp folder
+    assert latest_checkpoint(tmp_path).name == "step-00000005"
+    assert list_checkpoints(tmp_path / "missing") == [] and latest_checkpoint(tmp_path / "missing") is None
+
+
+def test_resaving_a_step_replaces_it(tmp_path):
+    gen, opt = trained()
+    save(tmp_path, 3, gen, opt, marker=1)
+    save(tmp_path, 3, gen, opt, marker=2)
+    assert len(list_checkpoints(tmp_path)) == 1
+    assert load_checkpoint(tmp_path / "step-00000003")[1]["marker"] == 2
+
+
+@pytest.mark.parametrize("damage", ["truncate_weights", "truncate_state", "bad_meta", "missing_file"])
+def test_damaged_newest_falls_back_to_previous(tmp_path, caplog, damage):
+    gen, opt = trained()
+    save(tmp_path, 1, gen, opt)
+    newest = save(tmp_path, 2, gen, opt)
+    if damage == "truncate_weights":
+        f = newest / "weights.safetensors"
+        f.write_bytes(f.read_bytes()[:-10])
+    elif damage == "truncate_state":
+        f = newest / "state.pt"
+        f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+    elif damage == "bad_meta":
+        (newest / "meta.json").write_text('{"format_vers')
+    else:
+        (newest / "state.pt").unlink()
+    with caplog.at_level(logging.WARNING, logger="textgan.checkpoint"):
+        assert latest_checkpoint(tmp_path).name == "step-00000001"
+    assert "damaged" in caplog.text and "falling back" in caplog.text
+    with pytest.raises(UserError, match="damaged"):
+        load_checkpoint(newest)
+
+
+def test_format_version_mismatch(tmp_path):
+    gen, opt = trained()
+    path = save(tmp_path, 1, gen, opt)
+    meta = json.loads((path / "meta.json").read_text())
+    (path / "meta.json").write_text(json.dumps({**meta, "format_version": FORMAT_VERSION + 1}))
+    with pytest.raises(UserError, match=f"format version {FORMAT_VERSION + 1}.*reads version {FORMAT_VERSION}"):
+        load_checkpoint(path)
+
+
+def test_weights_that_do_not_fit(tmp_path):
+    gen, opt = trained()
+    path = save(tmp_path, 1, gen, opt)
+    weights, _, _ = load_checkpoint(path)
+    with pytest.raises(UserError, match="does not fit this model's 'generator'"):
+        load_weights_into({"generator": LSTMGenerator(16, 4, 5)}, weights, path)
+    with pytest.raises(UserError, match="no weights for 'discriminator'"):
+        load_weights_into({"discriminator": LSTMGenerator(15, 4, 5)}, weights, path)

@@ -1,0 +1,114 @@
+"""`python -m textgan.evaluate` (textgan/evaluate.py): runs and sample files, JSON layout, sweeps, errors.
+
+Most cases call `main(argv)` in-process (fast); one runs the real module to check the exit code and the
+one-line error of the CLI entry point.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import TEST_LINES, TINY_MLE_TEXT, assert_user_error, run_cli, train_cli
+
+from textgan.evaluate import main
+from textgan.metrics.bleu import bleu, self_bleu
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("text_run")
+    from conftest import TRAIN_LINES
+
+    (cwd / "train.txt").write_text("\n".join(TRAIN_LINES) + "\n")
+    (cwd / "test.txt").write_text("\n".join(TEST_LINES) + "\n")
+    # absolute data paths: the run's config.yaml keeps them as given, and evaluation runs from another cwd
+    proc = train_cli("--model", "mle", "--config", TINY_MLE_TEXT, "--data", cwd / "train.txt",
+                     f"data.test={cwd / 'test.txt'}", "--run-dir", "run", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return cwd
+
+
+def _user_error(capsys, argv, *needles):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    for needle in needles:
+        assert needle in err[0]
+    return err[0]
+
+
+def test_oracle_run_json(oracle_run, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["--run", str(oracle_run), "--json", str(out), "--num", "40"]) == 0
+    table = capsys.readouterr().out
+    assert "nll_oracle" in table and "nll_test" in table
+    r = json.loads(out.read_text())
+    assert r["n_samples"] == 40 and r["n_references"] == 64 and r["temperature"] == 1.0
+    assert r["nll_oracle"] > 0 and r["nll_test"] > 0
+    assert r["model"] == "mle" and r["protocol"]["n_samples"] == 40 and "nll_definition" in r["protocol"]
+    assert "bleu" not in r  # the oracle's default metrics are the likelihoods
+
+
+def test_oracle_run_sweep(oracle_run, tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["--run", str(oracle_run), "--temperatures", "0.5,1.0,2.0", "--num", "32",
+                 "--metrics", "nll,self_bleu", "--json", str(out)]) == 0
+    assert "T=0.5" in capsys.readouterr().out
+    sweep = json.loads(out.read_text())["sweep"]
+    assert [e["temperature"] for e in sweep] == [0.5, 1.0, 2.0]
+    assert all({"nll_oracle", "nll_test", "self_bleu"} <= set(e) for e in sweep)
+    # NLL-test is of the temperature-scaled model, so it changes with T.
+    assert len({round(e["nll_test"], 6) for e in sweep}) == 3
+
+
+def test_text_run_all_cheap_metrics(text_run, tmp_path, capsys):
+    out = tmp_path / "t.json"
+    assert main(["--run", str(text_run / "run"), "--metrics", "bleu,self_bleu,nll,sacrebleu", "--num", "24",
+                 "--max-n", "4", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert sorted(r["bleu"]) == ["2", "3", "4"] and sorted(r["self_bleu"]) == ["2", "3", "4"]
+    assert all(0 <= v <= 1 for v in [*r["bleu"].values(), *r["self_bleu"].values(), r["sacrebleu"]])
+    assert r["nll_test"] > 0 and "nll_oracle" not in r and r["n_references"] == len(TEST_LINES)
+
+
+def test_samples_file_matches_library(tmp_path, capsys):
+    samples = ["the cat sat on the log .", "a dog ran .", "the bird sat on the mat .", ""]
+    refs = ["the cat sat on the mat .", "a dog ran in the park ."]
+    (tmp_path / "s.txt").write_text("\n".join(samples) + "\n")
+    (tmp_path / "r.txt").write_text("\n".join(refs) + "\n")
+    out = tmp_path / "o.json"
+    assert main(["--samples", str(tmp_path / "s.txt"), "--references", str(tmp_path / "r.txt"),
+                 "--metrics", "bleu,self_bleu,sacrebleu", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    toks, ref_toks = [s.split() for s in samples], [s.split() for s in refs]
+    assert r["bleu"] == {str(k): v for k, v in bleu(toks, ref_toks, 5).items()}
+    assert r["self_bleu"] == {str(k): v for k, v in self_bleu(toks, 5).items()}
+    assert r["n_samples"] == 4 and r["n_references"] == 2 and 0 < r["sacrebleu"] <= 1
+    # self-BLEU needs no references
+    assert main(["--samples", str(tmp_path / "s.txt")]) == 0
+    assert "self_bleu_2" in capsys.readouterr().out
+
+
+def test_user_errors(oracle_run, tmp_path, capsys):
+    (tmp_path / "s.txt").write_text("a b c\nb c d\n")
+    (tmp_path / "empty.txt").write_text("\n\n")
+    s = str(tmp_path / "s.txt")
+    _user_error(capsys, ["--samples", str(tmp_path / "missing.txt")], "not found")
+    _user_error(capsys, ["--samples", str(tmp_path / "empty.txt")], "empty")
+    _user_error(capsys, ["--samples", s, "--references", str(tmp_path / "empty.txt")], "empty")
+    line = _user_error(capsys, ["--samples", s, "--metrics", "bleu,perplexity"], "perplexity")
+    assert "bleu, self_bleu, nll, fed, sacrebleu" in line  # lists the known metrics
+    _user_error(capsys, ["--samples", s, "--run", str(oracle_run)], "exactly one")
+    _user_error(capsys, [], "exactly one")
+    _user_error(capsys, ["--samples", s, "--metrics", "bleu"], "--references")
+    _user_error(capsys, ["--samples", s, "--metrics", "nll"], "--run")
+    _user_error(capsys, ["--samples", s, "--temperatures", "1.0"], "--run")
+    _user_error(capsys, ["--run", str(oracle_run), "--metrics", "fed"], "real text")
+    _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "0,1"], "> 0")
+    _user_error(capsys, ["--run", str(tmp_path / "nope")], "not found")
+
+
+def test_module_entry_point_error(tmp_path):
+    proc = run_cli("textgan.evaluate", "--samples", "missing.txt", "--metrics", "self_bleu", cwd=tmp_path)
+    assert_user_error(proc, "missing.txt", "not found")

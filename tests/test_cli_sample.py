@@ -1,0 +1,82 @@
+"""Smoke tests of `python -m textgan.sample` on the tiny runs, and its one-line errors (exit code 2)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from textgan.sample import main as sample_main
+
+
+@pytest.fixture(scope="module")
+def procs(oracle_run, tmp_path_factory, cli):
+    """Through the real entry point, concurrently: the same seeded call twice, and a run with no checkpoint."""
+    cwd = tmp_path_factory.mktemp("sample")
+    shutil.copytree(oracle_run, cwd / "run")
+    shutil.copytree(oracle_run, cwd / "nockpt", ignore=shutil.ignore_patterns("checkpoints"))
+    seeded = ["--run", "run", "--num", "5", "--seed", "1"]
+    return cwd, cli.many({"a": ("textgan.sample", seeded), "b": ("textgan.sample", seeded),
+                          "nockpt": ("textgan.sample", ["--run", "nockpt"])}, cwd)
+
+
+def test_seeded_samples_are_reproducible(procs):
+    _, p = procs
+    assert p["a"].returncode == p["b"].returncode == 0, p["a"].stderr
+    lines = p["a"].stdout.splitlines()
+    assert p["b"].stdout.splitlines() == lines and len(lines) == 5
+    rows = [[int(t) for t in line.split()] for line in lines]  # the oracle's vocabulary: ids 0..49
+    assert all(len(r) == 8 and all(0 <= t < 50 for t in r) for r in rows)
+
+
+def test_run_without_checkpoint_is_one_line_error(procs, cli):
+    cli.user_error(procs[1]["nockpt"], "has no checkpoint yet", "--resume")
+
+
+def test_out_writes_the_file(procs, tmp_path, cli, capsys):
+    run, out = procs[0] / "run", tmp_path / "out.txt"
+    proc = cli.main(sample_main, ["--run", run, "--num", "5", "--seed", "1", "--out", out], capsys)
+    assert proc.returncode == 0 and proc.stdout == "" and f"wrote 5 samples to {out}" in proc.stderr
+    assert out.read_text().splitlines() == procs[1]["a"].stdout.splitlines()
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["--temperature", "0"], ["temperature must be > 0"]),
+    (["--top-p", "0"], ["top-p must be in (0, 1]"]),
+    (["--top-p", "1.5"], ["top-p must be in (0, 1]"]),
+    (["--temperature", "-1"], ["temperature must be > 0"]),
+    (["--top-k", "-2"], ["top-k must be >= 0"]),
+    (["--num", "0"], ["--num must be >= 1"]),
+    (["--checkpoint", "nowhere"], ["checkpoint 'nowhere' is damaged"]),
+])
+def test_bad_input_in_process(oracle_run, cli, capsys, argv, needles):
+    cli.user_error(cli.main(sample_main, ["--run", oracle_run, *argv], capsys), *needles)
+
+
+def test_bad_run_dirs_in_process(oracle_run, tmp_path, cli, capsys):
+    cli.user_error(cli.main(sample_main, ["--run", tmp_path / "nowhere"], capsys), "nowhere' not found")
+    shutil.copytree(oracle_run, tmp_path / "run", ignore=shutil.ignore_patterns("checkpoints"))
+    cli.user_error(cli.main(sample_main, ["--run", tmp_path / "run"], capsys), "has no checkpoint yet")
+    (tmp_path / "run" / "vocab.json").unlink()
+    cli.user_error(cli.main(sample_main, ["--run", tmp_path / "run"], capsys), "has no tokenizer.json or vocab.json")
+    (tmp_path / "run" / "config.yaml").unlink()
+    cli.user_error(cli.main(sample_main, ["--run", tmp_path / "run"], capsys), "has no config.yaml")
+
+
+def test_text_run_samples_words(text_run, cli, capsys):
+    proc = cli.main(sample_main, ["--run", text_run, "--num", "6", "--seed", "0"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    vocab = {w for line in (text_run.parent / "train.txt").read_text().splitlines() for w in line.split()}
+    vocab |= {w for line in (text_run.parent / "test.txt").read_text().splitlines() for w in line.split()}
+    assert len(lines) == 6 and all(set(line.split()) <= vocab | {"<unk>"} for line in lines)  # no <pad>/<eos>
+
+
+def test_top_k_1_is_seed_independent_and_checkpoint_flag(oracle_run, cli, capsys):
+    first = oracle_run / "checkpoints" / "step-00000001"
+    outs = [cli.main(sample_main, ["--run", oracle_run, "--num", "3", "--top-k", "1", "--seed", s], capsys).stdout
+            for s in ("1", "2")]
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == 3
+    older = cli.main(sample_main, ["--run", oracle_run, "--num", "3", "--top-k", "1", "--checkpoint", first],
+                     capsys)
+    assert older.returncode == 0 and len(older.stdout.splitlines()) == 3

@@ -1,0 +1,152 @@
+"""Smoke tests of `python -m textgan.train` (real subprocesses on configs/tiny/), exact resume, and the
+one-line errors (exit code 2, no traceback) for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from safetensors.torch import load_file
+
+from textgan.checkpoint import latest_checkpoint
+from textgan.config import dump_yaml
+from textgan.data.vocab import IdVocab
+from textgan.registry import get_model, make_config
+from textgan.train import main as train_main
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "tiny"
+TINY_MLE, TINY_MLE_TEXT = TINY / "mle.yaml", TINY / "mle_text.yaml"
+
+CHECKPOINT_FILES = {"weights.safetensors", "state.pt", "meta.json"}
+
+
+def metrics(run):
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_oracle_run_layout(oracle_run):
+    cfg = yaml.safe_load((oracle_run / "config.yaml").read_text())
+    assert cfg["model"] == "mle" and cfg["data"]["oracle"]["vocab_size"] == 50 and cfg["mle"]["epochs"] == 2
+    assert json.loads((oracle_run / "vocab.json").read_text())["size"] == 50
+    records = metrics(oracle_run)
+    assert [r["iteration"] for r in records] == [0, 1, 2]  # eval before training, then every epoch
+    assert all({"nll_oracle", "nll_test"} <= set(r) for r in records)
+    assert "mle_loss" in records[-1] and "bleu_2" not in records[-1]
+    assert records[-1]["nll_oracle"] < records[0]["nll_oracle"]
+    ckpts = sorted((oracle_run / "checkpoints").iterdir())
+    assert [c.name for c in ckpts] == ["step-00000001", "step-00000002"]
+    assert all({f.name for f in c.iterdir()} == CHECKPOINT_FILES for c in ckpts)
+    meta = json.loads((ckpts[-1] / "meta.json").read_text())
+    assert (meta["model"], meta["step"], meta["vocab_size"], meta["seq_len"]) == ("mle", 2, 50, 8)
+    assert (oracle_run / "samples" / "step-000002.txt").read_text().count("\n") == 5
+
+
+def test_text_run_layout(text_run):
+    assert (text_run / "tokenizer.json").is_file() and not (text_run / "vocab.json").exists()
+    last = metrics(text_run)[-1]
+    assert {"nll_test", "mle_loss"} | {f"bleu_{n}" for n in range(2, 6)} | {f"self_bleu_{n}" for n in range(2, 6)} \
+        <= set(last)
+    assert "nll_oracle" not in last and all(0 <= last[f"bleu_{n}"] <= 1 for n in range(2, 6))
+    assert {f.name for f in latest_checkpoint(text_run / "checkpoints").iterdir()} == CHECKPOINT_FILES
+
+
+def test_list(cli, capsys):
+    proc = cli.main(train_main, ["--list"], capsys)
+    assert proc.returncode == 0
+    names = [line.split()[0] for line in proc.stdout.splitlines() if line.startswith("  ")]
+    assert {"mle", "oracle", "coco", "emnlp_news", "emnlp_news_10k"} <= set(names)
+
+
+def test_resume_is_bitwise_identical(oracle_run, tmp_path, cli):
+    """3 epochs straight == the 2-epoch run resumed with its budget raised to 3."""
+    shutil.copytree(oracle_run, tmp_path / "resumed")
+    procs = cli.many({
+        "straight": ("textgan.train", ["--model", "mle", "--config", TINY_MLE, "--run-dir", "straight",
+                                       "mle.epochs=3"]),
+        "resumed": ("textgan.train", ["--resume", "--run-dir", "resumed", "mle.epochs=3"]),
+    }, cwd=tmp_path)
+    for proc in procs.values():
+        assert proc.returncode == 0, proc.stderr
+    straight, resumed = (latest_checkpoint(tmp_path / name / "checkpoints") for name in ("straight", "resumed"))
+    assert straight.name == resumed.name == "step-00000003"
+    a, b = load_file(straight / "weights.safetensors"), load_file(resumed / "weights.safetensors")
+    assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
+    timing = {"elapsed_s", "eval_s"}
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in timing} for r in rs]
+    assert strip(metrics(tmp_path / "resumed")) == strip(metrics(tmp_path / "straight"))
+    # the raised budget is saved, so resuming again after a crash would keep it
+    assert yaml.safe_load((tmp_path / "resumed" / "config.yaml").read_text())["mle"]["epochs"] == 3
+
+
+def test_overwrite_replaces_an_existing_run(oracle_run, tmp_path, monkeypatch, cli, capsys):
+    shutil.copytree(oracle_run, tmp_path / "run")
+    monkeypatch.chdir(tmp_path)
+    argv = ["--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "--overwrite", "mle.epochs=0"]
+    proc = cli.main(train_main, argv, capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["iteration"] for r in metrics(tmp_path / "run")] == [0]
+    assert [c.name for c in (tmp_path / "run" / "checkpoints").iterdir()] == ["step-00000000"]
+
+
+def make_workdir(cwd: Path) -> Path:
+    """Bad inputs: an empty file, a Latin-1 file, bad YAML, and a run directory with no checkpoint."""
+    (cwd / "empty.txt").write_text("\n\n")
+    (cwd / "latin1.txt").write_bytes("café crème\n".encode("latin-1"))
+    (cwd / "bad.yaml").write_text("mle: [1\n")
+    nockpt = cwd / "nockpt"  # a run whose training never reached a checkpoint
+    nockpt.mkdir()
+    (nockpt / "config.yaml").write_text(dump_yaml(make_config(get_model("mle"))))
+    IdVocab(5000).save(nockpt)
+    return cwd
+
+
+TINY_ARGS = ["--model", "mle", "--config", str(TINY_MLE)]
+TEXT_ARGS = ["--model", "mle", "--config", str(TINY_MLE_TEXT)]
+
+CASES = {
+    "missing_file": ([*TEXT_ARGS, "--data", "missing.txt"], ["data file 'missing.txt' not found"]),
+    "empty_file": ([*TEXT_ARGS, "--data", "empty.txt"], ["'empty.txt' is empty"]),
+    "undecodable": ([*TEXT_ARGS, "--data", "latin1.txt"], ["not valid utf-8", "data.encoding=latin-1"]),
+    "unknown_data_set": ([*TINY_ARGS, "--data", "cocoa"], ["unknown data set 'cocoa'"]),
+    "unknown_model": (["--model", "nope"], ["unknown model 'nope'", "mle"]),
+    "no_model": (["--data", "oracle"], ["no model given"]),
+    "unknown_key": ([*TINY_ARGS, "train.evall_every=2"], ["unknown config key 'train.evall_every'", "eval_every"]),
+    "bad_value": ([*TINY_ARGS, "mle.lr=0"], ["'mle.lr' must be > 0"]),
+    "bad_type": ([*TINY_ARGS, "mle.epochs=many"], ["'mle.epochs' must be an integer"]),
+    "section_scalar": ([*TINY_ARGS, "train=3"], ["'train' is a section"]),
+    "malformed": ([*TINY_ARGS, "foo"], ["malformed override 'foo'"]),
+    "missing_config": (["--model", "mle", "--config", "nope.yaml"], ["config file 'nope.yaml' not found"]),
+    "bad_yaml": (["--model", "mle", "--config", "bad.yaml"], ["config file 'bad.yaml' is not valid YAML"]),
+    "existing_run": ([*TINY_ARGS, "--run-dir", "nockpt"], ["already holds a run", "--resume", "--overwrite"]),
+    "resume_no_checkpoint": (["--resume", "--run-dir", "nockpt"], ["has no checkpoint to resume from"]),
+    "resume_no_run_dir": (["--resume"], ["--resume needs --run-dir"]),
+    "resume_missing_dir": (["--resume", "--run-dir", "nowhere"], ["run directory 'nowhere' not found"]),
+    "resume_change_generator": (["--resume", "--run-dir", "nockpt", "generator.hidden_dim=4"],
+                                ["'generator.hidden_dim' cannot change when resuming"]),
+    "resume_change_seed": (["--resume", "--run-dir", "nockpt", "--seed", "3"], ["--seed cannot change"]),
+    "resume_change_data": (["--resume", "--run-dir", "nockpt", "--data", "coco"], ["resume without --data"]),
+}
+# One case of each kind (data, model, override, run directory) goes through the real entry point,
+# `python -m textgan.train`, in concurrent subprocesses; the rest call the same `main` in-process.
+SUBPROCESS_CASES = ("missing_file", "unknown_model", "malformed", "resume_no_checkpoint")
+
+
+@pytest.fixture(scope="module")
+def bad_runs(tmp_path_factory, cli):
+    cwd = make_workdir(tmp_path_factory.mktemp("bad_train"))
+    return cli.many({k: ("textgan.train", CASES[k][0]) for k in SUBPROCESS_CASES}, cwd)
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_CASES)
+def test_bad_input_is_one_line_error(bad_runs, cli, case):
+    cli.user_error(bad_runs[case], *CASES[case][1])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_in_process(tmp_path, monkeypatch, cli, capsys, case):
+    monkeypatch.chdir(make_workdir(tmp_path))
+    argv, needles = CASES[case]
+    cli.user_error(cli.main(train_main, argv, capsys), *needles)

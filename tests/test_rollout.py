@@ -1,0 +1,155 @@
+"""Tests of textgan.rollout: the batched Monte Carlo rollout against a per-prefix reference decode that
+uses the same per-row uniforms, the last-token reward, EOS masking, states cached while sampling, and
+the rollout-network update."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from textgan.nn import CNNDiscriminator, LSTMGenerator
+from textgan.rollout import draw_uniforms, eos_mask, rollout_completions, rollout_rewards, update_rollout_network
+from textgan.sampling import sample_batch, sample_from_uniforms, sample_with_states, teacher_forced_states
+
+V, BOS, EOS, PAD, T, B, R = 13, 1, 2, 0, 7, 5, 3
+
+
+@pytest.fixture
+def nets():
+    torch.manual_seed(0)
+    gen = LSTMGenerator(V, 6, 5, bos_id=BOS, init_std=0.5)
+    disc = CNNDiscriminator(V, 4, [1, 2, 9], [3, 4, 2])  # width 9 > T
+    return gen, disc
+
+
+def reference_rewards(policy, disc, samples, uniforms, eos_id=None):
+    """SeqGAN's loop: every prefix k and rollout r decoded on its own (re-reading the prefix), scored alone."""
+    b, t_len = samples.shape
+    rollouts = uniforms.shape[2]
+    completions = torch.empty(b, t_len - 1, rollouts, t_len, dtype=torch.long)
+    rewards = torch.zeros(b, t_len)
+    with torch.no_grad():
+        policy.eval()
+        disc.eval()
+        for k in range(1, t_len):
+            for r in range(rollouts):
+                state, inputs = policy.init_state(b), torch.full((b,), policy.bos_id)
+                for j in range(k):                    # read BOS, y_0 .. y_{k-2}; next input is y_{k-1}
+                    _, state = policy.step(inputs, state)
+                    inputs = samples[:, j]
+                seq = samples.clone()
+                finished = (samples[:, :k] == eos_id).any(dim=1) if eos_id is not None else torch.zeros(b, dtype=bool)
+                for j in range(k, t_len):
+                    logits, state = policy.step(inputs, state)
+                    token = sample_from_uniforms(logits, uniforms[:, k - 1, r, j])
+                    if eos_id is not None:
+                        token = token.masked_fill(finished, PAD)
+                        finished |= token == eos_id
+                    seq[:, j] = token
+                    inputs = token
+                completions[:, k - 1, r] = seq
+                rewards[:, k - 1] += torch.sigmoid(disc(seq)) / rollouts
+        rewards[:, -1] = torch.sigmoid(disc(samples))
+    return completions, rewards * eos_mask(samples, eos_id)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 40, 10_000])
+def test_batched_rollout_equals_reference_loop(nets, chunk_rows):
+    gen, disc = nets
+    samples = sample_batch(gen, B, T, rng=torch.Generator().manual_seed(1))
+    u = draw_uniforms(B, T, R, torch.Generator().manual_seed(2))
+    ref_completions, ref_rewards = reference_rewards(gen, disc, samples, u)
+    states = teacher_forced_states(gen, samples)
+    completions = rollout_completions(gen, samples, states, u, chunk_rows=chunk_rows)
+    assert torch.equal(completions, ref_completions)
+    rewards = rollout_rewards(gen, disc, samples, rollouts=R, uniforms=u, chunk_rows=chunk_rows, d_chunk_rows=7)
+    torch.testing.assert_close(rewards, ref_rewards, rtol=1e-5, atol=1e-6)
+    # every completion keeps its prefix
+    for k in range(1, T):
+        assert torch.equal(completions[:, k - 1, :, :k], samples[:, None, :k].expand(B, R, k))
+
+
+def test_reward_of_last_token_is_d_of_the_full_sequence(nets):
+    gen, disc = nets
+    samples = sample_batch(gen, B, T, rng=torch.Generator().manual_seed(3))
+    disc.train()  # rewards must be taken with dropout off whatever mode D is in
+    rewards = rollout_rewards(gen, disc, samples, rollouts=R, rng=torch.Generator().manual_seed(4))
+    assert disc.training
+    with torch.no_grad():
+        expected = torch.sigmoid(disc.eval()(samples))
+    torch.testing.assert_close(rewards[:, -1], expected)
+    assert rewards.shape == (B, T) and ((rewards > 0) & (rewards < 1)).all()
+
+
+def test_eos_completions_are_padded_and_rewards_masked(nets):
+    gen, disc = nets
+    with torch.no_grad():
+        gen.output.bias[EOS] += 2.5  # EOS likely enough that most rows stop early
+    samples = sample_batch(gen, B, T, eos_id=EOS, pad_id=PAD, rng=torch.Generator().manual_seed(5))
+    mask = eos_mask(samples, EOS)
+    assert (~mask).any() and mask[:, 0].all()
+    u = draw_uniforms(B, T, R, torch.Generator().manual_seed(6))
+    ref_completions, ref_rewards = reference_rewards(gen, disc, samples, u, eos_id=EOS)
+    states = teacher_forced_states(gen, samples)
+    completions = rollout_completions(gen, samples, states, u, eos_id=EOS, pad_id=PAD, chunk_rows=16)
+    assert torch.equal(completions, ref_completions)
+    rewards = rollout_rewards(gen, disc, samples, rollouts=R, uniforms=u, eos_id=EOS, pad_id=PAD)
+    torch.testing.assert_close(rewards, ref_rewards, rtol=1e-5, atol=1e-6)
+    assert (rewards[~mask] == 0).all() and (rewards[mask] > 0).all()
+    # after a completion's first EOS only padding follows
+    flat = completions.reshape(-1, T)
+    after = ~eos_mask(flat, EOS)
+    assert (flat[after] == PAD).all()
+    # a prefix that already holds EOS is completed by the sample itself
+    for b in range(B):
+        first = int(mask[b].sum()) - 1           # index of the EOS (or T-1)
+        for k in range(first + 1, T):
+            assert torch.equal(completions[b, k - 1], samples[b, None].expand(R, T))
+
+
+def test_eos_mask():
+    tokens = torch.tensor([[5, 2, 0, 0], [5, 6, 7, 8], [2, 0, 0, 0]])
+    assert eos_mask(tokens, 2).tolist() == [[True, True, False, False], [True] * 4, [True, False, False, False]]
+    assert eos_mask(tokens, None).all()
+
+
+def test_sample_with_states_matches_sampling_and_teacher_forcing(nets):
+    gen, _ = nets
+    tokens, states = sample_with_states(gen, B, T, eos_id=EOS, rng=torch.Generator().manual_seed(7))
+    assert torch.equal(tokens, sample_batch(gen, B, T, eos_id=EOS, rng=torch.Generator().manual_seed(7)))
+    assert [s.shape for s in states] == [(T, 1, B, 5)] * 2
+    for a, b in zip(states, teacher_forced_states(gen, tokens)):
+        torch.testing.assert_close(a, b)
+    # using the cached states gives the same rewards as recomputing them
+    _, disc = nets
+    u = draw_uniforms(B, T, R, torch.Generator().manual_seed(8))
+    torch.testing.assert_close(rollout_rewards(gen, disc, tokens, rollouts=R, uniforms=u, states=states, eos_id=EOS),
+                               rollout_rewards(gen, disc, tokens, rollouts=R, uniforms=u, eos_id=EOS))
+
+
+def test_rollout_network_update_rate(nets):
+    gen, _ = nets
+    old = copy.deepcopy(gen)
+    with torch.no_grad():
+        for p in gen.parameters():
+            p.add_(1.0)
+    mixed = copy.deepcopy(old)
+    update_rollout_network(mixed, gen, 0.8)
+    for (_, a), (_, o), (_, g) in zip(mixed.named_parameters(), old.named_parameters(), gen.named_parameters()):
+        torch.testing.assert_close(a, 0.8 * o + 0.2 * g)
+    frozen = copy.deepcopy(old)
+    update_rollout_network(frozen, gen, 1.0)
+    copied = copy.deepcopy(old)
+    update_rollout_network(copied, gen, 0.0)
+    for f, c, o, g in zip(frozen.parameters(), copied.parameters(), old.parameters(), gen.parameters()):
+        assert torch.equal(f, o) and torch.equal(c, g)
+
+
+def test_sequence_of_length_one(nets):
+    gen, disc = nets
+    samples = sample_batch(gen, B, 1, rng=torch.Generator().manual_seed(9))
+    rewards = rollout_rewards(gen, disc, samples, rollouts=R)
+    with torch.no_grad():
+        torch.testing.assert_close(rewards[:, 0], torch.sigmoid(disc.eval()(samples)))

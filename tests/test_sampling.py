@@ -1,0 +1,129 @@
+"""Tests of textgan.sampling: sequence sampling, seeds, EOS handling, temperature / top-k / top-p, and the
+two-level inverse-CDF `sample_next` against the softmax it must draw from."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from textgan.errors import UserError
+from textgan.nn import LSTMGenerator
+from textgan.sampling import check_sampling_args, filter_logits, sample, sample_next
+
+V, BOS, EOS, PAD = 20, 1, 2, 0
+
+
+@pytest.fixture
+def gen() -> LSTMGenerator:
+    torch.manual_seed(0)
+    return LSTMGenerator(V, 8, 8, bos_id=BOS, init_std=0.5)
+
+
+def greedy(gen, num, seq_len) -> torch.Tensor:
+    with torch.no_grad():
+        state, inputs, out = gen.init_state(num), torch.full((num,), BOS), []
+        for _ in range(seq_len):
+            logits, state = gen.step(inputs, state)
+            inputs = logits.argmax(-1)
+            out.append(inputs)
+    return torch.stack(out, dim=1)
+
+
+def test_shapes_and_chunking(gen):
+    x = sample(gen, 10, 6, batch_size=4, seed=0)
+    assert x.shape == (10, 6) and x.dtype == torch.long and 0 <= x.min() and x.max() < V
+    assert sample(gen, 0, 6, seed=0).shape == (0, 6)
+
+
+def test_positions_after_eos_are_padding(gen):
+    with torch.no_grad():
+        gen.output.bias[EOS] += 2.0  # make EOS frequent
+    x = sample(gen, 200, 10, eos_id=EOS, pad_id=PAD, seed=0)
+    ended = 0
+    for row in x.tolist():
+        if EOS in row:
+            cut = row.index(EOS)
+            assert all(t == PAD for t in row[cut + 1:])
+            ended += cut < 9
+    assert ended > 20  # the check above was exercised on many rows
+
+
+def test_seed_determinism_and_isolation(gen):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a, b = sample(gen, 50, 8, seed=7), sample(gen, 50, 8, seed=7)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, sample(gen, 50, 8, seed=8))
+    assert torch.equal(torch.get_rng_state(), before)  # a seeded draw leaves the global RNG alone
+    rng = torch.Generator().manual_seed(7)
+    assert torch.equal(sample(gen, 50, 8, rng=rng), a)
+
+
+def test_sampling_restores_training_mode(gen):
+    gen.train()
+    sample(gen, 2, 3, seed=0)
+    assert gen.training
+
+
+def test_top_k_1_and_tiny_top_p_are_greedy(gen):
+    expected = greedy(gen, 16, 8)
+    assert torch.equal(sample(gen, 16, 8, top_k=1, seed=0), expected)
+    assert torch.equal(sample(gen, 16, 8, top_p=1e-6, seed=3), expected)
+    assert torch.equal(sample(gen, 16, 8, temperature=1e-4, seed=5), expected)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"temperature": 0.0}, "temperature must be > 0"),
+    ({"temperature": -1.0}, "temperature must be > 0"),
+    ({"temperature": float("nan")}, "temperature must be > 0"),
+    ({"top_k": -1}, "top-k must be >= 0"),
+    ({"top_p": 0.0}, r"top-p must be in \(0, 1\]"),
+    ({"top_p": 1.5}, r"top-p must be in \(0, 1\]"),
+])
+def test_argument_validation(gen, kwargs, message):
+    args = {"temperature": 1.0, "top_k": 0, "top_p": 1.0} | kwargs
+    with pytest.raises(UserError, match=message):
+        check_sampling_args(**args)
+    with pytest.raises(UserError, match=message):
+        sample(gen, 2, 3, **kwargs)
+
+
+def test_filter_logits():
+    logits = torch.tensor([[0.5, 0.3, 0.15, 0.05]]).log()
+    torch.testing.assert_close(filter_logits(logits, temperature=2.0), logits / 2)
+    kept = lambda **kw: torch.isfinite(filter_logits(logits, **kw))[0].tolist()
+    assert kept(top_k=2) == [True, True, False, False]
+    assert kept(top_k=10) == [True] * 4
+    assert kept(top_p=0.7) == [True, True, False, False]   # 0.5 + 0.3 >= 0.7
+    assert kept(top_p=0.5) == [True, False, False, False]
+    assert kept(top_p=0.96) == [True] * 4
+    assert kept(top_k=3, top_p=0.6) == [True, True, False, False]
+
+
+def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> float:
+    expected = probs * counts.sum()
+    keep = expected > 0
+    return float(((counts[keep] - expected[keep]) ** 2 / expected[keep]).sum())
+
+
+@pytest.mark.parametrize("v", [10, 64, 130])
+def test_sample_next_matches_softmax(v):
+    g = torch.Generator().manual_seed(v)
+    logits = torch.randn(v, generator=g) * 1.5
+    logits[torch.randperm(v, generator=g)[: v // 4]] = float("-inf")
+    n = 60_000
+    draws = sample_next(logits.expand(n, v), rng=g)
+    counts = torch.bincount(draws, minlength=v).double()
+    probs = torch.softmax(logits.double(), dim=0)
+    assert counts[probs == 0].sum() == 0  # never a -inf token
+    dof = int((probs > 0).sum()) - 1
+    assert chi_square(counts, probs) < dof + 6 * math.sqrt(2 * dof)  # ~6 sigma of a chi-square(dof)
+
+
+def test_sample_next_single_finite_token_and_batch_rows():
+    logits = torch.full((3, 100), float("-inf"))
+    logits[0, 0], logits[1, 63], logits[2, 99] = 0.0, 5.0, -3.0
+    for _ in range(20):
+        assert sample_next(logits).tolist() == [0, 63, 99]

@@ -1,0 +1,161 @@
+"""Evaluation CLI: score a trained run or a file of samples with the protocol's metrics (PROTOCOL.md).
+
+    python -m textgan.evaluate --run runs/<name> [--metrics bleu,self_bleu,nll,sacrebleu,fed]
+                               [--num N] [--temperatures 0.7,1.0,1.5 | protocol] [--json FILE]
+    python -m textgan.evaluate --samples FILE [--references FILE] [--metrics bleu,self_bleu]
+
+With --run: samples N sequences (default: the run's eval.num_samples) and scores them against the
+run's test set (and oracle). With --samples: one sample a line, whitespace-tokenised for BLEU,
+as-is for sacreBLEU / FED. Thin by design: the work is in `textgan.metrics`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from textgan.errors import UserError, cli_entry
+from textgan.metrics.suite import METRICS, Sentences, parse_metrics, protocol_knobs, score_texts
+from textgan.metrics.sweep import DEFAULT_TEMPERATURES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m textgan.evaluate", description="Score a run or a sample file.")
+    src = p.add_argument_group("what to score (exactly one)")
+    src.add_argument("--run", help="run directory (runs/<name>): sample from its newest checkpoint")
+    src.add_argument("--samples", help="text file, one generated sample a line")
+    p.add_argument("--references", help="text file of references, one a line (with --samples)")
+    p.add_argument("--checkpoint", help="a specific checkpoint folder of --run")
+    p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)} "
+                                     "(default: bleu,self_bleu,nll,sacrebleu for text, nll for the oracle)")
+    p.add_argument("--num", type=int, help="samples to draw (default: the run's eval.num_samples)")
+    p.add_argument("--temperatures", help="sweep: comma-separated temperatures, or 'protocol' for "
+                                          f"{','.join(map(str, DEFAULT_TEMPERATURES))}")
+    p.add_argument("--max-n", type=int, default=5, help="BLEU-2..max-n (default 5)")
+    p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
+    p.add_argument("--json", help="also write the results to this JSON file")
+    p.add_argument("--seed", type=int, help="sampling seed (default: the run's eval.seed)")
+    return p
+
+
+def parse_temperatures(spec: str) -> list[float]:
+    if spec.strip() == "protocol":
+        return list(DEFAULT_TEMPERATURES)
+    try:
+        temps = [float(t) for t in spec.split(",") if t.strip()]
+    except ValueError:
+        raise UserError(f"--temperatures must be numbers separated by commas (or 'protocol'), got {spec!r}") from None
+    if not temps or any(not t > 0 for t in temps):
+        raise UserError(f"--temperatures must all be > 0, got {spec!r}")
+    return temps
+
+
+def read_lines(path: str, what: str) -> list[str]:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{what} file '{p}' not found")
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UserError(f"{what} file '{p}' is not UTF-8 text") from None
+    if not any(line.strip() for line in lines):
+        raise UserError(f"{what} file '{p}' is empty")
+    return lines
+
+
+def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, Any]:
+    if args.temperatures or args.num or args.checkpoint or args.seed is not None:
+        raise UserError("--temperatures, --num, --checkpoint and --seed need --run (a file's samples are fixed)")
+    if "nll" in metrics:
+        raise UserError("nll needs a model: use --run (a sample file has no likelihoods)")
+    samples = read_lines(args.samples, "samples")
+    refs = read_lines(args.references, "references") if args.references else None
+    if refs is None and any(m in metrics for m in ("bleu", "sacrebleu", "fed")):
+        wanted = ", ".join(m for m in metrics if m in ("bleu", "sacrebleu", "fed"))
+        raise UserError(f"{wanted} need references: pass --references FILE (self_bleu works without)")
+    hyps = Sentences([line.split() for line in samples], samples)
+    ref_set = Sentences([line.split() for line in refs], refs) if refs is not None else None
+    entry: dict[str, Any] = {"n_samples": len(samples), "n_references": len(refs) if refs is not None else None}
+    entry.update(score_texts(metrics, hyps, ref_set, args.max_n))
+    entry["protocol"] = protocol_knobs(metrics, len(samples), entry["n_references"], args.max_n,
+                                       samples_file=args.samples, references_file=args.references,
+                                       tokenization="whitespace")
+    return entry
+
+
+def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[str, Any]:
+    from textgan.data.sources import load_data
+    from textgan.metrics.sweep import default_metrics, evaluate_generator, temperature_sweep
+    from textgan.runs import git_sha, load_run
+
+    if args.references:
+        raise UserError("--references is for --samples; a run is scored against its own test set")
+    run = load_run(args.run, args.checkpoint)
+    data = load_data(run.cfg.data, args.data_dir, run.vocab)
+    metrics = metrics or default_metrics(data)
+    num = args.num or run.cfg.eval.num_samples
+    seed = run.cfg.eval.seed if args.seed is None else args.seed
+    common = {"num_samples": num, "seed": seed, "max_n": args.max_n}
+    head = {"run": str(run.path), "model": run.spec.name, "data": data.name, "checkpoint_step": run.meta.get("step"),
+            "git_sha": git_sha()}
+    if args.temperatures:
+        sweep = temperature_sweep(run.generator, data, parse_temperatures(args.temperatures), metrics, **common)
+        return {**head, "metrics": metrics, "sweep": sweep}
+    return {**head, **evaluate_generator(run.generator, data, metrics, temperature=1.0, **common)}
+
+
+def format_table(entries: list[dict[str, Any]]) -> str:
+    """Rows = metrics, one column per entry (temperature)."""
+    rows: list[tuple[str, list[str]]] = []
+
+    def add(name: str, key: str, sub: str | None = None) -> None:
+        vals = [e.get(key, {}).get(sub) if sub else e.get(key) for e in entries]
+        if any(v is not None for v in vals):
+            rows.append((name, ["-" if v is None else f"{v:.4f}" for v in vals]))
+
+    add("nll_oracle", "nll_oracle")
+    add("nll_test", "nll_test")
+    for key in ("bleu", "self_bleu"):
+        for n in sorted({int(k) for e in entries for k in e.get(key, {})}):
+            add(f"{key}_{n}", key, str(n))
+    add("sacrebleu", "sacrebleu")
+    add("fed", "fed")
+    head = ["metric"] + [f"T={e['temperature']:g}" if e.get("temperature") is not None else "value" for e in entries]
+    width = max([len(head[0])] + [len(r[0]) for r in rows])
+    lines = ["  ".join([head[0].ljust(width)] + [h.rjust(9) for h in head[1:]])]
+    lines += ["  ".join([name.ljust(width)] + [v.rjust(9) for v in vals]) for name, vals in rows]
+    n = entries[0]
+    lines.append(f"({n['n_samples']} samples, {n['n_references'] or 0} references)")
+    return "\n".join(lines)
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if bool(args.run) == bool(args.samples):
+        raise UserError("give exactly one of --run RUN_DIR or --samples FILE")
+    if args.max_n < 2:
+        raise UserError(f"--max-n must be >= 2, got {args.max_n}")
+    if args.num is not None and args.num < 1:
+        raise UserError(f"--num must be >= 1, got {args.num}")
+    metrics = parse_metrics(args.metrics) if args.metrics is not None else None
+    if args.samples:
+        default = ["bleu", "self_bleu"] if args.references else ["self_bleu"]
+        result = evaluate_files(args, metrics or default)
+    else:
+        result = evaluate_run(args, metrics)
+    print(format_table(result.get("sweep", [result])))
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        except OSError as err:
+            raise UserError(f"cannot write '{args.json}' ({err.strerror})") from None
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""SeqGAN (Yu et al. 2017, arXiv 1609.05473): policy-gradient training of a generator against a CNN D.
+
+Phases (through the shared loop):
+1. `mle` — teacher-forced pretraining of G (`mle_epoch`, Adam `mle.lr`).
+2. `pretrain_d` — rounds of: fresh negatives from G, `pretrain_d_epochs` epochs of D (BCE, real vs
+   generated). SeqGAN: 50 rounds x 3 epochs over 10,000 real + 9,984 generated sequences.
+3. `adversarial` — rounds of: `g_steps` REINFORCE steps with Monte Carlo rollout rewards
+   (`textgan/rollout.py`), the rollout-network update, then `d_steps` x `d_epochs` of D on fresh
+   negatives (SeqGAN: 1 G step, 5 x 3 D epochs per round).
+
+What SeqGAN's code does, and what we do:
+- REINFORCE loss: SeqGAN *sums* -log pi(y_t | y_<t) * reward_t over the batch; we take the mean over
+  the unmasked positions (positions after EOS are masked). Adam is invariant to a constant scale of the
+  loss (up to its epsilon), but the gradient clip (5.0, as SeqGAN) bites much less on the mean.
+- G's adversarial optimiser is its own Adam with SeqGAN's same learning rate 0.01 (SeqGAN builds a
+  second AdamOptimizer for g_updates next to the pretraining one), so its moments start fresh.
+- D training set per round: `num_negatives` fresh samples and as many real sequences drawn without
+  replacement from the training set (all of it when it is smaller), shuffled, mini-batches of
+  `discriminator.batch_size`.
+- Rollout policy: a copy of G made when the adversarial phase starts, updated after every round by
+  `update_rollout_network` with `rollout_update_rate` (see its help). With rate 0 the policy is G
+  itself and the states cached while sampling are reused; otherwise the rollout network reads the
+  sampled sequences once to get its own states.
+
+`rewards()` is the hook subclasses override (MaliGAN changes only how D's output becomes a reward).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textgan.config import param
+from textgan.gans.base import Phase, TrainContext
+from textgan.gans.mle import mle_epoch
+from textgan.nn import build_discriminator, build_generator
+from textgan.rollout import eos_mask, rollout_rewards, update_rollout_network
+from textgan.sampling import sample, sample_with_states
+
+
+@dataclass
+class AdversarialConfig:
+    # Defaults are the quick CPU profile (a few minutes); configs/paper/seqgan_oracle.yaml has SeqGAN's.
+    rounds: int = param(10, min=0, help="adversarial rounds (SeqGAN: 200 in the paper's figure)")
+    g_steps: int = param(1, min=0, help="policy-gradient steps per round (SeqGAN: 1)")
+    d_steps: int = param(1, min=0, help="fresh negative sets per round, each trained d_epochs (SeqGAN: 5)")
+    d_epochs: int = param(1, min=1, help="D epochs over each negative set (SeqGAN: 3)")
+    rollouts: int = param(16, min=1, help="Monte Carlo completions per prefix (SeqGAN: 16)")
+    rollout_update_rate: float = param(
+        0.8, min=0.0, max=1.0,
+        help="weight of the OLD rollout parameters after each round: rollout <- rate * rollout + "
+             "(1 - rate) * G (SeqGAN's code: 0.8). 0 = the rollout policy is the current G (the paper's "
+             "text); 1 = frozen at the pretrained G")
+    batch_size: int = param(64, min=1, help="sequences per policy-gradient step (SeqGAN: 64)")
+    g_lr: float = param(0.01, min=0.0, min_exclusive=True, help="Adam lr of adversarial G steps (SeqGAN: 0.01)")
+    g_grad_clip: float = param(5.0, min=0.0, help="gradient-norm clip of G steps (0 = off; SeqGAN: 5.0)")
+    num_negatives: int = param(2000, min=1, help="generated sequences per D training set (SeqGAN: 9,984)")
+    pretrain_d_rounds: int = param(5, min=0, help="D pretraining rounds, fresh negatives each (SeqGAN: 50)")
+    pretrain_d_epochs: int = param(1, min=1, help="D epochs per pretraining round (SeqGAN: 3)")
+    mle_every: int = param(0, min=0, help="one MLE epoch after every N adversarial rounds (0 = never, as SeqGAN)")
+    rollout_chunk_rows: int = param(2048, min=1, help="rollout rows decoded at once (bounds memory)")
+    d_chunk_rows: int = param(2048, min=1, help="sequences per discriminator call when scoring rollouts")
+
+
+def policy_gradient_loss(generator: nn.Module, samples: torch.Tensor, rewards: torch.Tensor,
+                         mask: torch.Tensor) -> torch.Tensor:
+    """REINFORCE: -mean over unmasked positions of log pi(y_t | y_<t) * reward_t; samples (B, T)."""
+    logits = generator(samples)                                              # (B, T, V)
+    logp = F.log_softmax(logits.float(), dim=-1).gather(2, samples[..., None]).squeeze(2)  # (B, T)
+    weight = mask.to(logp.dtype)
+    return -(logp * rewards * weight).sum() / weight.sum().clamp(min=1.0)
+
+
+def _mean(records: list[dict[str, float]]) -> dict[str, float]:
+    return {k: sum(r[k] for r in records) / len(records) for k in records[0]} if records else {}
+
+
+class SeqGAN:
+    def __init__(self, ctx: TrainContext) -> None:
+        self.ctx = ctx
+        cfg = ctx.cfg
+        self.adv = cfg.adversarial
+        vocab = ctx.data.vocab
+        self.eos_id, self.pad_id = vocab.eos_id, vocab.pad_id
+        self.seq_len = ctx.data.seq_len
+        self.generator = build_generator(cfg.generator, vocab.size, vocab.bos_id).to(ctx.device)
+        # The rollout policy: a trailing copy of G, never trained by gradients.
+        self.rollout = copy.deepcopy(self.generator).requires_grad_(False)
+        self.discriminator = build_discriminator(cfg.discriminator, vocab.size).to(ctx.device)
+        self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=cfg.mle.lr)
+        self.g_adv_optimizer = torch.optim.Adam(self.generator.parameters(), lr=self.adv.g_lr)
+        self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.discriminator.lr)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "rollout": self.rollout, "discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.g_optimizer, "generator_adv": self.g_adv_optimizer,
+                "discriminator": self.d_optimizer}
+
+    def phases(self) -> list[Phase]:
+        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch"),
+                Phase("pretrain_d", self.adv.pretrain_d_rounds, self.pretrain_d_round, unit="round"),
+                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round")]
+
+    # -- phases ----------------------------------------------------------------------------------
+
+    def mle_iteration(self, epoch: int) -> dict[str, float]:
+        mle = self.ctx.cfg.mle
+        return mle_epoch(self.generator, self.g_optimizer, self.ctx.data.train, mle.batch_size,
+                         mle.grad_clip, self.ctx.device)
+
+    def pretrain_d_round(self, index: int) -> dict[str, float]:
+        return self.train_discriminator(self.adv.pretrain_d_epochs)
+
+    def adversarial_round(self, index: int) -> dict[str, float]:
+        if index == 0:  # the rollout network starts as the pretrained generator (SeqGAN builds it here)
+            self.rollout.load_state_dict(self.generator.state_dict())
+        metrics = _mean([self.generator_step() for _ in range(self.adv.g_steps)])
+        update_rollout_network(self.rollout, self.generator, self.adv.rollout_update_rate)
+        if self.adv.mle_every and (index + 1) % self.adv.mle_every == 0:
+            metrics.update(self.mle_iteration(index))
+        d_metrics = [self.train_discriminator(self.adv.d_epochs) for _ in range(self.adv.d_steps)]
+        return {**metrics, **(d_metrics[-1] if d_metrics else {})}
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def rewards(self, samples: torch.Tensor, states: tuple[torch.Tensor, ...] | None
+                ) -> tuple[torch.Tensor, dict[str, float]]:
+        """Per-token rewards (B, T) for G's samples (0 after EOS), and what to log about them.
+
+        `states` are G's states over `samples` when the rollout policy is G itself, else None.
+        """
+        policy = self.generator if self.adv.rollout_update_rate == 0.0 else self.rollout
+        rewards = rollout_rewards(policy, self.discriminator, samples, rollouts=self.adv.rollouts,
+                                  states=states, eos_id=self.eos_id, pad_id=self.pad_id,
+                                  chunk_rows=self.adv.rollout_chunk_rows, d_chunk_rows=self.adv.d_chunk_rows)
+        mask = eos_mask(samples, self.eos_id)
+        return rewards, {"reward": float(rewards.sum() / mask.sum()), "d_gen": float(rewards[:, -1].mean())}
+
+    def generator_step(self) -> dict[str, float]:
+        """One REINFORCE step on a fresh batch of G's samples."""
+        gen = self.generator
+        gen.eval()  # sample without dropout; the teacher-forced loss below runs in train mode
+        samples, states = sample_with_states(gen, self.adv.batch_size, self.seq_len, eos_id=self.eos_id,
+                                             pad_id=self.pad_id)
+        gen.train()
+        rewards, info = self.rewards(samples, states if self.adv.rollout_update_rate == 0.0 else None)
+        # clone: tensors made under inference_mode cannot be saved for backward
+        loss = policy_gradient_loss(gen, samples.clone(), rewards.clone(), eos_mask(samples, self.eos_id))
+        self.g_adv_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.adv.g_grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(gen.parameters(), self.adv.g_grad_clip)
+        self.g_adv_optimizer.step()
+        return {"g_loss": float(loss.detach()), **info}
+
+    def train_discriminator(self, epochs: int) -> dict[str, float]:
+        """Fresh negatives, then `epochs` epochs of BCE on real vs generated; returns the last epoch's."""
+        data = self.ctx.data.train
+        dev = self.ctx.device
+        n = self.adv.num_negatives
+        fake = sample(self.generator, n, self.seq_len, eos_id=self.eos_id, pad_id=self.pad_id)
+        real = data.tokens[torch.randperm(len(data))[:n]]
+        tokens = torch.cat([real, fake]).to(dev)                                    # (N, T)
+        labels = torch.cat([torch.ones(len(real)), torch.zeros(len(fake))]).to(dev)  # 1 = real
+        disc, cfg = self.discriminator, self.ctx.cfg.discriminator
+        penalty = getattr(disc, "l2_penalty", None)
+        disc.train()
+        for _ in range(epochs):
+            order = torch.randperm(len(tokens), device=dev)
+            total_loss = torch.zeros((), dtype=torch.float64, device=dev)
+            correct = torch.zeros((), dtype=torch.long, device=dev)
+            for start in range(0, len(order), cfg.batch_size):
+                idx = order[start:start + cfg.batch_size]
+                logits = disc(tokens[idx])                                          # (b,)
+                loss = F.binary_cross_entropy_with_logits(logits, labels[idx])
+                if penalty is not None and cfg.l2 > 0:
+                    loss = loss + cfg.l2 * penalty()
+                self.d_optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.d_optimizer.step()
+                total_loss += loss.detach().double() * len(idx)
+                correct += ((logits.detach() > 0) == (labels[idx] > 0.5)).sum()
+        return {"d_loss": float(total_loss) / len(tokens), "d_acc": float(correct) / len(tokens)}

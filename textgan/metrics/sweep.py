@@ -1,0 +1,121 @@
+"""Evaluating a generator at one temperature, and the quality-diversity temperature sweep.
+
+The sweep follows Caccia et al., 2020, "Language GANs Falling Short": a GAN's lower sample diversity
+can be traded for quality by any model just by lowering the softmax temperature, so models are
+compared by whole curves over temperatures (PROTOCOL.md: 0.5 ... 2.0), not by one point:
+- real text: quality BLEU-n of samples at T vs diversity self-BLEU-n of the same samples;
+- oracle: quality NLL-oracle of samples at T vs diversity NLL-test of the test set under the
+  *temperature-scaled* model softmax(logits / T) (the model the samples came from).
+
+`evaluate_generator` returns one JSON-ready entry (the same layout as `python -m textgan.evaluate
+--json`): {"temperature", "n_samples", "n_references", "nll_oracle", "nll_test", "bleu": {"2": ...},
+"self_bleu": {...}, "sacrebleu", "fed", "protocol": {...}} with the keys that apply to the data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from textgan.data.corpus import strip_after_eos
+from textgan.data.sources import DataBundle
+from textgan.data.vocab import TextVocab
+from textgan.errors import UserError
+from textgan.metrics.nll import nll_oracle, sequence_nll
+from textgan.metrics.sacrebleu_metric import detokenize
+from textgan.metrics.suite import TEXT_ONLY, RealStats, Sentences, protocol_knobs, score_texts
+from textgan.sampling import sample
+
+__all__ = ["DEFAULT_TEMPERATURES", "check_metrics", "default_metrics", "evaluate_generator", "temperature_sweep"]
+
+DEFAULT_TEMPERATURES = (0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)  # PROTOCOL.md
+
+
+def default_metrics(data: DataBundle) -> list[str]:
+    """Text: BLEU, self-BLEU, NLL-test, sacreBLEU (FED is opt-in: it needs the `fed` extra and minutes of CPU).
+    Oracle: NLL-oracle and NLL-test, the oracle's quality-diversity pair."""
+    return ["nll"] if data.oracle is not None else ["bleu", "self_bleu", "nll", "sacrebleu"]
+
+
+def check_metrics(metrics: Sequence[str], data: DataBundle) -> None:
+    """A UserError for a metric the data cannot give (FED on token ids, BLEU without a test set)."""
+    if data.oracle is not None:
+        bad = [m for m in metrics if m in TEXT_ONLY]
+        if bad:
+            raise UserError(f"{', '.join(bad)} apply to real text only; this run's data is the synthetic oracle")
+    if data.test is None:
+        bad = [m for m in metrics if m in ("bleu", "fed", "sacrebleu")]
+        if bad:
+            raise UserError(f"{', '.join(bad)} need a test set as references; this run's data has none")
+
+
+def _texts(data: DataBundle, rows: list[list[int]]) -> list[str]:
+    vocab = data.vocab
+    if isinstance(vocab, TextVocab):
+        return [detokenize(vocab.decode(r).split()) for r in rows]
+    return [vocab.decode(r) for r in rows]
+
+
+def reference_sentences(data: DataBundle) -> Sentences | None:
+    """The test set as references: token ids cut at EOS, and detokenised text."""
+    if data.test is None:
+        return None
+    rows = strip_after_eos(data.test.tokens, data.vocab.eos_id)
+    return Sentences(rows, _texts(data, rows))
+
+
+
+
+def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence[str], *, temperature: float = 1.0,
+                       num_samples: int = 10000, seed: int = 1234, max_n: int = 5,
+                       references: Sentences | None = None, fed_cache: RealStats | None = None) -> dict[str, Any]:
+    """Sample `num_samples` at `temperature` (private RNG seeded by `seed`) and score `metrics`."""
+    check_metrics(metrics, data)
+    t0 = time.perf_counter()
+    vocab = data.vocab
+    ids = sample(generator, num_samples, data.seq_len, temperature=temperature, eos_id=vocab.eos_id,
+                 pad_id=vocab.pad_id, seed=seed)                                  # (N, T)
+    entry: dict[str, Any] = {"temperature": temperature, "n_samples": num_samples,
+                             "n_references": len(data.test) if data.test is not None else None}
+    if "nll" in metrics:
+        if data.oracle is not None:
+            entry["nll_oracle"] = nll_oracle(data.oracle, ids)
+        if data.test is not None:
+            entry["nll_test"] = sequence_nll(generator, data.test.tokens, data.test.lengths, temperature=temperature)
+    if any(m != "nll" for m in metrics):
+        if references is None and any(m in metrics for m in ("bleu", "fed", "sacrebleu")):
+            references = reference_sentences(data)  # self-BLEU alone needs none
+        rows = strip_after_eos(ids, vocab.eos_id)
+        samples = Sentences(rows, _texts(data, rows))
+        entry.update(score_texts(metrics, samples, references, max_n, fed_cache=fed_cache))
+    entry["protocol"] = protocol_knobs(metrics, num_samples, entry["n_references"], max_n,
+                                       temperature=temperature, seed=seed, top_k=0, top_p=1.0,
+                                       data=data.name)
+    entry["eval_s"] = round(time.perf_counter() - t0, 3)
+    return entry
+
+
+def temperature_sweep(generator: nn.Module, data: DataBundle, temperatures: Sequence[float] = DEFAULT_TEMPERATURES,
+                      metrics: Sequence[str] | None = None, *, num_samples: int = 10000, seed: int = 1234,
+                      max_n: int = 5, progress: bool = False) -> list[dict[str, Any]]:
+    """One `evaluate_generator` entry per temperature (same seed at each, so only T changes)."""
+    metrics = list(metrics) if metrics is not None else default_metrics(data)
+    check_metrics(metrics, data)
+    if not temperatures or any(not t > 0 for t in temperatures):
+        raise UserError(f"temperatures must be a non-empty list of numbers > 0, got {list(temperatures)}")
+    references = reference_sentences(data) if any(m in metrics for m in ("bleu", "fed", "sacrebleu")) else None
+    fed_cache = RealStats()  # the test set is encoded once for the whole sweep
+    entries = []
+    with torch.inference_mode():
+        for t in temperatures:
+            entry = evaluate_generator(generator, data, metrics, temperature=float(t), num_samples=num_samples,
+                                       seed=seed, max_n=max_n, references=references, fed_cache=fed_cache)
+            if progress:
+                shown = {k: v for k, v in entry.items() if k in ("nll_oracle", "nll_test", "sacrebleu", "fed")}
+                print(f"T={t}: {shown} ({entry['eval_s']:.1f}s)", flush=True)
+            entries.append(entry)
+    return entries
