@@ -13,7 +13,7 @@ length 38. Generator: LSTM emb 32 / hidden 32, N(0, 0.1) init (SeqGAN's). The ne
   every prefix length k and rollout r, re-read the prefix with the policy from its initial state, decode
   the rest for the 64 rows, score those 64 completions with D.
 Equality: both draw the same tokens because every (row, prefix, rollout, position) has its own
-pre-drawn pair of uniforms (`draw_uniforms`), consumed by `sample_from_uniforms` in both; so the
+pre-drawn pair of uniforms (`draw_uniforms`), consumed by `sample_rows` in both; so the
 completions must be identical (checked with torch.equal) and the rewards equal up to float rounding of
 differently sized matmuls (max |difference| reported; must be <= 1e-5).
 Memory: peak resident set of the process during each part, reset between parts (Linux clear_refs).
@@ -42,8 +42,8 @@ from textgan.gans.base import TrainContext  # noqa: E402
 from textgan.nn import CNNDiscriminator, LSTMGenerator  # noqa: E402
 from textgan.nn.cnn_discriminator import SEQGAN_FILTER_SIZES, SEQGAN_NUM_FILTERS  # noqa: E402
 from textgan.registry import get_model, make_config  # noqa: E402
-from textgan.rollout import draw_uniforms, rollout_completions, rollout_rewards, teacher_forced_states  # noqa: E402
-from textgan.sampling import sample_from_uniforms, sample_with_states  # noqa: E402
+from textgan.rollout import draw_uniforms, rollout_completions, rollout_rewards, sample_rows  # noqa: E402
+from textgan.sampling import sample_with_states, teacher_forced_states  # noqa: E402
 
 SHAPES = {"oracle": (5000, 20), "coco": (6587, 38)}
 BATCH, ROLLOUTS, TOL = 64, 16, 1e-5
@@ -65,15 +65,20 @@ def peak_rss_mib() -> float:
 
 @torch.inference_mode()
 def reference_rewards(policy, disc, samples, uniforms):
-    """SeqGAN's loop (rollout.py get_reward): one decode of the batch per prefix length and rollout."""
+    """SeqGAN's loop (rollout.py get_reward): one decode of the batch per prefix length and rollout.
+
+    Returns (completions, rewards, seconds spent decoding, seconds spent in D).
+    """
     batch, seq_len = samples.shape
     rollouts = uniforms.shape[2]
     policy.eval()
     disc.eval()
     completions = torch.empty(batch, seq_len - 1, rollouts, seq_len, dtype=torch.long)
     rewards = torch.zeros(batch, seq_len)
+    decode_s = score_s = 0.0
     for r in range(rollouts):
         for k in range(1, seq_len):
+            t0 = time.perf_counter()
             state, inputs = policy.init_state(batch), torch.full((batch,), policy.bos_id)
             for j in range(k):                    # re-read the prefix: BOS, y_0 .. y_{k-2}
                 _, state = policy.step(inputs, state)
@@ -81,12 +86,14 @@ def reference_rewards(policy, disc, samples, uniforms):
             seq = samples.clone()
             for j in range(k, seq_len):
                 logits, state = policy.step(inputs, state)
-                inputs = sample_from_uniforms(logits.float(), uniforms[:, k - 1, r, j])
+                inputs = sample_rows(logits.float(), uniforms[:, k - 1, r, j])
                 seq[:, j] = inputs
             completions[:, k - 1, r] = seq
+            t1 = time.perf_counter()
             rewards[:, k - 1] += torch.sigmoid(disc(seq)) / rollouts
+            decode_s, score_s = decode_s + t1 - t0, score_s + time.perf_counter() - t1
     rewards[:, -1] = torch.sigmoid(disc(samples))
-    return completions, rewards
+    return completions, rewards, decode_s, score_s
 
 
 def timed(fn, repeats: int):
@@ -98,7 +105,7 @@ def timed(fn, repeats: int):
     return best, out
 
 
-def bench_rollout(name: str, vocab: int, seq_len: int, repeats: int, chunk_rows: int) -> dict:
+def bench_rollout(name: str, vocab: int, seq_len: int, repeats: int, chunk_rows: int, d_chunk_rows: int) -> dict:
     torch.manual_seed(0)
     gen = LSTMGenerator(vocab, 32, 32, bos_id=0, init_std=0.1).eval()
     disc = CNNDiscriminator(vocab, 64, SEQGAN_FILTER_SIZES, SEQGAN_NUM_FILTERS).eval()
@@ -107,33 +114,41 @@ def bench_rollout(name: str, vocab: int, seq_len: int, repeats: int, chunk_rows:
     rollout_rewards(gen, disc, samples[:4], rollouts=2, uniforms=u[:4, :, :2])  # warm-up
     reset_peak()
     batched_s, rewards = timed(lambda: rollout_rewards(gen, disc, samples, rollouts=ROLLOUTS, states=states,
-                                                       uniforms=u, chunk_rows=chunk_rows, d_chunk_rows=chunk_rows),
+                                                       uniforms=u, chunk_rows=chunk_rows, d_chunk_rows=d_chunk_rows),
                                repeats)
     batched_peak = peak_rss_mib()
     decode_s, completions = timed(lambda: rollout_completions(gen, samples, teacher_forced_states(gen, samples), u,
-                                                              chunk_rows=chunk_rows), 1)
+                                                              chunk_rows=chunk_rows), repeats)
+    bf16_s, bf16_rewards = timed(lambda: rollout_rewards(gen, disc, samples, rollouts=ROLLOUTS, states=states,
+                                                         uniforms=u, chunk_rows=chunk_rows, d_chunk_rows=d_chunk_rows,
+                                                         bf16=True), repeats)
     reset_peak()
     t0 = time.perf_counter()
-    ref_completions, ref_rewards = reference_rewards(gen, disc, samples, u)
+    ref_completions, ref_rewards, ref_decode_s, ref_score_s = reference_rewards(gen, disc, samples, u)
     reference_s = time.perf_counter() - t0
     reference_peak = peak_rss_mib()
     max_diff = float((rewards - ref_rewards).abs().max())
     same_tokens = bool(torch.equal(completions, ref_completions))
     return {"shape": name, "vocab": vocab, "seq_len": seq_len, "batch": BATCH, "rollouts": ROLLOUTS,
-            "completions": BATCH * (seq_len - 1) * ROLLOUTS, "chunk_rows": chunk_rows,
+            "completions": BATCH * (seq_len - 1) * ROLLOUTS, "chunk_rows": chunk_rows, "d_chunk_rows": d_chunk_rows,
             "batched_s": round(batched_s, 3), "batched_decode_s": round(decode_s, 3),
-            "reference_s": round(reference_s, 3), "speedup": round(reference_s / batched_s, 2),
+            "batched_score_s": round(batched_s - decode_s, 3), "batched_bf16_s": round(bf16_s, 3),
+            "bf16_max_abs_reward_diff": float((bf16_rewards - rewards).abs().max()),
+            "reference_s": round(reference_s, 3), "reference_decode_s": round(ref_decode_s, 3),
+            "reference_score_s": round(ref_score_s, 3), "speedup": round(reference_s / batched_s, 2),
+            "decode_speedup": round(ref_decode_s / decode_s, 2),
+            "score_speedup": round(ref_score_s / max(batched_s - decode_s, 1e-9), 2),
             "batched_peak_rss_mib": round(batched_peak, 1), "reference_peak_rss_mib": round(reference_peak, 1),
             "identical_completions": same_tokens, "max_abs_reward_diff": max_diff,
             "equal": same_tokens and max_diff <= TOL}
 
 
-def bench_g_step(vocab: int, seq_len: int, repeats: int, chunk_rows: int) -> dict:
+def bench_g_step(vocab: int, seq_len: int, repeats: int, bf16: bool) -> dict:
     """`SeqGAN.generator_step` end to end with SeqGAN's D, on random data of the oracle shape."""
     torch.manual_seed(0)
-    cfg = make_config(get_model("seqgan"))
+    cfg = make_config(get_model("seqgan"))  # chunk sizes: the config defaults
     cfg.discriminator.filter_sizes, cfg.discriminator.num_filters = SEQGAN_FILTER_SIZES, SEQGAN_NUM_FILTERS
-    cfg.adversarial.rollout_chunk_rows = cfg.adversarial.d_chunk_rows = chunk_rows
+    cfg.adversarial.score_bf16 = bf16
     train = Corpus(torch.randint(0, vocab, (640, seq_len)), torch.full((640,), seq_len))
     data = DataBundle("oracle", train, None, IdVocab(vocab, bos_id=0))
     from textgan.gans.seqgan import SeqGAN
@@ -141,7 +156,7 @@ def bench_g_step(vocab: int, seq_len: int, repeats: int, chunk_rows: int) -> dic
     algo = SeqGAN(TrainContext(cfg, data, torch.device("cpu")))
     algo.generator_step()  # warm-up
     step_s, metrics = timed(algo.generator_step, repeats)
-    return {"shape": "oracle", "vocab": vocab, "seq_len": seq_len, "g_step_s": round(step_s, 3),
+    return {"shape": "oracle", "vocab": vocab, "seq_len": seq_len, "g_step_s": round(step_s, 3), "score_bf16": bf16,
             "rollout_update_rate": cfg.adversarial.rollout_update_rate, "g_loss": metrics["g_loss"]}
 
 
@@ -149,14 +164,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats of the batched parts (best reported)")
-    ap.add_argument("--chunk-rows", type=int, default=2048, help="rollout / D chunk size (the config default)")
+    ap.add_argument("--chunk-rows", type=int, default=1024, help="rollout decode chunk (config default 1024)")
+    ap.add_argument("--d-chunk-rows", type=int, default=2048, help="D scoring chunk (config default 2048)")
     ap.add_argument("--shapes", default="oracle,coco")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    rows = [bench_rollout(n, *SHAPES[n], args.repeats, args.chunk_rows) for n in args.shapes.split(",")]
-    g_step = bench_g_step(*SHAPES["oracle"], args.repeats, args.chunk_rows)
-    result = {"rows": rows, "g_step": g_step, "threads": torch.get_num_threads(),
+    rows = [bench_rollout(n, *SHAPES[n], args.repeats, args.chunk_rows, args.d_chunk_rows)
+            for n in args.shapes.split(",")]
+    g_steps = [bench_g_step(*SHAPES["oracle"], args.repeats, bf16) for bf16 in (False, True)]
+    result = {"rows": rows, "g_step": g_steps, "threads": torch.get_num_threads(),
               "hardware": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                            "cpu_count": os.cpu_count(), "load_avg_at_end": os.getloadavg()},
               "torch": torch.__version__, "command": " ".join(["python", *sys.argv]),
@@ -168,19 +185,25 @@ def main() -> None:
              f"`{result['command']}` — torch {result['torch']}, {result['threads']} threads, "
              f"{result['hardware']['cpu_count']} CPUs ({result['hardware']['processor']}); batch {BATCH}, "
              f"{ROLLOUTS} rollouts, SeqGAN's discriminator, untrained LSTM generator emb 32 / hidden 32.", "",
-             "| shape | vocab | length | completions | batched (s) | of which decode (s) | reference loop (s) | "
-             "speedup | peak RSS batched / reference (MiB) | same tokens | max reward diff |",
+             "| shape | vocab | length | completions | batched: total / decode / D (s) | reference: total / decode "
+             "/ D (s) | speedup: total / decode / D | batched, D in bf16 (s) | peak RSS batched / reference (MiB) "
+             "| same tokens | max reward diff |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['shape']} | {r['vocab']} | {r['seq_len']} | {r['completions']:,} | {r['batched_s']} | "
-                     f"{r['batched_decode_s']} | {r['reference_s']} | {r['speedup']}x | "
+        lines.append(f"| {r['shape']} | {r['vocab']} | {r['seq_len']} | {r['completions']:,} | {r['batched_s']} / "
+                     f"{r['batched_decode_s']} / {r['batched_score_s']} | {r['reference_s']} / "
+                     f"{r['reference_decode_s']} / {r['reference_score_s']} | **{r['speedup']}x** / "
+                     f"{r['decode_speedup']}x / {r['score_speedup']}x | {r['batched_bf16_s']} | "
                      f"{r['batched_peak_rss_mib']} / {r['reference_peak_rss_mib']} | {r['identical_completions']} | "
                      f"{r['max_abs_reward_diff']:.1e} |")
-    lines += ["", f"One adversarial generator step (`SeqGAN.generator_step`: sample 64, 16 rollouts, D scoring, "
-                  f"REINFORCE update) at the oracle shape: **{g_step['g_step_s']} s**.", "",
+    lines += ["", "One adversarial generator step (`SeqGAN.generator_step`: sample 64 with states, 16 rollouts, D "
+                  "scoring, REINFORCE update) at the oracle shape with SeqGAN's D: "
+                  + ", ".join(f"**{g['g_step_s']} s** ({'bf16' if g['score_bf16'] else 'fp32'} D scoring)"
+                              for g in g_steps) + ".", "",
               "Equality: both paths take their randomness from the same per-row uniforms (`draw_uniforms`), so "
-              "completions must be identical and rewards equal to 1e-5. Peak RSS is the process's, reset before "
-              "each part. Targets: batched >= 5x the reference loop; one G step <= 3 s on 2 cores.",
+              "completions must be identical and rewards equal to 1e-5 (bf16 scoring is not held to that; its max "
+              "reward difference from fp32 is in the JSON). Peak RSS is the process's, reset before each part. "
+              "Targets: batched >= 5x the reference loop; one G step <= 3 s on 2 cores.",
               f"Load average when finished: {', '.join(f'{x:.1f}' for x in result['hardware']['load_avg_at_end'])} "
               "(the machine is shared; timings are best of the repeats)."]
     (out / "rollout_speed.md").write_text("\n".join(lines) + "\n")

@@ -202,9 +202,10 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
              f"- samples per evaluation: {entry.get('n_samples')}; references: {entry.get('n_references')}",
              (f"- hardware: {hw.get('platform')}, {hw.get('cpu_count')} CPUs, torch {hw.get('torch')} "
               f"({hw.get('torch_threads')} threads), CUDA: {hw.get('cuda') or 'none'}"),
-             f"- git SHA: {', '.join(shas)}"]
-    commands = sorted({r["command"] for r in results if r.get("command")})
-    lines += [f"- command: `{c}`" for c in commands]
+             f"- git SHA: {', '.join(shas)}",
+             f"- wall time (training + evaluation, or the sweep): {sum(r.get('wall_s') or 0 for r in results):.0f} s"]
+    for key, label in (("train_command", "training"), ("command", "command")):
+        lines += [f"- {label}: `{c}`" for c in sorted({r[key] for r in results if r.get(key)})]
     protocol = first.get("protocol") or entry.get("protocol") or {}
     lines += [f"- {k}: {v}" for k, v in protocol.items() if k.endswith("_definition")]
     return lines

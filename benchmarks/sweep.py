@@ -20,6 +20,15 @@ from benchmarks.harness import config_hash, hardware
 from textgan.errors import UserError, cli_entry
 
 
+def _train_command(run_dir: Path) -> str | None:
+    """The training command line, from the run's run_info.jsonl (its first start)."""
+    path = run_dir / "run_info.jsonl"
+    if not path.is_file():
+        return None
+    first = json.loads(path.read_text().splitlines()[0])
+    return "python -m textgan.train " + " ".join(first.get("argv", []))
+
+
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     from textgan.config import to_dict
@@ -27,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from textgan.evaluate import parse_temperatures
     from textgan.metrics.suite import parse_metrics
     from textgan.metrics.sweep import DEFAULT_TEMPERATURES, default_metrics, temperature_sweep
-    from textgan.runs import git_sha, load_run
+    from textgan.runs import RunDir, git_sha, load_run
 
     p = argparse.ArgumentParser(prog="python benchmarks/sweep.py", description=__doc__.splitlines()[0])
     p.add_argument("--run", required=True, help="run directory")
@@ -51,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {"model": run.spec.name, "data": data.name, "seed": run.cfg.seed, "run": str(args.run),
               "checkpoint_step": run.meta.get("step"), "metric_names": metrics, "sweep": sweep,
               "wall_s": round(time.perf_counter() - t0, 1), "hardware": hardware(), "git_sha": git_sha(),
-              "config": config, "config_hash": config_hash(config)}
+              "config": config, "config_hash": config_hash(config),
+              "command": "python benchmarks/sweep.py " + " ".join(sys.argv[1:] if argv is None else argv),
+              "train_command": _train_command(Path(args.run)), "curve": RunDir(args.run).read_metrics()}
     out = Path(args.out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,8 @@ class MaliGAN(SeqGAN):
             p = probs.clamp(_EPS, 1.0 - _EPS)
             logits = torch.log(p) - torch.log1p(-p)             # log r_D of the rollout estimate
         else:
-            seq_logits = discriminator_logits(self.discriminator, samples, self.adv.d_chunk_rows)  # (B,)
+            seq_logits = discriminator_logits(self.discriminator, samples, self.adv.d_chunk_rows,
+                                              self.adv.score_bf16)                           # (B,)
             logits = seq_logits[:, None].expand_as(mask)
             info = {"d_gen": float(torch.sigmoid(seq_logits).mean())}
         rewards = maligan_rewards(logits, mask)
