@@ -126,7 +126,8 @@ def write_markdown(res: dict, path: Path) -> None:
          f"{cpu['platform']}, Python {cpu['python']}"),
         (f"- versions: numpy {res['numpy_version']}, nltk {res['nltk_version']}, "
          f"torch {res['torch_version']}"),
-        f"- command: `{res['command']}` (data root {res['data_dir']})",
+        f"- command: `{res['command']}` (hypotheses {res['data_files']['hypotheses']}, references "
+        f"{res['data_files']['references']} under the data root)",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                float(np.abs(ours_self[:subset] - nltk_self).max()))
 
     res = {
-        "data_dir": str(coco.parent.resolve()),
+        # files named relative to the data root, so results carry no machine paths
+        "data_files": {"hypotheses": "coco/train.txt", "references": "coco/test.txt"},
         "n_hypotheses": n_hyp,
         "n_references": n_ref,
         "nltk_subset": subset,

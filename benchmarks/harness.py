@@ -195,6 +195,8 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
         "curve": curve,
         **({"sweep": evaluated["sweep"]} if "sweep" in evaluated else {}),
         "wall_s": round(train_s + eval_s, 1), "train_wall_s": round(train_s, 1), "eval_wall_s": round(eval_s, 1),
+        # training time as the loop measured it (evaluations excluded), across resumed sittings too
+        "train_compute_s": round(curve[-1].get("elapsed_s", 0.0), 1) if curve else None,
         "hardware": hardware(), "git_sha": git_sha(),
         "command": "python -m textgan.train " + " ".join(job.train_args()),
         "config": saved, "config_hash": chash,

@@ -67,12 +67,20 @@ def _fmt_published(v: Any) -> str:
     return f"{v[0]:.3f} ± {v[1]:.3f}" if isinstance(v, list) else f"{v:.3f}"
 
 
+def final_entry(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's protocol metrics: its "metrics" entry, else the T = 1 entry of a sweep file."""
+    if isinstance(result.get("metrics"), dict):
+        return result["metrics"]
+    return next((e for e in result.get("sweep") or [] if float(e.get("temperature", 0)) == 1.0), None)
+
+
 def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> str:
     """One Markdown table per data set: rows metrics, columns models ("ours (published)")."""
     groups: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
-        if isinstance(r.get("metrics"), dict):
-            groups[data_key(r)][r["model"]].append(flat(r["metrics"]))
+        entry = final_entry(r)
+        if entry is not None:
+            groups[data_key(r)][r["model"]].append(flat(entry))
     parts = []
     for data, by_model in sorted(groups.items()):
         models = sorted(by_model)
@@ -203,7 +211,9 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
              (f"- hardware: {hw.get('platform')}, {hw.get('cpu_count')} CPUs, torch {hw.get('torch')} "
               f"({hw.get('torch_threads')} threads), CUDA: {hw.get('cuda') or 'none'}"),
              f"- git SHA: {', '.join(shas)}",
-             f"- wall time (training + evaluation, or the sweep): {sum(r.get('wall_s') or 0 for r in results):.0f} s"]
+             f"- wall time of this harness sitting (training + evaluation, or the sweep): "
+             f"{sum(r.get('wall_s') or 0 for r in results):.0f} s; training compute as the loop measured it "
+             f"(all sittings, evaluations excluded): {sum(r.get('train_compute_s') or 0 for r in results):.0f} s"]
     for key, label in (("train_command", "training"), ("command", "command")):
         lines += [f"- {label}: `{c}`" for c in sorted({r[key] for r in results if r.get(key)})]
     protocol = first.get("protocol") or entry.get("protocol") or {}
@@ -222,7 +232,7 @@ def render_dir(folder: Path, published_path: Path = PUBLISHED) -> Path:
     md = [f"# Benchmark results: {folder.name}", "", intro, "", *_setup(results), ""]
     tables = summary_tables(results, published)
     if tables:
-        md += ["## Final metrics", "", tables, ""]
+        md += ["## Final metrics (temperature 1)", "", tables, ""]
     if plot_training_curves(results, folder / "training_curves.png"):
         md += ["## Training curves", "", "![training curves](training_curves.png)", ""]
     if plot_quality_diversity(results, folder / "quality_diversity.png"):
