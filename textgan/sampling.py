@@ -86,26 +86,15 @@ def sample_batch(generator: nn.Module, batch: int, seq_len: int, *, temperature:
                  top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None, pad_id: int = 0,
                  rng: torch.Generator | None = None) -> torch.Tensor:
     """Sample `batch` sequences of `seq_len` tokens -> (B, T) ids; positions after EOS hold `pad_id`."""
-    device = next(generator.parameters()).device
-    state = generator.init_state(batch)
-    inputs = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)
-    out = torch.full((batch, seq_len), pad_id, dtype=torch.long, device=device)
-    finished = torch.zeros(batch, dtype=torch.bool, device=device)
-    for t in range(seq_len):
-        logits, state = generator.step(inputs, state)
-        token = sample_next(filter_logits(logits.float(), temperature, top_k, top_p), rng)
-        if eos_id is not None:
-            token = token.masked_fill(finished, pad_id)
-            finished |= token == eos_id
-        out[:, t] = token
-        inputs = token
-    return out
+    return _decode(generator, None, batch, seq_len, temperature, top_k, top_p, eos_id, pad_id, rng,
+                   keep_states=False)[0]
 
 
-def _decode_with_states(generator: nn.Module, tokens: torch.Tensor | None, batch: int, seq_len: int,
-                        temperature: float, top_k: int, top_p: float, eos_id: int | None, pad_id: int,
-                        rng: torch.Generator | None) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
-    """Decode (sampling, or reading `tokens` when given) and keep the state after every input."""
+def _decode(generator: nn.Module, tokens: torch.Tensor | None, batch: int, seq_len: int,
+            temperature: float, top_k: int, top_p: float, eos_id: int | None, pad_id: int,
+            rng: torch.Generator | None, keep_states: bool = True
+            ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
+    """Decode (sampling, or reading `tokens` when given), optionally keeping the state after every input."""
     device = next(generator.parameters()).device
     state = generator.init_state(batch)
     inputs = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)
@@ -114,7 +103,8 @@ def _decode_with_states(generator: nn.Module, tokens: torch.Tensor | None, batch
     history = []
     for t in range(seq_len):
         logits, state = generator.step(inputs, state)
-        history.append(state)
+        if keep_states:
+            history.append(state)
         if tokens is not None:
             token = tokens[:, t]
         else:
@@ -124,6 +114,8 @@ def _decode_with_states(generator: nn.Module, tokens: torch.Tensor | None, batch
                 finished |= token == eos_id
         out[:, t] = token
         inputs = token
+    if not keep_states:
+        return out, None
     # one tensor per state component, time first: (T, *component shape), e.g. (T, layers, B, H)
     states = tuple(torch.stack(parts) for parts in zip(*history))
     return out, states
@@ -141,7 +133,7 @@ def sample_with_states(generator: nn.Module, batch: int, seq_len: int, *, temper
     `sample_batch`, so both give the same tokens from the same stream.
     """
     check_sampling_args(temperature, top_k, top_p)
-    return _decode_with_states(generator, None, batch, seq_len, temperature, top_k, top_p, eos_id, pad_id, rng)
+    return _decode(generator, None, batch, seq_len, temperature, top_k, top_p, eos_id, pad_id, rng)
 
 
 @torch.inference_mode()
@@ -151,7 +143,7 @@ def teacher_forced_states(generator: nn.Module, tokens: torch.Tensor) -> tuple[t
     Runs the step protocol over the given tokens (works for every generator kind); used to get a
     rollout network's own states over sequences another network sampled.
     """
-    return _decode_with_states(generator, tokens, tokens.shape[0], tokens.shape[1], 1.0, 0, 1.0, None, 0,
+    return _decode(generator, tokens, tokens.shape[0], tokens.shape[1], 1.0, 0, 1.0, None, 0,
                                None)[1]
 
 
