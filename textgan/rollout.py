@@ -12,10 +12,11 @@ completion is scored in a few large discriminator calls:
 - `states` (from `sampling.sample_with_states`, or `sampling.teacher_forced_states` for a rollout
   network other than the sampler) hold the policy's state after every prefix.
 - Rows (prefix length k = t + 1, batch row b, rollout r) are ordered k-major. At decoding position j
-  the rows with k <= j are exactly the first j * (B R) rows; the rows of prefix k = j join the batch
+  the rows with k <= j are exactly the first j * (B R) rows (per chunk: j * units); the rows of prefix k = j join the batch
   at position j, starting from the cached state after y_0..y_{k-2} with input y_{k-1}. So each
   position runs one `step` over the active rows only: B R T (T-1) / 2 row-steps in all, the minimum.
-- Rows are processed in chunks of whole batch rows (`chunk_rows` bounds the (rows, V) logits).
+- Rows are processed in chunks of whole (b, r) units (`chunk_rows` bounds the (rows, V) logits;
+  about a thousand rows keeps them in a CPU's cache).
 - Randomness: every row has its own pre-drawn uniforms `u[b, k-1, r, j]` (two per position, fed to
   `sample_rows`), so the completions do not depend on the chunking or the row order,
   and a reference decode that uses the same uniforms (and `sample_rows`) reproduces them exactly.
@@ -87,34 +88,34 @@ def rollout_completions(policy: nn.Module, samples: torch.Tensor, states: tuple[
 
     `states[c][j]` is state component c after the policy read BOS, y_0, ..., y_{j-1} (time-first,
     as `sample_with_states` returns it); `uniforms` is (B, T-1, R, T, 2) (see `draw_uniforms`).
-    Completion [b, k-1, r] keeps y_0..y_{k-1} and samples positions k..T-1.
+    Completion [b, k-1, r] keeps y_0..y_{k-1} and samples positions k..T-1. Work is split into
+    chunks of whole (row b, rollout r) units, T-1 rows each, about `chunk_rows` rows a chunk.
     """
     batch, seq_len = samples.shape
     rollouts = uniforms.shape[2]
-    out = samples[:, None, None, :].expand(batch, seq_len - 1, rollouts, seq_len).clone()
     if seq_len < 2:
-        return out
+        return samples[:, None, None, :].expand(batch, 0, rollouts, seq_len).clone()
     was_training = policy.training
     policy.eval()
+    k_max = seq_len - 1
+    unit_b = torch.arange(batch * rollouts, device=samples.device) // rollouts   # unit (b, r) -> b
+    unit_u = uniforms.transpose(1, 2).reshape(batch * rollouts, k_max, seq_len, 2)
     prefix_has_eos = (torch.zeros_like(samples, dtype=torch.bool) if eos_id is None
                       else (samples == eos_id).cumsum(dim=1) > 0)          # (B, T): EOS at or before j
-    per_batch_row = (seq_len - 1) * rollouts
-    step_b = max(1, chunk_rows // per_batch_row)
-    for b0 in range(0, batch, step_b):
-        b1 = min(batch, b0 + step_b)
-        nb = b1 - b0
-        group = nb * rollouts                                              # rows per prefix length
-        # k-major row order: (k, b, r) -> one row of `rows`
-        rows = samples[None, b0:b1, None, :].expand(seq_len - 1, nb, rollouts, seq_len).reshape(-1, seq_len)
-        rows = rows.clone()                                                # (K*G, T), K = T - 1
-        u = uniforms[b0:b1].transpose(0, 1).reshape(-1, seq_len, 2)        # (K*G, T, 2)
-        finished = prefix_has_eos[b0:b1, : seq_len - 1].T[:, :, None].expand(-1, nb, rollouts).reshape(-1)
-        finished = finished.clone()                                        # (K*G,)
+    out = torch.empty(batch * rollouts, k_max, seq_len, dtype=samples.dtype, device=samples.device)
+    per_chunk = max(1, chunk_rows // k_max)
+    for u0 in range(0, batch * rollouts, per_chunk):
+        bs = unit_b[u0:u0 + per_chunk]                                     # (U,) batch row of each unit
+        units = bs.shape[0]
+        # k-major row order: row (k, unit) of the chunk
+        rows = samples[bs][None].expand(k_max, units, seq_len).reshape(-1, seq_len).clone()  # (K*U, T)
+        u = unit_u[u0:u0 + units].transpose(0, 1).reshape(-1, seq_len, 2)                    # (K*U, T, 2)
+        finished = prefix_has_eos[bs, :k_max].T.reshape(-1).clone()                           # (K*U,)
         state = None
         for j in range(1, seq_len):
-            n = j * group                                                  # active rows: k <= j
-            # rows of prefix k = j join: the cached state before y_{j-1}, repeated over rollouts
-            joined = tuple(s[j - 1][:, b0:b1].repeat_interleave(rollouts, dim=1) for s in states)
+            n = j * units                                                  # active rows: k <= j
+            # rows of prefix k = j join with the cached state before y_{j-1}
+            joined = tuple(s[j - 1].index_select(1, bs) for s in states)
             state = joined if state is None else tuple(torch.cat([a, c], dim=1) for a, c in zip(state, joined))
             logits, state = policy.step(rows[:n, j - 1], state)            # (n, V)
             token = sample_rows(logits.float(), u[:n, j])                   # (n,); logits overwritten
@@ -122,9 +123,9 @@ def rollout_completions(policy: nn.Module, samples: torch.Tensor, states: tuple[
                 token = token.masked_fill(finished[:n], pad_id)
                 finished[:n] |= token == eos_id
             rows[:n, j] = token
-        out[b0:b1] = rows.view(seq_len - 1, nb, rollouts, seq_len).transpose(0, 1)
+        out[u0:u0 + units] = rows.view(k_max, units, seq_len).transpose(0, 1)
     policy.train(was_training)
-    return out
+    return out.view(batch, rollouts, k_max, seq_len).transpose(1, 2).contiguous()   # (B, T-1, R, T)
 
 
 @torch.inference_mode()

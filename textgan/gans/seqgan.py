@@ -20,7 +20,10 @@ What SeqGAN's code does, and what we do:
 - Rollout policy: a copy of G made when the adversarial phase starts, updated after every round by
   `update_rollout_network` with `rollout_update_rate` (see its help). With rate 0 the policy is G
   itself and the states cached while sampling are reused; otherwise the rollout network reads the
-  sampled sequences once to get its own states.
+  sampled sequences once to get its own states. Our reading of SeqGAN's TensorFlow code: its
+  `update_params()` builds new mixed tensors that the rollout graph (built once in `__init__` from
+  `tf.identity` of G's variables) never reads, so the official runs effectively rolled out with the
+  current G — rate 0 here; the default 0.8 is the delayed update the code was written to perform.
 
 `rewards()` is the hook subclasses override (MaliGAN changes only how D's output becomes a reward).
 """
@@ -36,10 +39,18 @@ from torch import nn
 
 from textgan.config import param
 from textgan.gans.base import Phase, TrainContext
-from textgan.gans.mle import mle_epoch
+from textgan.gans.mle import MLEConfig, mle_epoch
 from textgan.nn import build_discriminator, build_generator
 from textgan.rollout import eos_mask, rollout_rewards, update_rollout_network
 from textgan.sampling import sample, sample_with_states
+
+
+@dataclass
+class PretrainMLEConfig(MLEConfig):
+    """The `mle` section of the policy-gradient GANs: MLEConfig with a shorter quick-profile default."""
+
+    epochs: int = param(10, min=0, help="MLE pretraining epochs of G (SeqGAN: 120; 10 keeps the quick "
+                                        "profile under 5 minutes on 2 CPU cores)")
 
 
 @dataclass
