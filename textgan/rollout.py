@@ -12,11 +12,12 @@ completion is scored in a few large discriminator calls:
 - `states` (from `sampling.sample_with_states`, or `sampling.teacher_forced_states` for a rollout
   network other than the sampler) hold the policy's state after every prefix.
 - Rows (prefix length k = t + 1, batch row b, rollout r) are ordered k-major. At decoding position j
-  the rows with k <= j are exactly the first j * (B R) rows (per chunk: j * units); the rows of prefix k = j join the batch
-  at position j, starting from the cached state after y_0..y_{k-2} with input y_{k-1}. So each
-  position runs one `step` over the active rows only: B R T (T-1) / 2 row-steps in all, the minimum.
-- Rows are processed in chunks of whole (b, r) units (`chunk_rows` bounds the (rows, V) logits;
-  about a thousand rows keeps them in a CPU's cache).
+  the rows with k <= j are exactly the first j * (B R) rows (per chunk: j * units); the rows of
+  prefix k = j join the batch at position j, starting from the cached state after y_0..y_{k-2} with
+  input y_{k-1}. So each position runs one `step` over the active rows only: B R T (T-1) / 2
+  row-steps in all, the minimum.
+- Rows are processed in chunks of whole (b, r) units of T-1 rows each; `chunk_rows` bounds the
+  (rows, V) logits of a step (1,024 rows at V = 5,000 is 20 MB).
 - Randomness: every row has its own pre-drawn uniforms `u[b, k-1, r, j]` (two per position, fed to
   `sample_rows`), so the completions do not depend on the chunking or the row order,
   and a reference decode that uses the same uniforms (and `sample_rows`) reproduces them exactly.

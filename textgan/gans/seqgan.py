@@ -56,7 +56,8 @@ class PretrainMLEConfig(MLEConfig):
 @dataclass
 class AdversarialConfig:
     # Defaults are the quick CPU profile (a few minutes); configs/paper/seqgan_oracle.yaml has SeqGAN's.
-    rounds: int = param(10, min=0, help="adversarial rounds (SeqGAN: 200 in the paper's figure)")
+    rounds: int = param(10, min=0, help="adversarial rounds (SeqGAN: 200 in the paper's figure; "
+                                                "its code's TOTAL_BATCH is 800)")
     g_steps: int = param(1, min=0, help="policy-gradient steps per round (SeqGAN: 1)")
     d_steps: int = param(1, min=0, help="fresh negative sets per round, each trained d_epochs (SeqGAN: 5)")
     d_epochs: int = param(1, min=1, help="D epochs over each negative set (SeqGAN: 3)")
@@ -65,7 +66,8 @@ class AdversarialConfig:
         0.8, min=0.0, max=1.0,
         help="weight of the OLD rollout parameters after each round: rollout <- rate * rollout + "
              "(1 - rate) * G (SeqGAN's code: 0.8). 0 = the rollout policy is the current G (the paper's "
-             "text); 1 = frozen at the pretrained G")
+             "text, and what SeqGAN's TF graph effectively runs; see the module docstring); 1 = frozen at "
+             "the pretrained G")
     batch_size: int = param(64, min=1, help="sequences per policy-gradient step (SeqGAN: 64)")
     g_lr: float = param(0.01, min=0.0, min_exclusive=True, help="Adam lr of adversarial G steps (SeqGAN: 0.01)")
     g_grad_clip: float = param(5.0, min=0.0, help="gradient-norm clip of G steps (0 = off; SeqGAN: 5.0)")
@@ -73,8 +75,8 @@ class AdversarialConfig:
     pretrain_d_rounds: int = param(5, min=0, help="D pretraining rounds, fresh negatives each (SeqGAN: 50)")
     pretrain_d_epochs: int = param(1, min=1, help="D epochs per pretraining round (SeqGAN: 3)")
     mle_every: int = param(0, min=0, help="one MLE epoch after every N adversarial rounds (0 = never, as SeqGAN)")
-    rollout_chunk_rows: int = param(1024, min=1, help="rollout rows decoded at once (bounds memory; "
-                                                     "~1000 keeps a CPU's logits in cache)")
+    rollout_chunk_rows: int = param(1024, min=1, help="rollout rows decoded at once (bounds the (rows, V) "
+                                                     "logits of a decoding step)")
     d_chunk_rows: int = param(2048, min=1, help="sequences per discriminator call when scoring rollouts")
     score_bf16: bool = param(False, help="score rollouts with D's matmuls in bfloat16 (~2x faster D scoring "
                                          "on CPUs with AVX512-BF16; rewards move by ~1e-3)")
