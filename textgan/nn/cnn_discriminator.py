@@ -114,7 +114,8 @@ class CNNDiscriminator(nn.Module):
 
     @torch.inference_mode()
     def scorer(self) -> Callable[[torch.Tensor], torch.Tensor]:
-        """A frozen, inference-only `ids (N, T) -> logits (N,)` equal to `eval()` forward, for bulk scoring.
+        """A frozen, inference-only `ids (N, T) -> logits (N,)` for bulk scoring, equal to the forward
+        pass in evaluation mode.
 
         Convolving embedded ids is a sum of per-token projections: conv_w(x)_s = b + sum_k P_{w,k}[x_{s+k}]
         with P_{w,k} = E @ W_{w,k} (V, F_w). The tables (V * sum_w w * F_w floats, ~250 MB for SeqGAN's
