@@ -176,3 +176,10 @@ def test_sample_rows_draws_from_the_softmax(vocab):
     from textgan.sampling import sample_from_uniforms
     same = (sample_from_uniforms(logits.expand(n, vocab).clone(), u) == tokens).double().mean()
     assert same > 0.999
+
+
+def test_sample_rows_never_draws_a_zero_weight_token():
+    logits = torch.randn(4, 150)
+    logits[:, 60:] = float("-inf")                           # trailing zero-weight tokens
+    u = torch.full((4, 2), 1.0 - 2**-24)                     # the largest float32 below 1
+    assert (sample_rows(logits, u) < 60).all()

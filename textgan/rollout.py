@@ -58,13 +58,17 @@ def sample_rows(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         block_sums = torch.cat([block_sums, weights[:, full:].sum(dim=1, keepdim=True)], dim=1)
     block_cum = block_sums.cumsum(dim=1)                                            # (n, nb)
     u = u.to(weights.dtype)
-    block = torch.searchsorted(block_cum, u[:, :1] * block_cum[:, -1:], right=True)
-    block.clamp_(max=block_cum.shape[1] - 1)                                        # (n, 1)
+    block = torch.searchsorted(block_cum, _below(u[:, :1], block_cum[:, -1:]), right=True)  # (n, 1)
     pos = block * _BLOCK + torch.arange(_BLOCK, device=logits.device)               # (n, 64)
     inner = weights.gather(1, pos.clamp(max=v - 1)).masked_fill_(pos >= v, 0.0)     # (n, 64)
     inner_cum = inner.cumsum(dim=1)
-    within = torch.searchsorted(inner_cum, u[:, 1:] * inner_cum[:, -1:], right=True).clamp_(max=_BLOCK - 1)
+    within = torch.searchsorted(inner_cum, _below(u[:, 1:], inner_cum[:, -1:]), right=True)
     return (block[:, 0] * _BLOCK + within[:, 0]).clamp_(max=v - 1)
+
+
+def _below(u: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
+    """u * total kept strictly below total, so rounding can never pick a trailing zero-weight entry."""
+    return torch.minimum(u * total, torch.nextafter(total, torch.zeros_like(total)))
 
 
 def eos_mask(tokens: torch.Tensor, eos_id: int | None) -> torch.Tensor:
