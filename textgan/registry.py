@@ -1,7 +1,8 @@
 """The model registry: name -> `ModelSpec` (algorithm class, its config sections, paper).
 
 The training CLI, the tests and the benchmarks all iterate over `MODELS`; adding a model is one
-`register(ModelSpec(...))` call in the model's own file plus its import in `_load_builtin_models`.
+`register(ModelSpec(...))` call in a module named `*_spec.py` inside one of `SPEC_PACKAGES`: those
+modules are found and imported on first use, so no central list needs editing.
 `make_config(spec)` builds the run's config tree: the shared sections (data, generator, train, eval)
 plus the sections the model declares (e.g. `mle`, `discriminator`, `adversarial`).
 """
@@ -9,6 +10,8 @@ plus the sections the model declares (e.g. `mle`, `discriminator`, `adversarial`
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +41,26 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+# Packages whose `*_spec` modules register models (importing a spec module registers it).
+SPEC_PACKAGES = ("textgan.gans", "textgan.image")
+_loaded = False
+
+
 def _load_builtin_models() -> None:
-    # Importing a model's module registers it.
-    from textgan.gans import maligan_spec, mle_spec, seqgan_spec  # noqa: F401
+    global _loaded
+    if _loaded:
+        return
+    for package_name in SPEC_PACKAGES:
+        try:
+            package = importlib.import_module(package_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != package_name:  # a broken import inside the package is a bug, not absence
+                raise
+            continue
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            if info.name.endswith("_spec"):
+                importlib.import_module(f"{package_name}.{info.name}")
+    _loaded = True
 
 
 def get_model(name: str) -> ModelSpec:
