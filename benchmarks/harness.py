@@ -15,6 +15,7 @@ A grid is a YAML file in benchmarks/grids/:
     seeds: [0, 1, 2]
     config: configs/{model}.yaml  # optional override file per model ({model} is substituted)
     overrides: [mle.epochs=120]   # key=value overrides for every run
+    model_overrides: {seqgan: [adversarial.rounds=20]}   # optional, per model, after `overrides`
     eval: {num_samples: 10000, metrics: [nll], temperatures: null}   # temperatures: list or "protocol"
 """
 
@@ -46,6 +47,7 @@ class Grid:
     seeds: list[int]
     config: str | None = None
     overrides: list[str] = field(default_factory=list)
+    model_overrides: dict[str, list[str]] = field(default_factory=dict)
     eval: dict[str, Any] = field(default_factory=dict)
 
 
@@ -64,7 +66,8 @@ class Job:
         args = ["--model", self.model, "--data", self.data, "--seed", str(self.seed)]
         if self.config_file():
             args += ["--config", self.config_file()]
-        return args + list(self.grid.overrides) + ["train.progress=false"]
+        return (args + list(self.grid.overrides) + list(self.grid.model_overrides.get(self.model, []))
+                + ["train.progress=false"])
 
 
 def load_grid(path: str | Path) -> Grid:
