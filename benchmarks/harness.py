@@ -159,6 +159,10 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
     metrics = parse_metrics(eval_cfg["metrics"]) if eval_cfg.get("metrics") else default_metrics(data)
     common = {"num_samples": int(eval_cfg.get("num_samples", 10000)), "seed": int(eval_cfg.get("seed", 1234)),
               "max_n": int(eval_cfg.get("max_n", 5))}
+    if hasattr(run.generator, "bind"):  # class-conditional runs: the per-class protocol (docs/conditional.md)
+        from textgan.conditional_evaluation import evaluate_conditional
+
+        return {"metrics": evaluate_conditional(run.generator, data, run.cfg.eval, **common)}
     out = {"metrics": evaluate_generator(run.generator, data, metrics,
                                          temperature=float(eval_cfg.get("temperature", 1.0)), **common)}
     temps = eval_cfg.get("temperatures")

@@ -49,6 +49,20 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_HF_CACHE, ignore_errors=True)
 
 
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory):
+    """A session-wide `TEXTGAN_CACHE_DIR` (cached classifiers), so tests never write to the user's cache; CLI
+    subprocesses inherit it through the environment, and what one test trains the next one reuses."""
+    folder = tmp_path_factory.mktemp("textgan-cache")
+    old = os.environ.get("TEXTGAN_CACHE_DIR")
+    os.environ["TEXTGAN_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("TEXTGAN_CACHE_DIR", None)
+    else:
+        os.environ["TEXTGAN_CACHE_DIR"] = old
+
 @pytest.fixture
 def data_dir() -> Path:
     """The shared data root ($TEXTGAN_DATA_DIR); skips the test when it is not available."""
@@ -72,6 +86,27 @@ def write_tiny_text(folder: Path) -> tuple[Path, Path]:
 def tiny_text(tmp_path) -> tuple[Path, Path]:
     """(train, test) text files, one sentence a line, in tmp_path."""
     return write_tiny_text(tmp_path)
+
+
+def write_tiny_labelled(folder: Path, n: int = 40) -> Path:
+    """`label<TAB>sentence` lines, alternately positive and negative, whose adjectives give the class away."""
+    words = {"positive": ["good", "great", "fine", "lovely"], "negative": ["bad", "awful", "poor", "dull"]}
+    nouns = ["film", "movie", "plot", "cast", "story"]
+    lines = []
+    for i in range(n):
+        label = "positive" if i % 2 == 0 else "negative"
+        adj = words[label][(i // 2) % 4]
+        lines.append(f"{label}\ta {adj} {nouns[i % 5]} , really {adj} .")
+    path = folder / "labelled.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tiny_labelled(tmp_path, monkeypatch) -> Path:
+    """A tiny `label<TAB>sentence` file in tmp_path; the evaluation classifier is cached in tmp_path too."""
+    monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(tmp_path / "cache"))
+    return write_tiny_labelled(tmp_path)
 
 
 def cli_env() -> dict[str, str]:

@@ -1,7 +1,9 @@
-"""Tests of textgan.checkpoint: round trips, pruning, damaged / incompatible checkpoints, code-free loading."""
+"""Tests of textgan.checkpoint: round trips, pruning, damaged / incompatible checkpoints, code-free loading,
+failed writes (disk full), leftover temporary folders, vocabulary fingerprints."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import random
@@ -10,16 +12,22 @@ import numpy as np
 import pytest
 import torch
 
+from textgan import checkpoint as checkpoint_module
 from textgan.checkpoint import (
     FORMAT_VERSION,
+    DamagedCheckpoint,
     latest_checkpoint,
     list_checkpoints,
     load_checkpoint,
     load_weights_into,
+    remove_temporary,
     rng_state,
     save_checkpoint,
     set_rng_state,
+    verify,
+    vocab_fingerprint,
 )
+from textgan.data.vocab import IdVocab, TextVocab
 from textgan.errors import UserError
 from textgan.nn import LSTMGenerator
 
@@ -129,3 +137,44 @@ def test_weights_that_do_not_fit(tmp_path):
         load_weights_into({"generator": LSTMGenerator(16, 4, 5)}, weights, path)
     with pytest.raises(UserError, match="no weights for 'discriminator'"):
         load_weights_into({"discriminator": LSTMGenerator(15, 4, 5)}, weights, path)
+
+
+def test_failed_write_keeps_previous_and_leaves_no_temporary(tmp_path, monkeypatch):
+    gen, opt = trained()
+    save(tmp_path, 1, gen, opt)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint_module.torch, "save", disk_full)
+    with pytest.raises(UserError, match=r"No space left on device\); the previous checkpoint \(step-00000001\)"):
+        save(tmp_path, 2, gen, opt)
+    assert [p.name for p in tmp_path.iterdir()] == ["step-00000001"]
+    verify(tmp_path / "step-00000001")
+
+
+def test_every_checkpoint_damaged_is_one_error(tmp_path):
+    gen, opt = trained()
+    for step in (1, 2):
+        (save(tmp_path, step, gen, opt) / "state.pt").write_bytes(b"")
+    with pytest.raises(DamagedCheckpoint, match="no intact checkpoint .* all 2 are damaged"):
+        latest_checkpoint(tmp_path)
+
+
+def test_remove_temporary_and_listing_ignore_unfinished_folders(tmp_path):
+    gen, opt = trained()
+    save(tmp_path, 1, gen, opt)
+    (tmp_path / ".tmp-step-00000002-99").mkdir()
+    (tmp_path / ".tmp-old-step-00000001-99").mkdir()
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["step-00000001"]
+    remove_temporary(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["step-00000001"]
+
+
+def test_vocab_fingerprint_tells_vocabularies_apart():
+    assert vocab_fingerprint(IdVocab(50)) == vocab_fingerprint(IdVocab(50))
+    assert vocab_fingerprint(IdVocab(50)) != vocab_fingerprint(IdVocab(51))
+    a = TextVocab.build([["a", "b", "c"]])
+    b = TextVocab.build([["a", "b", "d"]])
+    assert a.size == b.size and vocab_fingerprint(a) != vocab_fingerprint(b)
+    assert vocab_fingerprint(a) == vocab_fingerprint(TextVocab.build([["a", "b", "c"]]))

@@ -28,7 +28,7 @@ def test_every_spec_is_well_formed(name):
     spec = all_models()[name]
     assert isinstance(spec, ModelSpec) and spec.name == name
     assert spec.description and spec.paper
-    assert set(spec.data_kinds) <= {"oracle", "text"}
+    assert set(spec.data_kinds) <= {"oracle", "text", "points", "images"}
     assert not SHARED_SECTIONS & set(spec.sections), "a model must not redefine a shared section"
     cfg = make_config(spec)
     fields = {f.name for f in dataclasses.fields(cfg)}

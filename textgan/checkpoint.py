@@ -4,10 +4,13 @@ A checkpoint is a folder `checkpoints/step-00000012/` holding
 - `weights.safetensors`: every network's weights, keys prefixed by the network's name (`generator.`);
 - `state.pt`: optimiser states, RNG states and loop progress — plain tensors, numbers and dicts, read
   back with `torch.load(weights_only=True)`, so loading cannot execute code;
-- `meta.json`: format version, step, model name, vocabulary size, and the sha256 of the two files.
-The folder is written under a temporary name, flushed, and renamed into place, so a crash never leaves a
-half-written checkpoint; a damaged one (checksum mismatch) is skipped with a warning in favour of the
-previous one. The newest `keep` checkpoints are kept.
+- `meta.json`: format version, step, model name, vocabulary size and fingerprint, and the sha256 of
+  the two files.
+The folder is written under a temporary name, flushed, and renamed into place, so a crash (even SIGKILL)
+never leaves a half-written checkpoint; a damaged one (checksum mismatch, missing or truncated file) is
+skipped with a warning in favour of the previous one, while one from another format version is refused
+(`IncompatibleCheckpoint`). A failed write (disk full) removes its temporary folder and leaves the
+previous checkpoints untouched. The newest `keep` checkpoints are kept.
 """
 
 from __future__ import annotations
@@ -29,7 +32,27 @@ from textgan.errors import UserError
 
 FORMAT_VERSION = 1
 PREFIX = "step-"
+TMP_PREFIX = ".tmp-"
+FILES = ("weights.safetensors", "state.pt")
 log = logging.getLogger(__name__)
+
+
+class DamagedCheckpoint(UserError):
+    """A checkpoint whose files are missing, truncated or altered (resume falls back past it)."""
+
+
+class IncompatibleCheckpoint(UserError):
+    """An intact checkpoint this textgan cannot use (another format version); never skipped silently."""
+
+
+def vocab_fingerprint(vocab: Any) -> str:
+    """A short hash of a vocabulary's token -> id map (a text vocabulary) or its id range (the oracle's)."""
+    tokenizer = getattr(vocab, "tokenizer", None)
+    if tokenizer is not None:
+        content: Any = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
+    else:
+        content = ["ids", vocab.size, getattr(vocab, "bos_id", None)]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:16]
 
 
 def _sha256(path: Path) -> str:
@@ -73,28 +96,55 @@ def set_rng_state(state: dict[str, Any]) -> None:
 def save_checkpoint(ckpt_root: Path, step: int, modules: dict[str, torch.nn.Module],
                     state: dict[str, Any], meta: dict[str, Any], keep: int = 3) -> Path:
     """Write checkpoint `step` atomically under `ckpt_root`; prune to the newest `keep`."""
-    ckpt_root.mkdir(parents=True, exist_ok=True)
     final = ckpt_root / f"{PREFIX}{step:08d}"
-    tmp = ckpt_root / f".tmp-{PREFIX}{step:08d}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    tensors = {f"{name}.{k}": v.detach().cpu().contiguous()
-               for name, module in modules.items() for k, v in module.state_dict().items()}
-    save_file(tensors, str(tmp / "weights.safetensors"))
-    torch.save(state, tmp / "state.pt")
-    files = {f: _sha256(tmp / f) for f in ("weights.safetensors", "state.pt")}
-    full_meta = {"format_version": FORMAT_VERSION, "step": step, **meta, "files": files}
-    (tmp / "meta.json").write_text(json.dumps(full_meta, indent=1))
-    for f in tmp.iterdir():
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
-    if final.exists():  # re-saving the same step (e.g. after a resume): replace it
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    _fsync_dir(ckpt_root)
+    tmp = ckpt_root / f"{TMP_PREFIX}{PREFIX}{step:08d}-{os.getpid()}"
+    try:
+        ckpt_root.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        tensors = {f"{name}.{k}": v.detach().cpu().contiguous()
+                   for name, module in modules.items() for k, v in module.state_dict().items()}
+        save_file(tensors, str(tmp / "weights.safetensors"))
+        torch.save(state, tmp / "state.pt")
+        files = {f: _sha256(tmp / f) for f in FILES}
+        full_meta = {"format_version": FORMAT_VERSION, "step": step, **meta, "files": files}
+        (tmp / "meta.json").write_text(json.dumps(full_meta, indent=1))
+        for f in tmp.iterdir():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        if final.exists():
+            # Re-saving a step (after a resume): move the old one aside atomically first, so that a crash
+            # at any moment leaves either the old or the new folder under the final name, never a half.
+            trash = ckpt_root / f"{TMP_PREFIX}old-{final.name}-{os.getpid()}"
+            shutil.rmtree(trash, ignore_errors=True)
+            os.replace(final, trash)
+            os.replace(tmp, final)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+        _fsync_dir(ckpt_root)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        previous = latest_name(ckpt_root)
+        kept = f"the previous checkpoint ({previous}) is intact" if previous else "no checkpoint was written yet"
+        raise UserError(f"cannot write checkpoint '{final}' ({err.strerror or err}); {kept} — free disk space "
+                        "(or fix permissions) and continue with --resume") from None
     for old in list_checkpoints(ckpt_root)[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+def latest_name(ckpt_root: Path) -> str | None:
+    found = list_checkpoints(ckpt_root)
+    return found[-1].name if found else None
+
+
+def remove_temporary(ckpt_root: Path) -> None:
+    """Delete the temporary folders a killed save leaves behind (they never hold a finished checkpoint)."""
+    if ckpt_root.is_dir():
+        for p in ckpt_root.iterdir():
+            if p.name.startswith(TMP_PREFIX):
+                shutil.rmtree(p, ignore_errors=True)
 
 
 def list_checkpoints(ckpt_root: Path) -> list[Path]:
@@ -108,38 +158,67 @@ def verify(path: Path) -> dict[str, Any]:
     """Read and check a checkpoint's meta.json; raise UserError if it is damaged or incompatible."""
     try:
         meta = json.loads((path / "meta.json").read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise UserError(f"checkpoint '{path}' is damaged (meta.json: {err})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DamagedCheckpoint(f"checkpoint '{path}' is damaged (meta.json: {err})") from None
+    if not isinstance(meta, dict):
+        raise DamagedCheckpoint(f"checkpoint '{path}' is damaged (meta.json is not a JSON object)")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"checkpoint '{path}' has format version {meta.get('format_version')}, this textgan "
-                        f"reads version {FORMAT_VERSION}; use the textgan release that wrote it")
-    for name, digest in meta.get("files", {}).items():
+        raise IncompatibleCheckpoint(
+            f"checkpoint '{path}' has format version {meta.get('format_version')}, this textgan reads version "
+            f"{FORMAT_VERSION}; use the textgan release that wrote it")
+    files = meta.get("files")
+    if not isinstance(files, dict) or set(files) != set(FILES):
+        raise DamagedCheckpoint(f"checkpoint '{path}' is damaged (meta.json does not list {', '.join(FILES)})")
+    for name, digest in files.items():
         f = path / name
         if not f.is_file() or _sha256(f) != digest:
-            raise UserError(f"checkpoint '{path}' is damaged ({name} is missing or its checksum differs)")
+            raise DamagedCheckpoint(f"checkpoint '{path}' is damaged ({name} is missing or its checksum differs)")
     return meta
 
 
 def latest_checkpoint(ckpt_root: Path) -> Path | None:
-    """The newest intact checkpoint, warning about (and skipping) damaged newer ones."""
+    """The newest intact checkpoint, warning about (and skipping) damaged newer ones; None if there are none.
+
+    When every checkpoint is damaged, that is an error (DamagedCheckpoint).
+
+    An intact checkpoint of another format version is refused (IncompatibleCheckpoint), not skipped:
+    falling back past it would silently resume from older training.
+    """
+    damaged: list[str] = []
     for path in reversed(list_checkpoints(ckpt_root)):
         try:
             verify(path)
-            return path
-        except UserError as err:
-            log.warning("%s; falling back to the previous checkpoint", err)
+        except DamagedCheckpoint as err:
+            damaged.append(str(err))
+            continue
+        for reason in damaged:
+            log.warning("%s; falling back to the previous checkpoint", reason)
+        return path
+    if damaged:  # one line, not a warning per checkpoint followed by an error
+        raise DamagedCheckpoint(f"no intact checkpoint in '{ckpt_root}': all {len(damaged)} are damaged (the "
+                                f"newest: {damaged[0]}); nothing to resume or sample from — start a new run")
     return None
 
 
 def load_checkpoint(path: Path) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, Any], dict[str, Any]]:
     """(weights by network name, trainer state, meta) of a verified checkpoint."""
     meta = verify(path)
-    flat = load_file(str(path / "weights.safetensors"))
+    try:
+        flat = load_file(str(path / "weights.safetensors"))
+    except Exception as err:  # safetensors raises its own error types for a malformed header
+        raise DamagedCheckpoint(f"checkpoint '{path}' is damaged (weights.safetensors: {err})") from None
     weights: dict[str, dict[str, torch.Tensor]] = {}
     for key, value in flat.items():
         name, _, sub = key.partition(".")
         weights.setdefault(name, {})[sub] = value
-    state = torch.load(path / "state.pt", weights_only=True, map_location="cpu")
+    try:
+        # weights_only: the unpickler accepts tensors, numbers, strings and containers only, so a state.pt
+        # crafted to run code on load is refused instead of executed.
+        state = torch.load(path / "state.pt", weights_only=True, map_location="cpu")
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(f"checkpoint '{path}' holds a state.pt that safe loading refuses ({first[:200]}); "
+                        "textgan never writes such files — do not trust this run directory") from None
     return weights, state, meta
 
 

@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--json", help="also write the results to this JSON file")
     p.add_argument("--seed", type=int, help="sampling seed (default: the run's eval.seed)")
+    p.add_argument("--infill", action="store_true",
+                   help="score in-filling (runs of maskgan / maskmle): mask the first --num test sentences (default "
+                        "1000) with the run's masking scheme and seed --seed (default: the run's mask.eval_seed), "
+                        "fill them, report BLEU / self-BLEU of the fillings and %% unique n-grams of the filled spans")
     return p
 
 
@@ -101,6 +105,13 @@ def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[st
     common = {"num_samples": num, "seed": seed, "max_n": args.max_n}
     head = {"run": str(run.path), "model": run.spec.name, "data": data.name, "checkpoint_step": run.meta.get("step"),
             "git_sha": git_sha()}
+    if hasattr(run.generator, "bind"):  # class-conditional: the per-class protocol
+        from textgan.conditional_evaluation import evaluate_conditional
+
+        if args.temperatures or args.metrics:
+            raise UserError("a class-conditional run is scored with the per-class protocol; drop --temperatures "
+                            "and --metrics")
+        return {**head, **evaluate_conditional(run.generator, data, run.cfg.eval, num, seed, args.max_n)}
     if args.temperatures:
         sweep = temperature_sweep(run.generator, data, parse_temperatures(args.temperatures), metrics, **common)
         return {**head, "metrics": metrics, "sweep": sweep}
@@ -142,12 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.num is not None and args.num < 1:
         raise UserError(f"--num must be >= 1, got {args.num}")
     metrics = parse_metrics(args.metrics) if args.metrics is not None else None
-    if args.samples:
+    if args.infill:
+        from textgan.metrics.infill import evaluate_infill_args, format_infill_table
+
+        result = evaluate_infill_args(args)
+        print(format_infill_table(result))
+    elif args.samples:
         default = ["bleu", "self_bleu"] if args.references else ["self_bleu"]
         result = evaluate_files(args, metrics or default)
+        print(format_table([result]))
     else:
         result = evaluate_run(args, metrics)
-    print(format_table(result.get("sweep", [result])))
+        if "per_class" in result:  # a conditional run: one metric a line
+            print("\n".join(f"{k:<28} {v:.4f}" for k, v in result["per_class"].items()))
+        else:
+            print(format_table(result.get("sweep", [result])))
     if args.json:
         try:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n")

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from textgan.config import param
+from textgan.config import param, section
 from textgan.data.corpus import strip_after_eos
 from textgan.data.sources import DataBundle
 from textgan.metrics.bleu import bleu, self_bleu
+from textgan.metrics.classifier import ClassifierConfig
 from textgan.metrics.nll import nll_oracle, sequence_nll
 from textgan.sampling import sample
 
@@ -31,6 +32,8 @@ class EvalConfig:
     seed: int = param(1234, help="seed of evaluation sampling (independent of training)")
     bleu: bool = param(True, help="BLEU-2..5 and self-BLEU-2..5 on real text")
     bleu_max_n: int = param(5, min=2)
+    # the sentiment / class classifier scoring conditional samples (labelled data only)
+    classifier: ClassifierConfig = section(ClassifierConfig)
 
 
 class Evaluator:
@@ -75,3 +78,9 @@ class Evaluator:
 
     def decode(self, samples: torch.Tensor) -> list[str]:
         return [self.data.vocab.decode(row) for row in samples.tolist()]
+
+
+def make_evaluator(data, cfg: EvalConfig):
+    """The evaluator of a data bundle: its own when it brings one (continuous or labelled data), else `Evaluator`."""
+    own = getattr(data, "make_evaluator", None)
+    return own(cfg) if own is not None else Evaluator(data, cfg)

@@ -5,11 +5,18 @@ loop runs them iteration by iteration, evaluates every `train.eval_every` iterat
 each phase), appends one JSON line per evaluation to `metrics.jsonl`, writes a checkpoint with the RNG
 states, optimiser states and progress, and on `--resume` continues from the newest intact checkpoint
 with the same RNG stream, phase and iteration.
+
+Reliability (docs/reliability.md): a checkpoint is written at step 0, so a run killed at any moment can
+be resumed; SIGINT / SIGTERM stop the run at the end of the current iteration after a checkpoint;
+non-finite gradients or losses stop the run (or skip the update, `train.nonfinite=skip`) without
+touching the last good checkpoint. Under torchrun, rank 0 evaluates, logs and writes checkpoints
+(holding every rank's RNG state), and all ranks agree on when to stop.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -21,14 +28,19 @@ from tqdm.auto import tqdm
 
 from textgan.checkpoint import (
     latest_checkpoint,
+    latest_name,
     load_checkpoint,
     load_weights_into,
+    remove_temporary,
     rng_state,
     save_checkpoint,
     set_rng_state,
+    vocab_fingerprint,
 )
 from textgan.config import param
+from textgan.distributed import Distributed, GradientAverager, weights_digest
 from textgan.errors import UserError
+from textgan.guards import NONFINITE_MODES, GracefulStop, NonFiniteGuard, TrainingInterrupted
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +54,9 @@ class TrainConfig:
     progress: bool = param(True, help="tqdm progress bars")
     show_samples: int = param(3, min=0, help="decoded samples printed at each evaluation")
     save_samples: int = param(100, min=0, help="samples written to samples/ at each evaluation")
+    nonfinite: str = param("stop", choices=NONFINITE_MODES,
+                           help="on a non-finite gradient or loss: stop (no checkpoint; the last good one is "
+                                "kept), skip (drop that update and go on), off (no gradient check)")
 
 
 def seed_everything(seed: int) -> None:
@@ -69,23 +84,44 @@ class Trainer:
         self.algo = algorithm
         self.run = run_dir
         self.evaluator = evaluator
+        self.dist: Distributed = getattr(ctx, "dist", None) or Distributed()
         self.progress = {"phase": 0, "iteration": 0, "step": 0, "elapsed": 0.0}
+        self.restored = False
 
     # -- checkpoints ---------------------------------------------------------------------------
 
     def _meta(self, phase_name: str) -> dict[str, Any]:
         data = self.ctx.data
-        return {"model": self.ctx.cfg.model, "phase": phase_name, "vocab_size": data.vocab.size,
-                "seq_len": data.seq_len, "iteration": self.progress["iteration"]}
+        meta = {"model": self.ctx.cfg.model, "phase": phase_name, "vocab_size": data.vocab.size,
+                "vocab": vocab_fingerprint(data.vocab), "seq_len": data.seq_len,
+                "iteration": self.progress["iteration"], "world_size": self.dist.world_size}
+        if getattr(data, "labels", None) is not None and hasattr(self.algo.generator, "bind"):
+            meta["labels"] = list(data.labels.names)  # a class-conditional generator: sample by label
+        return meta
 
     def save(self, phase_name: str) -> None:
-        state = {"progress": dict(self.progress), "rng": rng_state(),
-                 "optimizers": {k: o.state_dict() for k, o in self.algo.optimizers().items()}}
-        extra = getattr(self.algo, "extra_state", None)
-        if extra is not None:
-            state["algorithm"] = extra()
-        save_checkpoint(self.run.checkpoints, self.progress["step"], self.algo.modules(), state,
-                        self._meta(phase_name), keep=self.cfg.keep_checkpoints)
+        """Write a checkpoint (rank 0; under torchrun every rank calls this: it gathers their state)."""
+        rng = rng_state()
+        ranks_rng = self.dist.gather(rng) if self.dist.enabled else None
+        digests = self.dist.gather(weights_digest(self.algo.modules())) if self.dist.enabled else None
+        if self.dist.is_main:
+            state = {"progress": dict(self.progress), "rng": rng,
+                     "optimizers": {k: o.state_dict() for k, o in self.algo.optimizers().items()}}
+            if ranks_rng is not None:
+                state["rng_ranks"] = ranks_rng  # each rank resumes its own streams
+            extra = getattr(self.algo, "extra_state", None)
+            if extra is not None:
+                state["algorithm"] = extra()
+            meta = self._meta(phase_name)
+            if digests is not None:
+                meta["rank_weights_sha256"] = digests
+                if len(set(digests)) > 1:
+                    log.warning("ranks hold different weights at step %d: this model does not average its "
+                                "gradients across processes (docs/reliability.md); rank 0's are saved",
+                                self.progress["step"])
+            save_checkpoint(self.run.checkpoints, self.progress["step"], self.algo.modules(), state,
+                            meta, keep=self.cfg.keep_checkpoints)
+        self.dist.barrier()
 
     def restore(self) -> bool:
         """Load the newest intact checkpoint; False when the run has none."""
@@ -99,19 +135,45 @@ class Trainer:
         if meta.get("vocab_size") != self.ctx.data.vocab.size:
             raise UserError(f"checkpoint '{path}' has vocabulary size {meta.get('vocab_size')}, the data "
                             f"gives {self.ctx.data.vocab.size}; resume with the same data")
+        fingerprint = vocab_fingerprint(self.ctx.data.vocab)
+        if meta.get("vocab", fingerprint) != fingerprint:  # checkpoints older than the fingerprint lack it
+            raise UserError(f"checkpoint '{path}' was trained with a different vocabulary than the run's "
+                            "tokenizer.json / vocab.json (same size, other words); restore the run's own "
+                            "vocabulary file or start a new run")
         load_weights_into(self.algo.modules(), weights, path)
         for name, opt in self.algo.optimizers().items():
             opt.load_state_dict(state["optimizers"][name])
         if "algorithm" in state:
             self.algo.load_extra_state(state["algorithm"])
-        set_rng_state(state["rng"])
+        self._restore_rng(state, meta)
         self.progress = dict(state["progress"])
+        self.restored = True
+        if self.dist.is_main:
+            remove_temporary(self.run.checkpoints)
+            # Evaluations logged after this checkpoint (a run killed between evaluating and saving) are
+            # run again; drop them so that metrics.jsonl reads like an uninterrupted run's.
+            self.run.truncate_metrics(self.progress["step"])
+        self.dist.barrier()
         log.info("resumed from %s", path)
         return True
+
+    def _restore_rng(self, state: dict[str, Any], meta: dict[str, Any]) -> None:
+        saved_world = int(meta.get("world_size", 1))
+        if saved_world != self.dist.world_size:
+            log.warning("the checkpoint was written by %d process(es), resuming with %d: data shards and RNG "
+                        "streams differ, so the run continues correctly but not bit for bit as it would have",
+                        saved_world, self.dist.world_size)
+        ranks = state.get("rng_ranks")
+        if self.dist.enabled and ranks is not None and len(ranks) == self.dist.world_size:
+            set_rng_state(ranks[self.dist.rank])
+        else:
+            set_rng_state(state["rng"])
 
     # -- evaluation ----------------------------------------------------------------------------
 
     def evaluate(self, phase: str, iteration: int, train_metrics: dict[str, float]) -> dict[str, Any]:
+        if not self.dist.is_main:  # the weights are identical on every rank; rank 0 speaks for all
+            return {}
         t0 = time.perf_counter()
         metrics, samples = self.evaluator.evaluate(self.algo.generator)
         record = {"phase": phase, "iteration": iteration, "step": self.progress["step"],
@@ -121,6 +183,9 @@ class Trainer:
         lines = self.evaluator.decode(samples[: max(self.cfg.show_samples, self.cfg.save_samples)])
         if self.cfg.save_samples:
             self.run.write_samples(f"step-{self.progress['step']:06d}", lines[: self.cfg.save_samples])
+        write_images = getattr(self.evaluator, "write_images", None)  # evaluators of continuous data: a PNG
+        if write_images is not None:
+            write_images(samples, self.run.samples / f"step-{self.progress['step']:06d}.png")
         msg = f"[{phase} {iteration}] {_fmt(train_metrics)}{' | ' if train_metrics else ''}{_fmt(metrics)}"
         tqdm.write(msg)
         for line in lines[: self.cfg.show_samples]:
@@ -132,37 +197,57 @@ class Trainer:
     def fit(self) -> dict[str, Any]:
         phases = self.algo.phases()
         last: dict[str, Any] = {}
-        if self.progress["step"] == 0 and self.progress["phase"] == 0 and self.progress["iteration"] == 0:
-            name = phases[0].name if phases else "init"
-            last = self.evaluate(name, 0, {})
-        for index in range(self.progress["phase"], len(phases)):
-            phase = phases[index]
-            start = self.progress["iteration"] if index == self.progress["phase"] else 0
-            self.progress.update(phase=index, iteration=start)
-            every = phase.eval_every or self.cfg.eval_every
-            bar = tqdm(range(start, phase.iterations), initial=start, total=phase.iterations,
-                       desc=f"{phase.name} ({phase.unit}s)", disable=not self.cfg.progress, leave=False,
-                       dynamic_ncols=True)
-            for i in bar:
-                t0 = time.perf_counter()
-                train_metrics = phase.run(i)
-                self._check_finite(phase.name, i, train_metrics)
-                self.progress["elapsed"] += time.perf_counter() - t0
-                self.progress["iteration"] = i + 1
-                self.progress["step"] += 1
-                bar.set_postfix({k: f"{v:.3f}" for k, v in train_metrics.items()})
-                if (i + 1) % every == 0 or i + 1 == phase.iterations:
-                    last = self.evaluate(phase.name, i + 1, train_metrics)
-                    self.save(phase.name)
-            bar.close()
-            self.progress.update(phase=index + 1, iteration=0)
-        if self.progress["step"] == 0:  # nothing to train (all budgets 0): still leave a checkpoint
-            self.save("init")
+        guard = NonFiniteGuard(self.algo.optimizers(), self.algo.modules(), self.cfg.nonfinite)
+        # the averager's hooks go first, so the guard judges the averaged gradients (the same on all ranks)
+        with GracefulStop() as stop, GradientAverager(self.dist, self.algo.optimizers()), guard:
+            if not self.restored:
+                name = phases[0].name if phases else "init"
+                last = self.evaluate(name, 0, {})
+                self.save(name)  # step 0: a run killed before its first evaluation can still be resumed
+            for index in range(self.progress["phase"], len(phases)):
+                phase = phases[index]
+                start = self.progress["iteration"] if index == self.progress["phase"] else 0
+                self.progress.update(phase=index, iteration=start)
+                every = phase.eval_every or self.cfg.eval_every
+                bar = tqdm(range(start, phase.iterations), initial=start, total=phase.iterations,
+                           desc=f"{phase.name} ({phase.unit}s)", disable=not (self.cfg.progress and self.dist.is_main),
+                           leave=False, dynamic_ncols=True)
+                for i in bar:
+                    t0 = time.perf_counter()
+                    guard.begin()
+                    train_metrics = self._check_finite(phase, i, phase.run(i), guard)
+                    self.progress["elapsed"] += time.perf_counter() - t0
+                    self.progress["iteration"] = i + 1
+                    self.progress["step"] += 1
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in train_metrics.items()})
+                    due = (i + 1) % every == 0 or i + 1 == phase.iterations
+                    finished = index == len(phases) - 1 and i + 1 == phase.iterations
+                    stopping = self.dist.any(stop.requested) and not finished  # every rank stops at the same step
+                    if due:
+                        last = self.evaluate(phase.name, i + 1, train_metrics)
+                    if due or stopping:
+                        self.save(phase.name)
+                    if stopping:
+                        bar.close()
+                        raise TrainingInterrupted(
+                            f"stopped by {stop.name or 'a signal to another rank'} after {phase.name} {phase.unit} "
+                            f"{i + 1}; checkpoint step-{self.progress['step']:08d} saved — continue with: "
+                            f"python -m textgan.train --resume --run-dir {self.run.path}", stop.signum or 15)
+                bar.close()
+                self.progress.update(phase=index + 1, iteration=0)
         return last
 
-    @staticmethod
-    def _check_finite(phase: str, iteration: int, metrics: dict[str, float]) -> None:
-        bad = {k: v for k, v in metrics.items() if not np.isfinite(v)}
-        if bad:
-            raise UserError(f"non-finite training loss in {phase} iteration {iteration + 1} ({_fmt(metrics)}); "
-                            "the last good checkpoint is kept — lower the learning rate and --resume")
+    def _check_finite(self, phase, iteration: int, metrics: dict[str, float], guard: NonFiniteGuard
+                      ) -> dict[str, float]:
+        """Stop (or, with train.nonfinite=skip, warn) when an iteration's losses or gradients were not finite."""
+        bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+        if not self.dist.any(bool(bad) or guard.tripped):
+            return metrics
+        where = f"{phase.name} {phase.unit} {iteration + 1} (step {self.progress['step'] + 1})"
+        what = f"losses: {_fmt(metrics) or 'none reported'}" + (f"; {guard.describe()}" if guard.tripped else "")
+        if self.cfg.nonfinite == "skip":
+            log.warning("%s: %s; going on (train.nonfinite=skip)", where, what)
+            return {**metrics, "skipped_updates": float(guard.bad_updates)} if guard.tripped else metrics
+        kept = latest_name(self.run.checkpoints)
+        raise UserError(f"non-finite values in {where}: {what}; stopped without saving (the last good checkpoint, "
+                        f"{kept}, is kept) — lower the learning rate or set train.nonfinite=skip, then --resume")

@@ -15,7 +15,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from textgan.config import param, section
+from textgan.config import param, section, set_value
 from textgan.data.sources import DataConfig
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig
@@ -31,6 +31,8 @@ class ModelSpec:
     description: str = ""
     paper: str = ""
     data_kinds: tuple[str, ...] = ("oracle", "text")  # which data sources it trains on
+    # dotted key -> the model's default for a key of a shared section, e.g. {"generator.kind": ...}
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -88,4 +90,7 @@ def make_config(spec: ModelSpec) -> Any:
     ]
     fields += [(name, cls, section(cls)) for name, cls in spec.sections.items()]
     cls = dataclasses.make_dataclass(f"{spec.name.title().replace('_', '')}RunConfig", fields)
-    return cls()
+    cfg = cls()
+    for key, value in spec.defaults.items():  # the model's own defaults of shared keys
+        set_value(cfg, key, value)
+    return cfg

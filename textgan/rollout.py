@@ -30,6 +30,8 @@ Every state component must have the batch in dim 1 (as the LSTM's (layers, B, H)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -153,11 +155,16 @@ def discriminator_logits(discriminator: nn.Module, tokens: torch.Tensor, chunk_r
 
 
 @torch.inference_mode()
-def rollout_rewards(policy: nn.Module, discriminator: nn.Module, samples: torch.Tensor, *, rollouts: int,
+def rollout_rewards(policy: nn.Module, discriminator: nn.Module | None, samples: torch.Tensor, *, rollouts: int,
                     states: tuple[torch.Tensor, ...] | None = None, uniforms: torch.Tensor | None = None,
                     rng: torch.Generator | None = None, eos_id: int | None = None, pad_id: int = 0,
-                    chunk_rows: int = 1024, d_chunk_rows: int = 2048, bf16: bool = False) -> torch.Tensor:
+                    chunk_rows: int = 1024, d_chunk_rows: int = 2048, bf16: bool = False,
+                    score: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
     """SeqGAN's rewards (B, T) for `samples` (B, T): mean D(real) over `rollouts` completions per prefix.
+
+    `score` replaces D's sigmoid as the reward of a finished sequence: ids (N, T) -> rewards (N,), called
+    once on every completion and the full samples (RankGAN passes its ranker's log-rank score); the
+    `discriminator` is then unused and may be None.
 
     `states`: the policy's states over `samples` when the policy sampled them itself (from
     `sample_with_states`); otherwise they are computed by running the policy over `samples`.
@@ -173,7 +180,10 @@ def rollout_rewards(policy: nn.Module, discriminator: nn.Module, samples: torch.
                                       chunk_rows=chunk_rows)                 # (B, T-1, R, T)
     # One scoring pass over every completion and the full samples (the reward of the last token).
     tokens = torch.cat([completions.reshape(-1, seq_len), samples])
-    probs = torch.sigmoid(discriminator_logits(discriminator, tokens, d_chunk_rows, bf16))
+    if score is None:
+        probs = torch.sigmoid(discriminator_logits(discriminator, tokens, d_chunk_rows, bf16))
+    else:
+        probs = score(tokens).float()                                        # (N,)
     rewards = torch.cat([probs[: -batch].view(batch, seq_len - 1, rollouts).mean(dim=2),
                          probs[-batch:, None]], dim=1)                       # (B, T)
     return rewards * eos_mask(samples, eos_id)

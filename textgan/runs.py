@@ -8,6 +8,7 @@ YAML is read with `safe_load`, weights through safetensors, state with `weights_
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from torch import nn
 
-from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into
+from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into, vocab_fingerprint
 from textgan.config import ConfigError, dump_yaml, load_yaml, merge_dict
 from textgan.data.vocab import IdVocab, TextVocab, load_vocab
 from textgan.errors import UserError
@@ -64,6 +65,25 @@ class RunDir:
         info = {"git_sha": git_sha(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"), **info}
         with open(self.path / "run_info.jsonl", "a") as f:
             f.write(json.dumps(info) + "\n")
+
+    def truncate_metrics(self, step: int) -> None:
+        """Drop the records logged after `step` (rewritten atomically: a crash keeps the old file)."""
+        path = self.path / "metrics.jsonl"
+        if not path.is_file():
+            return
+        lines = [line for line in path.read_text().splitlines() if line.strip()]
+
+        def before(line: str) -> bool:
+            try:
+                return json.loads(line).get("step", 0) <= step
+            except ValueError:  # a line torn by a kill mid-write
+                return False
+
+        kept = [line for line in lines if before(line)]
+        if len(kept) != len(lines):
+            tmp = path.with_name(".metrics.jsonl.tmp")
+            tmp.write_text("".join(line + "\n" for line in kept))
+            os.replace(tmp, path)
 
     def read_metrics(self) -> list[dict[str, Any]]:
         path = self.path / "metrics.jsonl"
@@ -116,6 +136,19 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> Loade
     if meta.get("vocab_size") != vocab.size:
         raise UserError(f"checkpoint '{ckpt}' was trained with vocabulary size {meta.get('vocab_size')}, "
                         f"the run's vocabulary has {vocab.size}")
-    generator = build_generator(cfg.generator, vocab.size, vocab.bos_id)
+    if meta.get("vocab", vocab_fingerprint(vocab)) != vocab_fingerprint(vocab):
+        raise UserError(f"checkpoint '{ckpt}' was trained with a different vocabulary than the run's "
+                        "tokenizer.json / vocab.json; restore the run's own vocabulary file")
+    if meta.get("labels"):  # a class-conditional generator (see textgan/nn/conditional_generator.py)
+        from textgan.nn.conditional_generator import build_conditional_generator
+
+        mode = cfg.conditional.generator if hasattr(cfg, "conditional") else "prefix"
+        generator = build_conditional_generator(mode, cfg.generator, vocab.size, vocab.bos_id, len(meta["labels"]))
+    elif hasattr(spec.algorithm, "build_sampler"):
+        # a generator that needs more than the `generator` section (LeakGAN's reads its discriminator's
+        # features) is built by its algorithm
+        generator = spec.algorithm.build_sampler(cfg, vocab.size, vocab.bos_id, int(meta["seq_len"]))
+    else:
+        generator = build_generator(cfg.generator, vocab.size, vocab.bos_id)
     load_weights_into({"generator": generator}, weights, ckpt)
     return LoadedRun(run_dir, spec, cfg, vocab, generator.eval(), meta)

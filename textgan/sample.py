@@ -1,6 +1,8 @@
 """Sampling CLI: `python -m textgan.sample --run runs/<name> [--num 20] [--temperature 0.8] ...`.
 
 Prints decoded sentences (token ids for the synthetic oracle), one per line, or writes them to --out.
+Class-conditional runs (cgan_mle, cseqgan, sentigan) take `--label NAME`; without it they sample every
+class in turn and print `label<TAB>sentence` lines.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import torch
+
 from textgan.errors import cli_entry
-from textgan.runs import load_run
+from textgan.runs import load_run, load_run_config
 from textgan.sampling import check_sampling_args, sample
 
 
@@ -24,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
     p.add_argument("--seed", type=int, default=None, help="seed for reproducible samples")
     p.add_argument("--out", help="write to this file instead of stdout")
+    p.add_argument("--label", help="class to generate (conditional runs only, e.g. positive)")
+    p.add_argument("--infill", metavar="TEMPLATE",
+                   help='fill the blanks of a template, one token per ___ (in-filling runs: maskgan, maskmle), '
+                        'e.g. "a man riding a ___ down the ___ ."; --num alternatives')
     return p
 
 
@@ -34,11 +42,39 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.num < 1:
         raise UserError(f"--num must be >= 1, got {args.num}")
+    spec, _ = load_run_config(Path(args.run))
+    own = getattr(spec.algorithm, "sample_cli", None)  # models whose samples are not text (image GANs)
+    if own is not None:
+        return own(args)
     check_sampling_args(args.temperature, args.top_k, args.top_p)
     run = load_run(args.run, args.checkpoint)
-    ids = sample(run.generator, args.num, run.seq_len, temperature=args.temperature, top_k=args.top_k,
-                 top_p=args.top_p, eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=args.seed)
-    lines = [run.vocab.decode(row) for row in ids.tolist()]
+    if args.infill is not None:
+        from textgan.infill import infill_run
+
+        return _emit(args, infill_run(run, args.infill, num=args.num, temperature=args.temperature, top_k=args.top_k,
+                                      top_p=args.top_p, seed=args.seed))
+    names = run.meta.get("labels")
+    if args.label is not None and not names:
+        raise UserError(f"run '{args.run}' ({run.spec.name}) is not class-conditional, so --label does not apply; "
+                        "train a conditional model (cgan_mle, cseqgan, sentigan) on labelled data")
+    prefixes = None
+    generator = run.generator
+    if names:
+        from textgan.conditional_evaluation import label_index
+
+        if args.label is not None:
+            generator = generator.bind(label_index(names, args.label))
+        else:  # every class in turn, each line tagged with its label
+            labels = torch.arange(args.num) % len(names)
+            generator, prefixes = generator.bind(labels), [f"{names[i]}\t" for i in labels.tolist()]
+    ids = sample(generator, args.num, run.seq_len, temperature=args.temperature, top_k=args.top_k,
+                 top_p=args.top_p, eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=args.seed,
+                 batch_size=args.num if prefixes else 2000)
+    lines = [(prefixes[i] if prefixes else "") + run.vocab.decode(row) for i, row in enumerate(ids.tolist())]
+    return _emit(args, lines)
+
+
+def _emit(args: argparse.Namespace, lines: list[str]) -> int:
     if args.out:
         Path(args.out).write_text("\n".join(lines) + "\n")
         print(f"wrote {len(lines)} samples to {args.out}", file=sys.stderr)

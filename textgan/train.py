@@ -3,6 +3,8 @@
 Thin by design: it parses arguments, resolves the config (defaults <- --config YAML <- flags <-
 key=value overrides), prepares the run directory, and hands over to the shared loop.
 Run with `--list` for the models and data sets, `--help` for the flags.
+Under `torchrun --nproc_per_node=N -m textgan.train ...` every process runs this; rank 0 alone prepares
+the run directory and prints (see `textgan/distributed.py`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from pathlib import Path
 import torch
 
 from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate
-from textgan.data.sources import DATA_SETS, load_data
+from textgan.data.sources import DATA_SETS, DATA_SOURCES, load_data
 from textgan.data.vocab import load_vocab
+from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
 from textgan.errors import UserError, cli_entry
-from textgan.evaluation import Evaluator
+from textgan.evaluation import make_evaluator
 from textgan.gans.base import TrainContext
+from textgan.guards import TrainingInterrupted
 from textgan.loop import Trainer, resolve_device, seed_everything
 from textgan.registry import all_models, get_model, make_config
 from textgan.runs import RunDir, load_run_config
@@ -112,34 +116,66 @@ def main(argv: list[str] | None = None) -> int:
         print_list()
         return 0
     spec, cfg, run_path = resolve_config(args)
-    run = RunDir(run_path)
-    prepare_run_dir(run, args.resume, args.overwrite)
+    dist, device_name = init_distributed(cfg.train.device)
+    try:
+        return train(args, argv, spec, cfg, RunDir(run_path), dist, device_name)
+    except TrainingInterrupted as err:  # SIGINT / SIGTERM: a checkpoint was saved first
+        if dist.is_main:
+            print(str(err), file=sys.stderr)
+        return err.exit_code
+    except OSError as err:  # a write into the run directory failed (checkpoint writes report themselves)
+        where = f"'{err.filename}'" if err.filename else f"the run directory '{run_path}'"
+        raise UserError(f"cannot write {where} ({err.strerror or err}); the last checkpoint is intact — "
+                        "fix the cause (e.g. free disk space) and continue with --resume") from None
+    finally:
+        shutdown(dist)
+
+
+def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunDir, dist: Distributed,
+          device_name: str) -> int:
+    say = print if dist.is_main else (lambda *a, **k: None)
+    if not dist.is_main:
+        logging.getLogger().setLevel(logging.WARNING)
+        cfg.train.progress = False
+    if dist.is_main:
+        prepare_run_dir(run, args.resume, args.overwrite)
+    dist.barrier()
     if args.resume and not run.has_checkpoint():
         raise UserError(f"run directory '{run.path}' has no checkpoint to resume from")
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
-    device = resolve_device(cfg.train.device)
+    device = resolve_device(device_name)
 
-    vocab = load_vocab(run.path) if args.resume else None
+    # plugged-in sources (continuous data) keep no vocabulary: they rebuild their data from the config
+    vocab = load_vocab(run.path) if args.resume and cfg.data.name not in DATA_SOURCES else None
     data = load_data(cfg.data, args.data_dir, vocab)
-    print(f"data: {data.name} {data.info}")
-    seed_everything(cfg.seed)
-    ctx = TrainContext(cfg, data, device)
+    if data.kind not in spec.data_kinds:
+        raise UserError(f"model '{spec.name}' trains on {' or '.join(spec.data_kinds)} data; --data "
+                        f"'{data.name}' is {data.kind} data (python -m textgan.train --list)")
+    say(f"data: {data.name} {data.info}")
+    data.train = shard(data.train, dist)  # under torchrun: this rank's share of the training corpus
+    seed_everything(cfg.seed)  # the same seed everywhere: every rank builds the same initial weights
+    ctx = TrainContext(cfg, data, device, dist)
     algorithm = spec.algorithm(ctx)
-    run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
-    if not args.resume:
-        data.vocab.save(run.path)
-    run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
-                        "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info})
-    trainer = Trainer(ctx, algorithm, run, Evaluator(data, cfg.eval))
+    if dist.enabled:  # ...then each rank draws its own batches, samples and rollouts
+        seed_everything(rank_seed(cfg.seed, dist.rank))
+    if dist.is_main:
+        run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
+        if not args.resume:
+            data.vocab.save(run.path)
+        run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
+                            "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info,
+                            "world_size": dist.world_size})
+    trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
     if args.resume:
         trainer.restore()
     n_params = sum(p.numel() for p in algorithm.generator.parameters())
-    print(f"model: {spec.name} ({n_params:,} generator parameters) on {device}; run directory: {run.path}")
+    procs = f" x {dist.world_size} processes" if dist.enabled else ""
+    say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
     final = trainer.fit()
     shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
-    print(f"done: {shown}")
-    print(f"sample with: python -m textgan.sample --run {run.path}")
+    say(f"done: {shown}")
+    say(f"sample with: python -m textgan.sample --run {run.path}")
     return 0
 
 

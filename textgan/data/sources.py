@@ -8,18 +8,21 @@ sets are files under the data root (see `data/README.md` and `python -m textgan.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 from textgan.config import param, section
 from textgan.data.corpus import Corpus
+from textgan.data.labels import NAMED_LABELLED, LabelSet
 from textgan.data.oracle import SEQGAN_PARAMS, load_seqgan_oracle, seeded_oracle
 from textgan.data.paths import resolve_data_root
 from textgan.data.text import load_words
-from textgan.data.vocab import SPLITTERS, IdVocab, TextVocab
+from textgan.data.vocab import SPECIAL_TOKENS, SPLITTERS, IdVocab, TextVocab
 from textgan.errors import UserError
 from textgan.sampling import sample
 
@@ -32,7 +35,17 @@ NAMED_TEXT = {
     # the 10k stand-in train set from the same corpus (the full train file is not redistributable here)
     "emnlp_news_10k": ("emnlp_news/valid_gfs.txt", "emnlp_news/test.txt"),
 }
-DATA_SETS = ["oracle", *NAMED_TEXT]
+# labelled data sets (one file per class) live in textgan/data/labelled.py
+DATA_SETS = ["oracle", *NAMED_TEXT, *NAMED_LABELLED]
+# Data sources other packages plug in (e.g. textgan.image: ring8, grid25, digits): name -> loader(cfg, data_root)
+# returning their own bundle (with `kind`, `vocab`, `info`, `make_evaluator`); they keep no saved vocabulary.
+DATA_SOURCES: dict[str, Callable[[DataConfig, Path], Any]] = {}
+
+
+def register_source(name: str, loader: Callable[[DataConfig, Path], Any]) -> None:
+    DATA_SOURCES[name] = loader
+    if name not in DATA_SETS:
+        DATA_SETS.append(name)
 
 
 @dataclass
@@ -57,9 +70,21 @@ class DataConfig:
     tokenize: str = param("nltk", choices=SPLITTERS, help="word splitter (nltk = published benchmarks)")
     lowercase: bool = param(True)
     max_len: int = param(0, min=0, help="cap on words per sentence (0 = longest in the data)")
+    max_auto_len: int = param(1000, min=1, help="with data.max_len=0, a longest sentence above this many words is "
+                                                "an error (it would set the sequence length); set data.max_len")
     min_freq: int = param(1, min=1)
     max_vocab: int = param(0, min=0, help="0 = no cap")
     max_train: int = param(0, min=0, help="use only the first N training sentences (0 = all)")
+    # labelled data (conditional models; see textgan/data/labelled.py)
+    labels: str = param("none", choices=["none", "tsv", "files"],
+                        help="'tsv': label<TAB>sentence lines; 'files': one file per class (data.class_files); "
+                             "named labelled sets (mr) set this themselves")
+    class_files: list[str] = param([], help="LABEL=PATH per class, for data.labels=files")
+    test_fraction: float = param(0.1, min=0.0, max=0.9, help="labelled data without a test file: share of "
+                                                             "each class held out as test")
+    split_seed: int = param(0, help="seed of the labelled train/test split")
+    drop_longer: bool = param(False, help="labelled data: drop sentences longer than data.max_len instead "
+                                          "of truncating them (SentiGAN / CatGAN's mr15 convention)")
     oracle: OracleConfig = section(OracleConfig)
 
 
@@ -71,10 +96,16 @@ class DataBundle:
     vocab: TextVocab | IdVocab
     oracle: nn.Module | None = None
     info: dict = field(default_factory=dict)
+    labels: LabelSet | None = None  # class labels of labelled data; unconditional models ignore them
 
     @property
     def seq_len(self) -> int:
         return self.train.seq_len
+
+    @property
+    def kind(self) -> str:
+        """Which models train on it (`ModelSpec.data_kinds`): "oracle" or "text"."""
+        return "oracle" if self.oracle is not None else "text"
 
 
 def build_oracle(cfg: OracleConfig, data_root: Path) -> tuple[nn.Module, str]:
@@ -137,7 +168,15 @@ def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = N
     if vocab is None:
         # The protocol trains the vocabulary on train + test, so test words are never <unk>.
         vocab = TextVocab.build(train_words + (test_words or []), cfg.min_freq, cfg.max_vocab)
+    distinct = vocab.size - len(SPECIAL_TOKENS)
+    if distinct < 2:  # nothing to generate: every sentence would be the same word repeated
+        raise UserError(f"data file '{train_path}' gives a vocabulary of {distinct} word(s) (data.min_freq="
+                        f"{cfg.min_freq}); a text model needs at least 2 — check the file or lower data.min_freq")
     longest = max(len(w) for w in train_words + (test_words or []))
+    if not cfg.max_len and longest > cfg.max_auto_len:
+        raise UserError(f"the longest sentence of '{train_path}'{' or its test file' if test_words else ''} has "
+                        f"{longest} words, over data.max_auto_len={cfg.max_auto_len}; is it one sentence per line? "
+                        "Set data.max_len=N to truncate sentences to N words")
     max_len = cfg.max_len or longest
     too_long = sum(len(w) > max_len for w in train_words + (test_words or []))
     if too_long:
@@ -155,6 +194,16 @@ def load_data(cfg: DataConfig, data_dir: str | Path | None = None,
               vocab: TextVocab | IdVocab | None = None) -> DataBundle:
     """Build the data bundle for a config; `vocab` (from a saved run) replaces building a new one."""
     data_root = resolve_data_root(data_dir)
+    if cfg.name not in DATA_SOURCES and cfg.name not in DATA_SETS:
+        from textgan.registry import all_models  # imported late: the registry imports this module
+
+        all_models()  # model spec packages register their data sources on import
+    if cfg.name in DATA_SOURCES:
+        return DATA_SOURCES[cfg.name](cfg, data_root)
     if cfg.name == "oracle":
         return load_oracle_data(cfg.oracle, data_root)
+    if cfg.labels != "none" or cfg.name in NAMED_LABELLED:
+        from textgan.data.labelled import load_labelled_data  # it subclasses DataBundle
+
+        return load_labelled_data(cfg, data_root, vocab if isinstance(vocab, TextVocab) else None)
     return load_text_data(cfg, data_root, vocab if isinstance(vocab, TextVocab) else None)

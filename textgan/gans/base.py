@@ -11,13 +11,14 @@ its own phase functions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
 from torch import nn
 
 from textgan.data.sources import DataBundle
+from textgan.distributed import Distributed
 
 
 @dataclass
@@ -31,11 +32,20 @@ class Phase:
 
 @dataclass
 class TrainContext:
-    """What an algorithm is built from: the resolved config, the data, and the device."""
+    """What an algorithm is built from: the resolved config, the data, the device, and the process group.
+
+    `ddp(module)` is how an algorithm opts into gradient averaging under torchrun: run the *training*
+    forward passes (those followed by backward) through the returned wrapper, everything else (sampling,
+    scoring) through the module itself. In a single process it returns the module unchanged.
+    """
 
     cfg: Any
     data: DataBundle
     device: torch.device
+    dist: Distributed = field(default_factory=Distributed)
+
+    def ddp(self, module: nn.Module) -> nn.Module:
+        return self.dist.wrap(module)
 
 
 class Algorithm(Protocol):

@@ -36,12 +36,16 @@ def mle_loss(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor) 
 
 
 def mle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus: Corpus, batch_size: int,
-              grad_clip: float, device: torch.device) -> dict[str, float]:
-    """One pass of teacher-forced training over `corpus`; returns the mean training loss."""
+              grad_clip: float, device: torch.device, model: nn.Module | None = None) -> dict[str, float]:
+    """One pass of teacher-forced training over `corpus`; returns the mean training loss.
+
+    `model`: what the forward pass runs through, when not `generator` itself (its DDP wrapper under torchrun,
+    `ctx.ddp(generator)`, which averages the gradients across processes).
+    """
     generator.train()
     total, batches = torch.zeros((), dtype=torch.float64), 0
     for tokens, lengths in corpus.batches(batch_size, shuffle=True):
-        loss = mle_loss(generator, tokens.to(device), lengths.to(device))
+        loss = mle_loss(model or generator, tokens.to(device), lengths.to(device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if grad_clip > 0:
@@ -61,6 +65,7 @@ class MLE:
         vocab = ctx.data.vocab
         self.generator = build_generator(ctx.cfg.generator, vocab.size, vocab.bos_id).to(ctx.device)
         self.optimizer = torch.optim.Adam(self.generator.parameters(), lr=self.cfg.lr)
+        self.train_generator = ctx.ddp(self.generator)  # the generator itself in a single process
 
     def modules(self) -> dict[str, nn.Module]:
         return {"generator": self.generator}
@@ -70,7 +75,7 @@ class MLE:
 
     def mle_iteration(self, epoch: int) -> dict[str, float]:
         return mle_epoch(self.generator, self.optimizer, self.ctx.data.train, self.cfg.batch_size,
-                         self.cfg.grad_clip, self.ctx.device)
+                         self.cfg.grad_clip, self.ctx.device, model=self.train_generator)
 
     def phases(self) -> list[Phase]:
         return [Phase("mle", self.cfg.epochs, self.mle_iteration, unit="epoch")]

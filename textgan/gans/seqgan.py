@@ -110,6 +110,10 @@ class SeqGAN:
         self.g_optimizer = torch.optim.Adam(self.generator.parameters(), lr=cfg.mle.lr)
         self.g_adv_optimizer = torch.optim.Adam(self.generator.parameters(), lr=self.adv.g_lr)
         self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.discriminator.lr)
+        # Training forwards run through these (DDP wrappers under torchrun: gradients averaged across
+        # ranks; the modules themselves in one process); sampling and scoring use the modules directly.
+        self.g_train = ctx.ddp(self.generator)
+        self.d_train = ctx.ddp(self.discriminator)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "rollout": self.rollout, "discriminator": self.discriminator}
@@ -128,7 +132,7 @@ class SeqGAN:
     def mle_iteration(self, epoch: int) -> dict[str, float]:
         mle = self.ctx.cfg.mle
         return mle_epoch(self.generator, self.g_optimizer, self.ctx.data.train, mle.batch_size,
-                         mle.grad_clip, self.ctx.device)
+                         mle.grad_clip, self.ctx.device, model=self.g_train)
 
     def pretrain_d_round(self, index: int) -> dict[str, float]:
         return self.train_discriminator(self.adv.pretrain_d_epochs)
@@ -168,7 +172,7 @@ class SeqGAN:
         gen.train()
         rewards, info = self.rewards(samples, states if self.adv.rollout_update_rate == 0.0 else None)
         # clone: tensors made under inference_mode cannot be saved for backward
-        loss = policy_gradient_loss(gen, samples.clone(), rewards.clone(), eos_mask(samples, self.eos_id))
+        loss = policy_gradient_loss(self.g_train, samples.clone(), rewards.clone(), eos_mask(samples, self.eos_id))
         self.g_adv_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.adv.g_grad_clip > 0:
@@ -194,7 +198,7 @@ class SeqGAN:
             correct = torch.zeros((), dtype=torch.long, device=dev)
             for start in range(0, len(order), cfg.batch_size):
                 idx = order[start:start + cfg.batch_size]
-                logits = disc(tokens[idx])                                          # (b,)
+                logits = self.d_train(tokens[idx])                                  # (b,)
                 loss = F.binary_cross_entropy_with_logits(logits, labels[idx])
                 if penalty is not None and cfg.l2 > 0:
                     loss = loss + cfg.l2 * penalty()

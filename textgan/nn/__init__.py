@@ -3,7 +3,8 @@
 `GeneratorConfig` is the `generator` config section; `build_generator` picks the implementation by
 `generator.kind` from `GENERATORS`, a name -> builder table that new generator kinds register into.
 Discriminators work the same way: `build_discriminator(cfg, vocab_size)` picks by `cfg.kind` from
-`DISCRIMINATORS` (the CNN + highway discriminator of SeqGAN is kind "cnn").
+`DISCRIMINATORS` (the CNN + highway discriminator of SeqGAN is kind "cnn", RelGAN's multi-representation
+CNN kind "relgan"). Generator kinds: "lstm", "transformer", "relational_memory" (RelGAN's).
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from textgan.config import param
+from textgan.config import param, section
 from textgan.nn.cnn_discriminator import CNNDiscriminator, DiscriminatorConfig, build_cnn_discriminator
 from textgan.nn.lstm_generator import LSTMGenerator
+from textgan.nn.relational_memory import RelationalMemoryConfig, build_relational_memory_generator
+from textgan.nn.relgan_discriminator import build_relgan_discriminator
+from textgan.nn.seq2seq import build_seq2seq_generator
+from textgan.nn.transformer_generator import TransformerConfig, TransformerGenerator, build_transformer_generator
 
 GENERATORS: dict[str, Callable[..., nn.Module]] = {}
-DISCRIMINATORS: dict[str, Callable[..., nn.Module]] = {"cnn": build_cnn_discriminator}
+DISCRIMINATORS: dict[str, Callable[..., nn.Module]] = {"cnn": build_cnn_discriminator,
+                                                       "relgan": build_relgan_discriminator}
 
 
 def register_generator(kind: str):
@@ -36,12 +42,24 @@ class GeneratorConfig:
     num_layers: int = param(1, min=1)
     dropout: float = param(0.0, min=0.0, max=0.99)
     init_std: float = param(0.1, min=0.0, help="N(0, init_std) init of every weight; 0 = PyTorch default")
+    # kind-specific sections; the flat keys above are the LSTM's
+    transformer: TransformerConfig = section(TransformerConfig)
+    relational: RelationalMemoryConfig = section(RelationalMemoryConfig)  # kind relational_memory (RelGAN)
 
 
 @register_generator("lstm")
 def _build_lstm(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
     return LSTMGenerator(vocab_size, cfg.emb_dim, cfg.hidden_dim, cfg.num_layers, cfg.dropout,
                          bos_id=bos_id, init_std=cfg.init_std or None)
+
+
+@register_generator("transformer")
+def _build_transformer(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
+    return build_transformer_generator(cfg.transformer, vocab_size, bos_id)
+
+
+register_generator("relational_memory")(build_relational_memory_generator)
+register_generator("seq2seq")(build_seq2seq_generator)  # MaskGAN's in-filling encoder-decoder
 
 
 def build_generator(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
@@ -70,6 +88,7 @@ def build_discriminator(cfg, vocab_size: int) -> nn.Module:
     return DISCRIMINATORS[cfg.kind](cfg, vocab_size)
 
 
-__all__ = ["GeneratorConfig", "LSTMGenerator", "build_generator", "register_generator", "GENERATORS",
+__all__ = ["GeneratorConfig", "LSTMGenerator", "TransformerConfig", "TransformerGenerator",
+           "build_generator", "register_generator", "GENERATORS",
            "CNNDiscriminator", "DiscriminatorConfig", "build_discriminator", "register_discriminator",
            "DISCRIMINATORS"]

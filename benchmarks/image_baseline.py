@@ -1,0 +1,142 @@
+"""Image / continuous GAN baseline benchmark (issue #8): the losses on ring8 / grid25 and on digits.
+
+    python benchmarks/image_baseline.py [--jobs 2] [--seeds 0,1,2] [--render-only]
+
+Every run is exactly `python -m textgan.train --model M --data D --seed S ARGS...` (called in-process in a
+worker, so the interpreter starts once per worker), single-threaded (`train.threads=1`). One JSON per run
+goes to benchmarks/results/image_baseline/ (finished runs are skipped), with its argv, final metrics, CPU
+and wall seconds and the machine load; the run directories go to benchmarks/runs/image_baseline/ (not
+committed). `--render-only` rebuilds README.md and the PNGs from the JSONs and run directories.
+
+Protocol (a short CPU budget, the same for every loss; each model keeps its own loss / penalty / spectral
+norm / D-steps / Adam betas and takes the shared learning rate and length below):
+- points: MLP G / D (3 x 128, z_dim 2), batch 256, Adam lr 1e-3, 1,000 generator updates, metrics on 2,500
+  samples (VEEGAN's protocol): modes covered, high-quality fraction (within 3 std of a mode);
+- digits: DCGAN G / D (base width 32), batch 64, Adam lr 2e-4 (DCGAN's), 800 generator updates, Fréchet
+  distance in the digit classifier's features on 2,000 samples, label entropy, Inception-score analogue;
+  with two reference points: blurred noise (a floor any GAN must beat) and the real test digits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+OUT = REPO / "benchmarks" / "results" / "image_baseline"
+RUNS = REPO / "benchmarks" / "runs" / "image_baseline"
+
+POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn"]  # the four losses of issue #8
+IMAGE_MODELS = ["dcgan"]
+COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
+          "train.keep_checkpoints=1"]
+POINTS = ["gan.iterations=4", "gan.steps=250", "gan.batch_size=256", "gan.lr_g=1e-3", "gan.lr_d=1e-3",
+          "nets.z_dim=2", "train.eval_every=2", "eval.num_samples=2500"]
+DIGITS = ["gan.iterations=8", "gan.steps=100", "gan.batch_size=64", "gan.lr_g=2e-4", "gan.lr_d=2e-4",
+          "train.eval_every=4", "eval.num_samples=2000"]
+
+
+def plan(seeds: list[int]) -> list[tuple[str, list[str]]]:
+    jobs = []
+    for data in ("ring8", "grid25"):
+        for seed in seeds:  # seed-major: a cut-short benchmark still has every loss at its first seeds
+            for model in POINT_MODELS:
+                jobs.append((f"{model}-{data}-seed{seed}", ["--model", model, "--data", data, "--seed", str(seed)]
+                             + ["--run-dir", str(RUNS / f"{model}-{data}-seed{seed}"), "--overwrite"]
+                             + COMMON + POINTS))
+        if data == "ring8":
+            jobs += image_jobs()
+    return jobs
+
+
+def image_jobs() -> list[tuple[str, list[str]]]:
+    jobs = []
+    for model in IMAGE_MODELS:
+        jobs.append((f"{model}-digits-seed0", ["--model", model, "--data", "digits", "--seed", "0", "--run-dir",
+                                               str(RUNS / f"{model}-digits-seed0"), "--overwrite"] + COMMON + DIGITS))
+    return jobs
+
+
+def run_one(name: str, argv: list[str]) -> str:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from textgan.train import main as train_main
+
+    load0, cpu0, wall0 = os.getloadavg()[0], time.process_time(), time.perf_counter()
+    code = train_main(argv)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    if code:
+        return f"{name}: failed with exit code {code}"
+    run = Path(argv[argv.index("--run-dir") + 1])
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    result = {"name": name, "argv": ["python", "-m", "textgan.train", *argv[:argv.index("--run-dir")],
+                                     *argv[argv.index("--overwrite") + 1:]],
+              "metrics": {k: v for k, v in records[-1].items() if k not in ("phase", "iteration", "step")},
+              "curve": records, "cpu_s": round(cpu, 1), "wall_s": round(wall, 1),
+              "load_avg_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared)",
+              "threads": 1}
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=1))
+    return f"{name}: {result['metrics']} ({cpu:.0f} s CPU, {wall:.0f} s wall)"
+
+
+def references() -> dict:
+    """FD / entropy of blurred noise and of the real test digits against the training digits."""
+    import torch
+    import torch.nn.functional as F
+
+    from textgan.data.sources import DataConfig, load_data
+    from textgan.image.evaluator import ContinuousEvaluator
+    from textgan.image.metrics import label_entropy
+    from textgan.image.plots import save_image_grid
+
+    data = load_data(DataConfig(name="digits"))
+    ev = ContinuousEvaluator(data, None)
+    gen = torch.Generator().manual_seed(0)
+    noise = torch.rand(2000, 1, 16, 16, generator=gen) * 2 - 1
+    kernel = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0])
+    kernel = (kernel[:, None] * kernel[None, :] / 256).view(1, 1, 5, 5)         # binomial ~ Gaussian blur
+    blurred = F.conv2d(noise, kernel, padding=2)
+    blurred = (blurred - blurred.mean()) / blurred.std() * data.train.std() + data.train.mean()
+    blurred = blurred.clamp(-1, 1)
+    save_image_grid(blurred[:100], OUT / "blurred_noise.png", columns=10)
+    out = {}
+    for name, images in (("blurred_noise", blurred), ("real_test", data.test)):
+        feats, probs = ev.features(images)
+        out[name] = {"fd": ev.frechet_to_train(images), **label_entropy(probs), "n": len(images)}
+    out["classifier"] = {k: v for k, v in ev.classifier_info.items() if k != "path"}
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--render-only", action="store_true")
+    args = p.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    RUNS.mkdir(parents=True, exist_ok=True)
+    if not args.render_only:
+        todo = [(n, a) for n, a in plan([int(s) for s in args.seeds.split(",")]) if not (OUT / f"{n}.json").exists()]
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(args.jobs) as pool:
+            for line in pool.map(run_one, *zip(*todo)) if todo else []:
+                print(line, flush=True)
+        print(f"{len(todo)} runs in {time.perf_counter() - t0:.0f} s wall", flush=True)
+        refs_path = OUT / "digits_references.json"
+        if not refs_path.exists():
+            refs_path.write_text(json.dumps(references(), indent=1))
+    from benchmarks.image_baseline_render import render
+
+    render(OUT, RUNS)
+
+
+if __name__ == "__main__":
+    main()

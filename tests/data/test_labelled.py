@@ -1,0 +1,102 @@
+"""Tests of textgan.data.labelled: `label<TAB>sentence` files, one file per class, the seeded split,
+Latin-1 files (MR's encoding) with and without `data.encoding`, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from textgan.data.sources import DataConfig, load_data
+from textgan.errors import UserError
+
+
+def tsv_cfg(path, **kw) -> DataConfig:
+    return DataConfig(name=str(path), labels="tsv", tokenize="whitespace", **kw)
+
+
+def test_tsv_labels_follow_sentences_and_split_is_seeded_per_class(tiny_labelled):
+    bundle = load_data(tsv_cfg(tiny_labelled, test_fraction=0.25))
+    labels = bundle.labels
+    assert labels.names == ["negative", "positive"] and labels.num_classes == 2
+    assert (len(bundle.train), len(bundle.test)) == (30, 10)
+    assert labels.train.shape == (30,) and labels.test.shape == (10,)
+    assert labels.test.bincount().tolist() == [5, 5]            # each class split on its own
+    # every sentence's adjective gives its class away: the labels travel with their sentences
+    positive = {"good", "great", "fine", "lovely"}
+    for tokens, y in zip(bundle.train.tokens.tolist(), labels.train.tolist()):
+        assert (bundle.vocab.decode(tokens).split()[1] in positive) == (y == 1)
+    again = load_data(tsv_cfg(tiny_labelled, test_fraction=0.25))
+    assert torch.equal(again.test.tokens, bundle.test.tokens)
+    other = load_data(tsv_cfg(tiny_labelled, test_fraction=0.25, split_seed=1))
+    assert not torch.equal(other.test.tokens, bundle.test.tokens)
+    assert bundle.kind == "text"                                # unconditional models train on it too
+
+
+def test_tsv_test_file_and_unknown_test_label(tiny_labelled, tmp_path):
+    test = tmp_path / "test.tsv"
+    test.write_text("positive\ta good film .\nnegative\ta bad plot .\n")
+    bundle = load_data(tsv_cfg(tiny_labelled, test=str(test)))
+    assert (len(bundle.train), len(bundle.test)) == (40, 2) and bundle.labels.test.tolist() == [1, 0]
+    test.write_text("neutral\ta film .\n")
+    with pytest.raises(UserError, match="test labels neutral do not occur in the training data"):
+        load_data(tsv_cfg(tiny_labelled, test=str(test)))
+
+
+def test_class_files_and_drop_longer(tmp_path):
+    (tmp_path / "p.txt").write_text("a good film .\na great long and lovely film .\n")
+    (tmp_path / "n.txt").write_text("a bad film .\na dull plot .\n")
+    files = [f"pos={tmp_path / 'p.txt'}", f"neg={tmp_path / 'n.txt'}"]
+    cfg = DataConfig(name="pairs", labels="files", class_files=files, tokenize="whitespace", test_fraction=0.0,
+                     max_len=4, drop_longer=True)
+    bundle = load_data(cfg)
+    assert bundle.labels.names == ["neg", "pos"] and bundle.test is None
+    assert len(bundle.train) == 3 and bundle.info["dropped"] == 1 and bundle.seq_len == 5
+    assert sorted(bundle.labels.train.tolist()) == [0, 0, 1]
+
+
+def write_latin1(tmp_path):
+    # 0xe9 (e acute) is invalid UTF-8 here; 0x85 is NEL, which must not split the line
+    (tmp_path / "pos.txt").write_bytes(b"a caf\xe9 film\x85 good .\nfine acting .\n")
+    (tmp_path / "neg.txt").write_bytes(b"bad na\xefve plot .\ndull .\n")
+    return [f"positive={tmp_path / 'pos.txt'}", f"negative={tmp_path / 'neg.txt'}"]
+
+
+def test_latin1_needs_the_encoding_option(tmp_path):
+    files = write_latin1(tmp_path)
+    with pytest.raises(UserError) as err:
+        load_data(DataConfig(name="x", labels="files", class_files=files, tokenize="whitespace"))
+    message = str(err.value)
+    assert "\n" not in message and "not valid utf-8" in message and "data.encoding=latin-1" in message
+    bundle = load_data(DataConfig(name="x", labels="files", class_files=files, tokenize="whitespace",
+                                  encoding="latin-1", test_fraction=0.0))
+    sentences = {bundle.vocab.decode(t) for t in bundle.train.tokens.tolist()}
+    # one sentence, not two: NEL is whitespace to the word splitter, never a line break
+    assert "a café film good ." in sentences and len(sentences) == 4
+
+
+@pytest.mark.parametrize("content, kw, needle", [
+    ("positive a film without a tab\n", {}, "line 1 of"),
+    ("positive\ta film .\npositive\tanother .\n", {}, "at least two classes"),
+])
+def test_bad_tsv_is_one_line_error(tmp_path, content, kw, needle):
+    path = tmp_path / "bad.tsv"
+    path.write_text(content)
+    with pytest.raises(UserError, match=needle) as err:
+        load_data(tsv_cfg(path, **kw))
+    assert "\n" not in str(err.value)
+
+
+def test_bad_class_files_entries(tmp_path):
+    with pytest.raises(UserError, match="needs data.class_files"):
+        load_data(DataConfig(name="x", labels="files"))
+    with pytest.raises(UserError, match="must be LABEL=PATH"):
+        load_data(DataConfig(name="x", labels="files", class_files=["nolabel"]))
+
+
+def test_mr_loads_latin1_with_the_option(data_dir):
+    with pytest.raises(UserError, match="data.encoding=latin-1"):
+        load_data(DataConfig(name="mr"), data_dir)
+    bundle = load_data(DataConfig(name="mr", encoding="latin-1", tokenize="whitespace"), data_dir)
+    assert bundle.labels.names == ["negative", "positive"]
+    assert len(bundle.train) + len(bundle.test) == 2 * 5331          # Pang & Lee: 5,331 per class
+    assert bundle.labels.test.bincount().tolist() == [533, 533]      # 10% of each class, seeded

@@ -1,0 +1,103 @@
+"""Tests of the conditional models (cgan_mle, cseqgan, sentigan): each trains through every phase on a tiny
+labelled file (in-process `main`), checkpoints carry the labels, SentiGAN's reward is its penalty, resume
+is bitwise identical, and a conditional model on unlabelled data is a one-line error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from textgan.checkpoint import latest_checkpoint, load_checkpoint
+from textgan.data.sources import DataConfig, load_data
+from textgan.gans.base import TrainContext
+from textgan.gans.cseqgan import ConditionalSeqGAN
+from textgan.gans.sentigan import SentiGAN
+from textgan.registry import get_model, make_config
+from textgan.runs import load_run
+from textgan.train import main as train_main
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {name: REPO / "configs" / "tiny" / f"{name}.yaml" for name in ("cgan_mle", "cseqgan", "sentigan")}
+
+
+def train(cli, capsys, model, data, run, *extra):
+    proc = cli.main(train_main, ["--config", TINY[model], "--data", data, "--run-dir", run, *extra], capsys)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in (Path(run) / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("model, extra", [("cgan_mle", []), ("cseqgan", []),
+                                          ("cseqgan", ["conditional.discriminator=aux"]),
+                                          ("cseqgan", ["adversarial.rollout_update_rate=0"]),
+                                          ("sentigan", [])])
+def test_trains_every_phase_and_saves_labels(cli, capsys, tiny_labelled, tmp_path, model, extra):
+    records = train(cli, capsys, model, tiny_labelled, tmp_path / "run", *extra)
+    phases = {r["phase"] for r in records}
+    assert phases == ({"mle"} if model == "cgan_mle" else {"mle", "pretrain_d", "adversarial"})
+    last = records[-1]
+    assert {"class_acc", "class_acc_positive", "bleu_2_negative", "self_bleu_2", "classifier_test_acc",
+            "nll_test"} <= set(last)
+    if model != "cgan_mle":
+        assert {"g_loss", "d_loss", "d_acc"} <= set(last)
+    _, _, meta = load_checkpoint(latest_checkpoint(tmp_path / "run" / "checkpoints"))
+    assert meta["labels"] == ["negative", "positive"]
+    run = load_run(tmp_path / "run")
+    out = torch.stack([run.generator.bind(c).init_state(3)[0].flatten() for c in range(2)])
+    assert not torch.equal(out[0], out[1]) or model == "sentigan"  # per-class state: the label itself
+
+
+def test_sentigan_reward_is_minus_its_penalty(tiny_labelled, tmp_path, monkeypatch):
+    data = load_data(DataConfig(name=str(tiny_labelled), labels="tsv", tokenize="whitespace"))
+    cfgs = {}
+    for name in ("cseqgan", "sentigan"):
+        cfg = make_config(get_model(name))
+        cfg.conditional.generator, cfg.conditional.discriminator = "per_class", "multiclass"
+        cfg.adversarial.rollouts = 2
+        cfg.discriminator.filter_sizes, cfg.discriminator.num_filters = [2], [4]
+        cfgs[name] = cfg
+    torch.manual_seed(0)
+    senti = SentiGAN(TrainContext(cfgs["sentigan"], data, torch.device("cpu")))
+    plain = ConditionalSeqGAN(TrainContext(cfgs["cseqgan"], data, torch.device("cpu")))
+    for name, module in plain.modules().items():                 # the same networks in both
+        module.load_state_dict(senti.modules()[name].state_dict())
+    labels = torch.tensor([0, 1, 1, 0])
+    samples = data.train.tokens[:4]
+    rewards, infos = {}, {}
+    for name, algo in (("senti", senti), ("plain", plain)):
+        algo._step_labels = labels
+        algo.generator, algo.rollout = algo.generator.bind(labels), algo.rollout.bind(labels)
+        torch.manual_seed(1)
+        rewards[name], infos[name] = algo.rewards(samples, None)
+    mask = data.train.mask()[:4]
+    probs = rewards["plain"]                                     # mean D_i over rollouts: in [0, 1]
+    assert ((probs >= 0) & (probs <= 1)).all()
+    torch.testing.assert_close(rewards["senti"], (probs - 1.0) * mask)   # -V = D_i(Y) - 1, 0 after EOS
+    assert infos["senti"]["penalty"] == pytest.approx(float(((1 - probs) * mask).sum() / mask.sum()), rel=1e-6)
+
+
+def _weights(run: Path):
+    weights, state, _ = load_checkpoint(latest_checkpoint(run / "checkpoints"))
+    return weights, state
+
+
+def test_resume_is_bitwise_identical(cli, capsys, tiny_labelled, tmp_path):
+    mix = "adversarial.rollout_update_rate=0.5"
+    train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "full", mix, "adversarial.rounds=2")
+    train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "cut", mix, "adversarial.rounds=1")
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "cut", "adversarial.rounds=2"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    (wf, sf), (wr, sr) = _weights(tmp_path / "full"), _weights(tmp_path / "cut")
+    assert sf["progress"]["step"] == sr["progress"]["step"] and wf.keys() == wr.keys()
+    for module in wf:
+        for key in wf[module]:
+            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
+
+
+def test_conditional_model_needs_labelled_data(cli, capsys, tiny_text, tmp_path):
+    train_file, _ = tiny_text
+    proc = cli.main(train_main, ["--config", TINY["cgan_mle"], "--data", train_file, "--run-dir", tmp_path / "r",
+                                 "data.labels=none"], capsys)
+    cli.user_error(proc, "is conditional and needs labelled data", "--data mr")

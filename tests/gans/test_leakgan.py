@@ -1,0 +1,139 @@
+"""Tests of LeakGAN's training: the bootstrapped rescaled activation on a known ranking, the manager and
+worker losses, one CLI run through every phase (oracle and text), sampling from the run, and bitwise
+resume across phases."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from textgan.checkpoint import latest_checkpoint, load_checkpoint
+from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
+from textgan.nn.leakgan_generator import Unrolled
+from textgan.sample import main as sample_main
+from textgan.train import main as train_main
+
+TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny" / "leakgan.yaml"
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def test_rescaled_activation_on_a_known_ranking():
+    rewards = torch.tensor([[0.1], [0.9], [0.5], [0.3]])        # ranks (high to low): 4, 1, 2, 3
+    out = rescaled_activation(rewards, delta=16.0)[:, 0]
+    expected = [sigmoid(16 * (0.5 - r / 4)) for r in (4, 1, 2, 3)]
+    torch.testing.assert_close(out, torch.tensor(expected))
+    # only the order matters: any increasing transform of a column gives the same rewards
+    torch.testing.assert_close(rescaled_activation(rewards ** 3 * 100 - 7, 16.0)[:, 0], out)
+    assert rescaled_activation(rewards, delta=0.0).eq(0.5).all()  # delta 0: flat
+
+
+def test_rescaled_activation_ranks_per_column_among_unmasked_rows():
+    rewards = torch.tensor([[0.2, 0.7], [0.8, 0.1], [0.5, 0.9]])
+    mask = torch.tensor([[True, True], [True, False], [True, True]])
+    out = rescaled_activation(rewards, 4.0, mask)
+    assert out[1, 1] == 0                                         # masked
+    # column 1 ranks only rows 0 and 2 (B_t = 2): 0.9 -> rank 1, 0.7 -> rank 2
+    torch.testing.assert_close(out[[2, 0], 1], torch.tensor([sigmoid(4 * (0.5 - 0.5)), sigmoid(4 * (0.5 - 1))]))
+    assert out[1, 0] > out[2, 0] > out[0, 0]                      # column 0 keeps the order of the rewards
+
+
+def _unrolled(logits, goals, features):
+    return Unrolled(logits.requires_grad_(True), goals.requires_grad_(True), features)
+
+
+def test_manager_loss_weights_cosines_by_the_value_after_the_window():
+    f = torch.zeros(1, 4, 2)
+    f[0, 2] = torch.tensor([1.0, 0.0])
+    f[0, 3] = torch.tensor([1.0, 1.0])
+    goals = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]])
+    out = _unrolled(torch.zeros(1, 3, 5), goals, f)
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    # c = 2: cosines at t = 0, 1: cos(f2 - f0, g0) = 1, cos(f3 - f1, g1) = 1/sqrt2; Q_t = values[:, t + 1]
+    values = torch.tensor([[9.0, 0.5, 0.25]])
+    loss = manager_loss(out, 2, mask, values)
+    torch.testing.assert_close(loss, torch.tensor(-(0.5 * 1.0 + 0.25 * 2 ** -0.5) / 2))
+    torch.testing.assert_close(manager_loss(out, 2, mask), torch.tensor(-(1.0 + 2 ** -0.5) / 2))
+    loss.backward()
+    assert out.goals.grad is not None and out.logits.grad is None
+
+
+def test_worker_loss_is_reinforce_on_the_intrinsic_reward():
+    torch.manual_seed(0)
+    logits, goals, f = torch.zeros(2, 3, 5), torch.randn(2, 3, 4), torch.randn(2, 4, 4)
+    out = _unrolled(logits, goals, f)
+    tokens = torch.randint(0, 5, (2, 3))
+    mask = torch.tensor([[True, True, False], [True, True, True]])
+    loss, reward = worker_loss(out, tokens, 2, mask)
+    torch.testing.assert_close(loss, -(math.log(1 / 5) * reward * mask).sum() / 5)
+    extrinsic = torch.ones(2, 3)
+    loss2, _ = worker_loss(out, tokens, 2, mask, extrinsic, weight=0.5)
+    torch.testing.assert_close(loss2, loss + 0.5 * math.log(5))
+    loss.backward()
+    assert out.goals.grad is None                                 # the worker never trains the manager
+
+
+def _metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def leakgan_run(cli, tmp_path_factory) -> Path:
+    """A finished tiny LeakGAN run on the seeded oracle, through the real CLI (a subprocess)."""
+    cwd = tmp_path_factory.mktemp("leakgan_run")
+    proc = cli.train("--model", "leakgan", "--config", TINY, "--run-dir", "run", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return cwd / "run"
+
+
+def test_cli_runs_every_phase_and_samples(cli, leakgan_run, capsys):
+    records = _metrics(leakgan_run)
+    assert [r["phase"] for r in records] == ["mle", "mle", "adversarial", "adversarial"]
+    assert {"mle_loss", "manager_cos", "d_loss"} <= set(records[1])
+    assert {"manager_loss", "worker_loss", "intrinsic", "reward", "d_acc", "nll_oracle"} <= set(records[2])
+    assert "mle_loss" in records[3] and "mle_loss" not in records[2]   # interleaved MLE after round 2
+    assert all(math.isfinite(v) for r in records for v in r.values() if isinstance(v, float))
+    weights, state, _ = load_checkpoint(latest_checkpoint(leakgan_run / "checkpoints"))
+    assert set(weights) == {"generator"} and "discriminator.output.weight" in weights["generator"]
+    assert {"worker", "manager", "worker_adv", "manager_adv", "discriminator"} <= set(state["optimizers"])
+    sampled = cli.main(sample_main, ["--run", leakgan_run, "--num", "4", "--seed", "1"], capsys)
+    assert sampled.returncode == 0, sampled.stderr
+    lines = sampled.stdout.strip().splitlines()
+    assert len(lines) == 4 and all(len(line.split()) == 8 for line in lines)
+
+
+def test_resume_across_phases_is_bitwise_identical(cli, leakgan_run, tmp_path, capsys):
+    cut = tmp_path / "cut"
+    proc = cli.main(train_main, ["--model", "leakgan", "--config", TINY, "--run-dir", cut, "adversarial.rounds=0"],
+                    capsys)
+    assert proc.returncode == 0, proc.stderr
+    resumed = cli.main(train_main, ["--resume", "--run-dir", cut, "adversarial.rounds=2"], capsys)
+    assert resumed.returncode == 0, resumed.stderr
+    (wf, sf, _), (wr, sr, _) = (load_checkpoint(latest_checkpoint(run / "checkpoints")) for run in (leakgan_run, cut))
+    assert sf["progress"]["step"] == sr["progress"]["step"] == 3
+    for key, value in wf["generator"].items():
+        assert torch.equal(value, wr["generator"][key]), f"{key} differs after resume"
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("elapsed_s", "eval_s")} for r in rs]  # noqa: E731
+    assert strip(_metrics(cut)) == strip(_metrics(leakgan_run))
+
+
+def test_cli_runs_on_text(cli, tmp_path, tiny_text, capsys):
+    train, test = tiny_text
+    proc = cli.main(train_main, ["--model", "leakgan", "--config", TINY, "--data", train, f"data.test={test}",
+                                 "data.tokenize=whitespace", "--run-dir", tmp_path / "run"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    last = _metrics(tmp_path / "run")[-1]
+    assert last["phase"] == "adversarial" and "nll_oracle" not in last
+    assert {"nll_test", "bleu_2", "self_bleu_2", "worker_loss"} <= set(last)
+
+
+def test_generator_knobs_without_a_leakgan_meaning_are_one_line_errors(cli, tmp_path, capsys):
+    proc = cli.main(train_main, ["--model", "leakgan", "--config", TINY, "--run-dir", tmp_path / "run",
+                                 "generator.num_layers=2"], capsys)
+    cli.user_error(proc, "generator.num_layers", "leakgan")

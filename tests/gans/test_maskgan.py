@@ -1,0 +1,167 @@
+"""Tests of MaskGAN and MaskMLE: discounted returns and the actor-critic losses on known values, one
+adversarial round on tiny shapes, and the CLIs (train on the oracle and on text, bitwise resume, --infill
+sampling that keeps every present token, in-filling evaluation, clear errors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from textgan.checkpoint import latest_checkpoint, load_checkpoint
+from textgan.data.corpus import Corpus
+from textgan.data.sources import DataBundle
+from textgan.data.vocab import IdVocab
+from textgan.evaluate import main as evaluate_main
+from textgan.gans.base import TrainContext
+from textgan.gans.maskgan import MaskGAN, actor_critic_losses, discounted_returns, filled_lengths
+from textgan.registry import get_model, make_config
+from textgan.sample import main as sample_main
+from textgan.train import main as train_main
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {name: REPO / "configs" / "tiny" / f"{name}.yaml" for name in ("maskgan", "maskmle", "maskgan_text")}
+
+
+def test_discounted_returns_on_a_known_reward_sequence():
+    rewards = torch.tensor([[1.0, 0.0, 2.0, -1.0]])
+    g = 0.5
+    expected = [1 + 0 + 0.25 * 2 - 0.125, 0 + 0.5 * 2 - 0.25, 2 - 0.5, -1.0]
+    torch.testing.assert_close(discounted_returns(rewards, g), torch.tensor([expected]))
+    torch.testing.assert_close(discounted_returns(rewards, 1.0), torch.tensor([[2.0, 1.0, 1.0, -1.0]]))
+    torch.testing.assert_close(discounted_returns(rewards, 0.0), rewards)
+
+
+def test_actor_critic_losses_use_masked_rewards_and_a_constant_advantage():
+    log_d = torch.tensor([[-1.0, -2.0, -3.0]])
+    weights = torch.tensor([[0.0, 1.0, 1.0]])                  # position 0 is present: no reward, no loss
+    values = torch.tensor([[0.5, -1.0, -2.0]], requires_grad=True)
+    logp = torch.tensor([[-0.1, -0.2, -0.3]], requires_grad=True)
+    g_loss, c_loss, returns = actor_critic_losses(logp, log_d, values, weights, 0.5)
+    torch.testing.assert_close(returns, torch.tensor([[-1.75, -3.5, -3.0]]))  # r = (0, -2, -3)
+    adv = torch.tensor([-2.5, -1.0])                             # R - b at the masked positions
+    torch.testing.assert_close(g_loss, -(torch.tensor([-0.2, -0.3]) * adv).sum() / 2)
+    torch.testing.assert_close(c_loss, adv.square().sum() / 2)
+    g_loss.backward(retain_graph=True)
+    assert values.grad is None and logp.grad[0, 0] == 0         # G's loss sees the advantage as a constant
+    c_loss.backward()
+    torch.testing.assert_close(values.grad, torch.tensor([[0.0, 2.5, 1.0]]))
+
+
+def test_filled_lengths_stop_at_the_first_eos():
+    filled = torch.tensor([[5, 2, 0, 0], [5, 6, 7, 8], [2, 0, 0, 0]])
+    assert filled_lengths(filled, 2).tolist() == [2, 4, 1]
+    assert filled_lengths(filled, None).tolist() == [4, 4, 4]
+
+
+def tiny_context() -> TrainContext:
+    cfg = make_config(get_model("maskgan"))
+    cfg.generator.emb_dim = cfg.generator.hidden_dim = 8
+    cfg.discriminator.emb_dim = cfg.discriminator.hidden_dim = 8
+    cfg.discriminator.batch_size = cfg.adversarial.batch_size = 16
+    cfg.mask.eval_num = 8
+    g = torch.Generator().manual_seed(0)
+    train = Corpus(torch.randint(0, 20, (64, 6), generator=g), torch.full((64,), 6))
+    test = Corpus(torch.randint(0, 20, (16, 6), generator=g), torch.full((16,), 6))
+    return TrainContext(cfg, DataBundle("toy", train, test, IdVocab(20)), torch.device("cpu"))
+
+
+def test_one_adversarial_round_updates_generator_discriminator_and_critic():
+    torch.manual_seed(0)
+    algo = MaskGAN(tiny_context())
+    before = {name: {k: v.clone() for k, v in m.state_dict().items()} for name, m in algo.modules().items()}
+    algo.phases()[1].run(0)                                      # one D pretraining step
+    metrics = algo.adversarial_round(0)
+    assert {"g_loss", "critic_loss", "reward", "d_loss", "d_acc"} <= set(metrics)
+    assert all(torch.isfinite(torch.tensor(v)) for v in metrics.values())
+    assert metrics["reward"] < 0                                  # log D
+    after = {name: m.state_dict() for name, m in algo.modules().items()}
+    changed = {name: [k for k in after[name] if not torch.equal(after[name][k], before[name][k])] for name in after}
+    assert any(k.startswith("decoder") for k in changed["generator"])
+    assert any(k.startswith("critic") for k in changed["discriminator"])
+    assert any(k.startswith("encoder") for k in changed["discriminator"])
+
+
+def _weights(run: Path):
+    weights, state, _ = load_checkpoint(latest_checkpoint(run / "checkpoints"))
+    return weights, state
+
+
+def test_cli_train_and_bitwise_resume_on_the_oracle(cli, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)                                   # in-process CLIs: no interpreter start-ups
+    common = ["--config", TINY["maskgan"]]
+    for name, extra in {"full": [], "cut": ["adversarial.rounds=1"]}.items():
+        proc = cli.main(train_main, [*common, "--run-dir", name, *extra], capsys)
+        assert proc.returncode == 0, proc.stderr
+    proc = cli.main(train_main, ["--config", TINY["maskmle"], "--run-dir", "mle"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    resumed = cli.main(train_main, ["--resume", "--run-dir", "cut", "adversarial.rounds=2"], capsys)
+    assert resumed.returncode == 0, resumed.stderr
+    (wf, sf), (wr, sr) = _weights(tmp_path / "full"), _weights(tmp_path / "cut")
+    assert sf["progress"] == {**sr["progress"], "elapsed": sf["progress"]["elapsed"]}
+    for module in wf:
+        for key in wf[module]:
+            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
+    phases = [json.loads(line)["phase"] for line in (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()]
+    assert {"mle", "pretrain_d", "adversarial"} <= set(phases)
+    last = json.loads((tmp_path / "mle" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert {"mle_loss", "infill_nll_test", "nll_oracle"} <= set(last)
+    # unconditional sampling (all-masked input) through the normal path, and oracle in-filling
+    out = cli.main(sample_main, ["--run", "full", "--num", "4", "--seed", "0"], capsys)
+    assert out.returncode == 0 and len(out.stdout.split("\n")[0].split()) == 8, out.stderr
+    fill = cli.main(sample_main, ["--run", "mle", "--infill", "1 2 ___ 4 5 ___ ___ 8", "--num", "5"], capsys)
+    assert fill.returncode == 0, fill.stderr
+    for line in fill.stdout.splitlines():
+        ids = line.split()
+        assert [ids[i] for i in (0, 1, 3, 4, 7)] == ["1", "2", "4", "5", "8"]
+
+
+def test_cli_infill_on_text_keeps_present_words(cli, tmp_path, tiny_text, capsys, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    train, test = tiny_text
+    proc = cli.main(train_main, ["--config", TINY["maskgan_text"], "--data", train, f"data.test={test}",
+                                 "--run-dir", "run"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    template = "the ___ sat on the ___ ."
+    out = cli.sample("--run", "run", "--infill", template, "--num", "6", "--seed", "1", cwd=tmp_path)  # real entry
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 6
+    for line in lines:
+        words = line.split()
+        assert len(words) == 7 and [words[i] for i in (0, 2, 3, 4, 6)] == ["the", "sat", "on", "the", "."]
+        assert "<unk>" not in words and "<pad>" not in words
+    warn = cli.main(sample_main, ["--run", "run", "--infill", "the zebroid ___ .", "--num", "1"], capsys)
+    assert warn.returncode == 0 and "zebroid" in caplog.text and warn.stdout.startswith("the <unk> ")
+    cli.user_error(cli.main(sample_main, ["--run", "run", "--infill", "the cat sat ."], capsys), "no blank", "___")
+    ev = cli.main(evaluate_main, ["--run", "run", "--infill", "--json", "inf.json"], capsys)
+    assert ev.returncode == 0, ev.stderr
+    result = json.loads((tmp_path / "inf.json").read_text())
+    assert result["model"] == "maskgan" and result["n_filled"] == 2 and result["n_references"] == 1
+    assert set(result["unique_ngrams"]) == {"1", "2", "3", "4"} and 0 <= result["bleu"]["2"] <= 1
+
+
+def test_infill_on_a_model_without_it_is_a_one_line_error(cli, tmp_path, capsys):
+    run = tmp_path / "mle"
+    proc = cli.main(train_main, ["--config", REPO / "configs" / "tiny" / "mle.yaml", "--run-dir", run], capsys)
+    assert proc.returncode == 0, proc.stderr
+    cli.user_error(cli.main(sample_main, ["--run", run, "--infill", "1 ___ 3 4 5 6 7 8"], capsys),
+                   "cannot fill in blanks", "maskgan")
+    cli.user_error(cli.main(evaluate_main, ["--run", run, "--infill"], capsys), "in-filling")
+
+
+def test_maskgan_rejects_a_generator_that_cannot_fill(cli, tmp_path, capsys):
+    proc = cli.main(train_main, ["--config", TINY["maskgan"], "--run-dir", tmp_path / "run", "generator.kind=lstm"],
+                    capsys)
+    cli.user_error(proc, "generator.kind", "seq2seq")
+
+
+@pytest.mark.parametrize("name", ["maskgan", "maskmle"])
+def test_shipped_configs_validate(name):
+    from textgan.train import build_parser, resolve_config
+
+    args = ["--model", name, "--config", str(REPO / "configs" / f"{name}.yaml")]
+    _, cfg, _ = resolve_config(build_parser().parse_args(args))
+    assert cfg.model == name and cfg.generator.kind == "seq2seq" and cfg.mask.present_rate == 0.5

@@ -1,0 +1,106 @@
+"""CLI smoke tests of the image baseline through the real entry points: training on ring8 and digits
+(configs/tiny/), a PNG at every evaluation, `textgan.sample` writing a PNG grid, bitwise resume, and the
+one-line errors for a model / data mismatch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from matplotlib.image import imread
+from safetensors.torch import load_file
+
+from textgan.checkpoint import latest_checkpoint
+from textgan.image.classifier import load_or_train
+from textgan.image.data import digits_split
+from textgan.sample import main as sample_main
+from textgan.train import main as train_main
+
+TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny"
+RING = ["--model", "wgan_gp", "--config", str(TINY / "wgan_gp.yaml")]
+DIGITS = ["--model", "dcgan", "--config", str(TINY / "dcgan.yaml")]
+
+
+def metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, cli, private_cache_dir):
+    """Tiny ring8 (with spectral norm, so its state is checkpointed too) and digits runs, run concurrently
+    through `python -m textgan.train`."""
+    load_or_train(*digits_split())  # cache the classifier once, before the subprocesses need it
+    cwd = tmp_path_factory.mktemp("image_cli")
+    procs = cli.many({
+        "ring": ("textgan.train", [*RING, "--run-dir", "ring", "gan.spectral_norm=true"]),
+        "digits": ("textgan.train", [*DIGITS, "--run-dir", "digits"]),
+    }, cwd=cwd, jobs=2)
+    for name, proc in procs.items():
+        assert proc.returncode == 0, f"{name}: {proc.stderr}"
+    return cwd
+
+
+def test_ring8_run_layout(runs):
+    run = runs / "ring"
+    records = metrics(run)
+    assert [r["iteration"] for r in records] == [0, 1, 2]
+    assert all(0 <= r["modes"] <= 8 and 0 <= r["high_quality"] <= 1 for r in records)
+    assert {"d_loss", "g_loss", "penalty"} <= set(records[-1])
+    for step in (0, 1, 2):
+        assert imread(run / "samples" / f"step-{step:06d}.png").ndim == 3
+    assert (run / "samples" / "step-000002.txt").read_text().count("\n") == 5
+    meta = json.loads((latest_checkpoint(run / "checkpoints") / "meta.json").read_text())
+    assert (meta["model"], meta["vocab_size"]) == ("wgan_gp", 2)
+    weights = load_file(latest_checkpoint(run / "checkpoints") / "weights.safetensors")
+    assert any(k.startswith("discriminator.") and "parametrizations" in k for k in weights)
+
+
+def test_digits_run_layout_and_metrics(runs):
+    last = metrics(runs / "digits")[-1]
+    assert {"fd", "label_entropy", "marginal_entropy", "inception_score"} <= set(last)
+    assert last["fd"] > 0 and 1.0 <= last["inception_score"] <= 10.0
+    grid = imread(runs / "digits" / "samples" / "step-000002.png")
+    assert grid.shape[0] == grid.shape[1] == 2 * (10 * 17 + 1)  # 10 x 10 digits of 16 px, 1 px frames, 2x
+
+
+def test_resume_is_bitwise_identical(runs, cli, capsys):
+    """3 rounds straight == the 2-round run resumed with its budget raised to 3 (in-process: the same main)."""
+    resumed = runs / "ring_resumed"
+    shutil.copytree(runs / "ring", resumed)
+    straight = [*RING, "--run-dir", runs / "ring3", "gan.spectral_norm=true", "gan.iterations=3"]
+    for argv in (straight, ["--resume", "--run-dir", resumed, "gan.iterations=3"]):
+        proc = cli.main(train_main, argv, capsys)
+        assert proc.returncode == 0, proc.stderr
+    a = load_file(latest_checkpoint(runs / "ring3" / "checkpoints") / "weights.safetensors")
+    b = load_file(latest_checkpoint(resumed / "checkpoints") / "weights.safetensors")
+    assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("elapsed_s", "eval_s")} for r in rs]
+    assert strip(metrics(resumed)) == strip(metrics(runs / "ring3"))
+
+
+def test_sample_cli_writes_a_png(runs, cli, capsys):
+    out = runs / "grid.png"
+    proc = cli.sample("--run", runs / "digits", "--num", "20", "--seed", "3", "--out", out, cwd=runs)
+    assert proc.returncode == 0, proc.stderr
+    assert imread(out).shape[:2] == (2 * (2 * 17 + 1), 2 * (10 * 17 + 1))  # 20 digits: 2 rows of 10
+    proc = cli.main(sample_main, ["--run", runs / "ring", "--num", "50"], capsys)
+    assert proc.returncode == 0 and (runs / "ring" / "samples" / "sample.png").is_file()
+
+
+@pytest.mark.parametrize("argv,needles", [
+    (["--model", "dcgan", "--data", "oracle", "data.oracle.num_train=10", "data.oracle.num_test=0"],
+     ["model 'dcgan' trains on points or images data", "'oracle' is oracle data"]),
+    (["--model", "mle", "--data", "ring8"], ["model 'mle' trains on", "'ring8' is points data"]),
+    ([*RING, "gan.loss=wgan"], ["'gan.loss' must be one of"]),
+    ([*RING, "gan.penalty=gp"], ["'gan.penalty' must be one of"]),
+])
+def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, capsys):
+    monkeypatch.chdir(tmp_path)
+    cli.user_error(cli.main(train_main, [*argv, "--run-dir", "r"], capsys), *needles)
+
+
+def test_text_sampling_flags_are_refused_for_image_runs(runs, cli, capsys):
+    proc = cli.main(sample_main, ["--run", runs / "ring", "--temperature", "0.5"], capsys)
+    cli.user_error(proc, "apply to text runs only")

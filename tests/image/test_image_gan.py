@@ -1,0 +1,99 @@
+"""The shared image-GAN algorithm: one training round of every registered continuous model (each loss /
+penalty / spectral-norm combination) on points and on digits, conditional networks, and the config
+sections that make the registrations differ only in defaults."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from textgan.data.sources import DataConfig, load_data
+from textgan.errors import UserError
+from textgan.gans.base import TrainContext
+from textgan.image.gan import GANConfig, ImageGAN
+from textgan.image.nets import DCGANGenerator, MLPGenerator
+from textgan.registry import all_models, get_model, make_config
+
+IMAGE_MODELS = sorted(n for n, s in all_models().items() if s.algorithm is ImageGAN)
+
+
+@pytest.fixture(scope="module")
+def datasets():
+    return {"ring8": load_data(DataConfig(name="ring8", max_train=512)),
+            "digits": load_data(DataConfig(name="digits", max_train=256))}
+
+
+def build(name: str, data, **overrides):
+    spec = get_model(name)
+    cfg = make_config(spec)
+    cfg.data.name = data.name
+    cfg.gan.steps, cfg.gan.batch_size = 2, 8
+    cfg.nets.hidden, cfg.nets.channels, cfg.nets.z_dim = 16, 4, 4
+    for key, value in overrides.items():
+        section, field = key.split("__")
+        setattr(getattr(cfg, section), field, value)
+    torch.manual_seed(0)
+    return ImageGAN(TrainContext(cfg, data, torch.device("cpu")))
+
+
+def test_all_issue_models_are_registered_on_one_algorithm():
+    assert {"gan", "dcgan", "wgan_gp", "lsgan", "hinge_sn", "dragan"} <= set(IMAGE_MODELS)
+    for name in IMAGE_MODELS:
+        spec = get_model(name)
+        assert spec.data_kinds == ("points", "images") and set(spec.sections) == {"gan", "nets"}
+        assert set(spec.sections["gan"].__dataclass_fields__) == set(GANConfig.__dataclass_fields__)
+    defaults = {n: make_config(get_model(n)).gan for n in IMAGE_MODELS}
+    assert (defaults["wgan_gp"].loss, defaults["wgan_gp"].penalty, defaults["wgan_gp"].d_steps) == \
+        ("wasserstein", "wgan_gp", 5)
+    assert (defaults["hinge_sn"].loss, defaults["hinge_sn"].spectral_norm) == ("hinge", True)
+    assert (defaults["lsgan"].loss, defaults["dragan"].penalty) == ("lsgan", "dragan")
+    assert defaults["dcgan"].loss == defaults["gan"].loss == "standard"
+
+
+@pytest.mark.parametrize("data_name", ["ring8", "digits"])
+@pytest.mark.parametrize("name", IMAGE_MODELS)
+def test_one_round_of_each_loss_updates_both_networks(name, data_name, datasets):
+    algo = build(name, datasets[data_name])
+    before = {k: [p.detach().clone() for p in m.parameters()] for k, m in algo.modules().items()}
+    out = algo.round(0)
+    assert {"d_loss", "g_loss"} <= set(out) and all(torch.isfinite(torch.tensor(v)) for v in out.values())
+    assert ("penalty" in out) == (algo.cfg.penalty != "none")
+    for key, module in algo.modules().items():
+        changed = any(not a.equal(b) for a, b in zip(before[key], module.parameters()))
+        assert changed, f"{key} of {name} did not change"
+
+
+def test_networks_follow_the_data_kind(datasets):
+    assert isinstance(build("gan", datasets["ring8"]).generator, MLPGenerator)
+    g = build("dcgan", datasets["digits"]).generator
+    assert isinstance(g, DCGANGenerator) and any(isinstance(m, torch.nn.BatchNorm2d) for m in g.modules())
+    assert not any(isinstance(m, torch.nn.MaxPool2d) for m in g.modules())
+
+
+def test_conditional_generator_follows_the_label(datasets):
+    algo = build("dcgan", datasets["digits"], nets__conditional=True)
+    assert algo.generator.num_classes == 10 and algo.discriminator.num_classes == 10
+    assert torch.isfinite(torch.tensor(algo.round(0)["d_loss"]))
+    g = algo.generator.eval()
+    z = torch.randn(1, g.z_dim).expand(2, -1)
+    with torch.no_grad():
+        a, b = g(z, torch.tensor([1, 7]))
+    assert a.shape == (1, 16, 16) and not torch.allclose(a, b)  # same z, different digit: different image
+    with pytest.raises(ValueError, match="labels"):
+        g(z, None)
+
+
+def test_relativistic_loss_reads_real_outputs(datasets):
+    algo = build("gan", datasets["ring8"], gan__loss="rsgan")
+    assert torch.isfinite(torch.tensor(algo.round(0)["g_loss"]))
+
+
+def test_text_data_is_refused_with_a_user_error(datasets):
+    spec = get_model("wgan_gp")
+    cfg = make_config(spec)
+
+    class TextLike:
+        name, kind = "oracle", "oracle"
+
+    with pytest.raises(UserError, match="continuous data"):
+        ImageGAN(TrainContext(cfg, TextLike(), torch.device("cpu")))

@@ -1,0 +1,71 @@
+"""Tests of the evaluation classifier (textgan/metrics/classifier.py) and the per-class evaluator: it learns
+a separable task, is trained once and then read from the cache, never moves the training RNG, and the
+conditional evaluator's numbers match their definitions."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from textgan.conditional_evaluation import ConditionalEvaluator
+from textgan.data.sources import DataConfig, load_data
+from textgan.evaluation import EvalConfig
+from textgan.metrics import classifier as clf
+from textgan.metrics.bleu import bleu
+from textgan.nn import GeneratorConfig
+from textgan.nn.conditional_generator import build_conditional_generator
+
+TINY = clf.ClassifierConfig(epochs=30, emb_dim=8, num_filters=4, batch_size=16)
+
+
+def toy(n: int = 64, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 2
+    tokens = torch.randint(4, 20, (n, 6), generator=g)
+    tokens[:, 2] = 2 + labels                                       # one position gives the class away
+    return tokens, labels
+
+
+def test_classifier_learns_caches_and_keeps_the_rng(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(tmp_path))
+    tokens, labels = toy()
+    test_tokens, test_labels = toy(32, seed=1)
+    before = torch.get_rng_state()
+    model, acc = clf.get_classifier(tokens, labels, test_tokens, test_labels, 20, 2, TINY)
+    assert torch.equal(torch.get_rng_state(), before)             # evaluation never shifts training
+    assert acc > 0.9 and acc == clf.accuracy(model, test_tokens, test_labels)
+    assert len(list((tmp_path / "classifiers").glob("*.safetensors"))) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again instead of reading the cache")
+
+    monkeypatch.setattr(clf, "train_classifier", no_training)
+    cached, cached_acc = clf.get_classifier(tokens, labels, test_tokens, test_labels, 20, 2, TINY)
+    assert cached_acc == acc
+    assert torch.equal(clf.predict(cached, test_tokens), clf.predict(model, test_tokens))
+    other = clf.ClassifierConfig(epochs=3, emb_dim=8, num_filters=4)  # another config: another entry
+    with pytest.raises(AssertionError, match="trained again"):
+        clf.get_classifier(tokens, labels, test_tokens, test_labels, 20, 2, other)
+
+
+def test_conditional_evaluator_per_class(tiny_labelled):
+    data = load_data(DataConfig(name=str(tiny_labelled), labels="tsv", tokenize="whitespace", test_fraction=0.25))
+    torch.manual_seed(0)
+    gen = build_conditional_generator("prefix", GeneratorConfig(emb_dim=8, hidden_dim=8), data.vocab.size,
+                                      data.vocab.bos_id, 2)
+    ev = ConditionalEvaluator(data, EvalConfig(num_samples=20, bleu_max_n=3, classifier=TINY))
+    samples, labels = ev.generate_per_class(gen, 7)
+    assert samples.shape == (14, data.seq_len) and labels.tolist() == [0] * 7 + [1] * 7
+    metrics, shown = ev.evaluate(gen)
+    assert shown.shape == (20, data.seq_len)
+    assert set(ev.decode(shown[:2])[i].split("\t")[0] for i in range(2)) == {"negative", "positive"}
+    for key in ("class_acc", "bleu_2", "self_bleu_3", "nll_test", "classifier_test_acc"):
+        assert key in metrics
+    assert metrics["class_acc"] == pytest.approx((metrics["class_acc_negative"] + metrics["class_acc_positive"]) / 2)
+    # BLEU of a class: its samples against that class's test sentences only
+    model, _ = ev.classifier()
+    neg = shown[ev._last_labels == 0]
+    refs = [r for r, y in zip(ev.references(), data.labels.test.tolist()) if y == 0]
+    hyps = [row[: row.index(data.vocab.eos_id)] if data.vocab.eos_id in row else row for row in neg.tolist()]
+    assert metrics["bleu_2_negative"] == pytest.approx(bleu(hyps, refs, 3)[2])
+    assert metrics["class_acc_negative"] == pytest.approx(float((clf.predict(model, neg) == 0).double().mean()))

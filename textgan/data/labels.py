@@ -1,0 +1,27 @@
+"""Class labels of labelled text (`LabelSet`) and the named labelled data sets.
+
+Kept apart from `labelled.py` (the loader) so that `sources.py` can name them without an import cycle.
+The loader, the file layouts and the split are described in `textgan/data/labelled.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+# named labelled data sets: name -> {label: file under the data root}
+NAMED_LABELLED = {"mr": {"negative": "mr/rt-polarity.neg", "positive": "mr/rt-polarity.pos"}}
+
+
+@dataclass
+class LabelSet:
+    """Class names and the class id of every train / test sentence."""
+
+    names: list[str]              # class id -> name (sorted)
+    train: torch.Tensor           # (N_train,) int64
+    test: torch.Tensor | None     # (N_test,) int64
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.names)

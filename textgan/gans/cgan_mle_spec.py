@@ -1,0 +1,15 @@
+"""Registry entry of the conditional MLE baseline (`cgan_mle`)."""
+
+from textgan.gans.cgan_mle import ConditionalMLE
+from textgan.gans.conditional import ConditionalConfig
+from textgan.gans.mle import MLEConfig
+from textgan.registry import ModelSpec, register
+
+register(ModelSpec(
+    name="cgan_mle",
+    algorithm=ConditionalMLE,
+    sections={"mle": MLEConfig, "conditional": ConditionalConfig},
+    description="class-conditional MLE baseline (label-conditioned generator, teacher forcing)",
+    paper="conditioning as in CGAN, Mirza & Osindero 2014, arXiv:1411.1784; MLE of SeqGAN, arXiv:1609.05473",
+    data_kinds=("text",),
+))

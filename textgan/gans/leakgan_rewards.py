@@ -1,0 +1,66 @@
+"""LeakGAN's rewards and generator losses (Guo et al. 2018, arXiv 1709.08624, Sec. "Training of G" and
+"Training Techniques").
+
+- `rescaled_activation`: bootstrapped rescaled activation. Column t of a batch's rewards (B, T) is
+  replaced by sigma(delta * (0.5 - rank(i) / B)), rank(i) = 1 for the highest reward of the column; so
+  the rewards of every step have the same spread whatever D's scale (B = the rows still running at t).
+- `manager_loss`: -mean Q_t * cos(f_{t+c} - f_t, g_t) (adversarial) or -mean cos(...) on real text
+  (pretraining, Q = 1). Q_t: the rescaled Monte Carlo value of the prefix after the c tokens the
+  goal's window covers, i.e. column t + c - 1 of the per-token rollout rewards (a reading of the
+  paper's Q_F(s_t, g_t); the reference code scores one rollout per window of c tokens and pairs it
+  with that window's goal in the same way).
+- `worker_loss`: REINFORCE, -mean log p(y_t) * (r^I_t + lambda * extrinsic_t) over the unmasked tokens,
+  r^I_t the intrinsic reward (textgan/nn/leakgan_generator.py); lambda = `leakgan.worker_extrinsic`.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from textgan.nn.leakgan_generator import Unrolled, intrinsic_rewards, manager_cosines
+
+
+def rescaled_activation(rewards: torch.Tensor, delta: float, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Rank-based rescaling per column: rewards (B, T) -> sigma(delta (0.5 - rank / B_t)), 0 where masked.
+
+    Ranks are 1 (highest) .. B_t among the unmasked rows of column t (ties: the earlier row ranks higher).
+    """
+    if mask is None:
+        mask = torch.ones_like(rewards, dtype=torch.bool)
+    keyed = rewards.float().masked_fill(~mask, float("-inf"))
+    order = torch.sort(keyed, dim=0, descending=True, stable=True).indices        # (B, T)
+    rank = torch.empty_like(order)
+    rank.scatter_(0, order, torch.arange(1, rewards.shape[0] + 1, device=rewards.device)[:, None].expand_as(order))
+    count = mask.sum(dim=0, keepdim=True).clamp(min=1)                             # (1, T)
+    return torch.sigmoid(delta * (0.5 - rank / count)) * mask
+
+
+def token_log_probs(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """log p(y_t) of the given tokens: logits (B, T, V), tokens (B, T) -> (B, T)."""
+    return F.log_softmax(logits.float(), dim=-1).gather(2, tokens[..., None]).squeeze(2)
+
+
+def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    weight = mask.to(values.dtype)
+    return (values * weight).sum() / weight.sum().clamp(min=1.0)
+
+
+def manager_loss(out: Unrolled, window: int, mask: torch.Tensor, values: torch.Tensor | None = None) -> torch.Tensor:
+    """-mean over goals t = 0..T-c of Q_t cos(f_{t+c} - f_t, g_t); values (B, T) per-token Q (None = 1).
+
+    mask (B, T): real tokens; a goal counts when its window starts inside the sequence (mask[:, t]).
+    """
+    cos = manager_cosines(out.features, out.goals, window)                         # (B, T - c + 1)
+    span = cos.shape[1]
+    q = 1.0 if values is None else values[:, window - 1:window - 1 + span]
+    return -_masked_mean(q * cos, mask[:, :span])
+
+
+def worker_loss(out: Unrolled, tokens: torch.Tensor, window: int, mask: torch.Tensor,
+                extrinsic: torch.Tensor | None = None, weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """REINFORCE on the intrinsic (+ weighted extrinsic) reward -> (loss, intrinsic rewards (B, T))."""
+    with torch.no_grad():
+        reward = intrinsic_rewards(out.features, out.goals.detach(), window)       # (B, T)
+    total = reward if extrinsic is None or weight == 0.0 else reward + weight * extrinsic
+    return -_masked_mean(token_log_probs(out.logits, tokens) * total, mask), reward

@@ -1,0 +1,109 @@
+"""MaskMLE: maximum-likelihood training of MaskGAN's in-filling generator (the MaskGAN paper's baseline).
+
+MaskGAN (Fedus, Goodfellow & Dai 2018, arXiv 1801.07736) pretrains its seq2seq generator by teacher
+forcing on masked sequences and compares against that model ("MaskMLE"). Each epoch draws a fresh mask
+per sentence (`textgan/masking.py`, scheme and present rate from the `mask` section) and minimises the
+NLL of the real tokens at the masked positions (EOS included, padding never), given m(x) and the true
+prefix. Present positions carry no loss: the in-filling decoder copies them.
+
+`maskmle_epoch` and `batch_masks` are the pieces MaskGAN reuses for its pretraining phase. After every
+epoch the phase also reports `infill_nll_test`: the masked-position NLL of the first `mask.eval_num`
+test sentences under fixed-seed masks (comparable across epochs and models).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from textgan.config import ConfigError, param
+from textgan.data.corpus import Corpus
+from textgan.gans.base import Phase, TrainContext
+from textgan.gans.mle import MLEConfig
+from textgan.infill import masked_nll
+from textgan.masking import MaskConfig, make_mask
+from textgan.metrics.infill import infill_nll
+from textgan.nn import build_generator
+
+
+@dataclass
+class MaskEvalConfig(MaskConfig):
+    """The `mask` section: the masking scheme, and the fixed test masks of the per-epoch in-filling NLL."""
+
+    eval_num: int = param(500, min=0, help="test sentences of the per-epoch infill_nll_test (0 = off)")
+    eval_seed: int = param(1234, help="seed of the masks of infill_nll_test and of in-filling evaluation")
+
+
+def build_infill_generator(ctx: TrainContext) -> nn.Module:
+    """The run's generator, checked to be an in-filling one, with its all-masked length set from the data."""
+    vocab = ctx.data.vocab
+    gen = build_generator(ctx.cfg.generator, vocab.size, vocab.bos_id)
+    if not hasattr(gen, "encode") or not hasattr(gen, "mask_id"):
+        raise ConfigError(f"config key 'generator.kind' must be 'seq2seq' for {ctx.cfg.model} (an in-filling "
+                          f"encoder-decoder); got {ctx.cfg.generator.kind!r}")
+    gen.max_len.fill_(ctx.data.seq_len)
+    return gen.to(ctx.device)
+
+
+def batch_masks(lengths: torch.Tensor, seq_len: int, cfg: MaskConfig, has_eos: bool,
+                rng: torch.Generator | None = None) -> torch.Tensor:
+    return make_mask(lengths, seq_len, cfg.scheme, cfg.present_rate, has_eos=has_eos, rng=rng)
+
+
+def maskmle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus: Corpus, mask_cfg: MaskConfig,
+                  batch_size: int, grad_clip: float, has_eos: bool, device: torch.device) -> dict[str, float]:
+    """One pass of masked teacher forcing over `corpus` with fresh masks (global RNG); mean loss."""
+    generator.train()
+    total, batches = torch.zeros((), dtype=torch.float64), 0
+    for tokens, lengths in corpus.batches(batch_size, shuffle=True):
+        present = batch_masks(lengths, corpus.seq_len, mask_cfg, has_eos)
+        tokens, lengths, present = tokens.to(device), lengths.to(device), present.to(device)
+        nll, count = masked_nll(generator, tokens, lengths, present)
+        loss = nll / count.clamp(min=1)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(generator.parameters(), grad_clip)
+        optimizer.step()
+        total += loss.detach().double().cpu()
+        batches += 1
+    return {"mle_loss": float(total) / max(batches, 1)}
+
+
+class MaskMLE:
+    """The in-filling generator trained by masked teacher forcing alone."""
+
+    def __init__(self, ctx: TrainContext) -> None:
+        self.ctx = ctx
+        self.generator = build_infill_generator(ctx)
+        self.has_eos = ctx.data.vocab.eos_id is not None
+        self.optimizer = torch.optim.Adam(self.generator.parameters(), lr=ctx.cfg.mle.lr)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.optimizer}
+
+    def mle_iteration(self, epoch: int) -> dict[str, float]:
+        cfg = self.ctx.cfg
+        metrics = maskmle_epoch(self.generator, self.optimizer, self.ctx.data.train, cfg.mask, cfg.mle.batch_size,
+                                cfg.mle.grad_clip, self.has_eos, self.ctx.device)
+        return {**metrics, **self.infill_metrics()}
+
+    def infill_metrics(self) -> dict[str, float]:
+        mask, test = self.ctx.cfg.mask, self.ctx.data.test
+        if not mask.eval_num or test is None or len(test) == 0:
+            return {}
+        return {"infill_nll_test": infill_nll(self.generator, test, mask.scheme, mask.present_rate, self.has_eos,
+                                              mask.eval_num, mask.eval_seed)}
+
+    def phases(self) -> list[Phase]:
+        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch")]
+
+
+SECTIONS = {"mle": MLEConfig, "mask": MaskEvalConfig}
+# the registry entry's defaults for shared keys: the in-filling models need the seq2seq generator
+DEFAULTS = {"generator.kind": "seq2seq"}

@@ -1,0 +1,48 @@
+"""`python -m textgan.sample --run R` for continuous runs: a PNG of samples from the run's checkpoint.
+
+The sample CLI calls this through the algorithm's `sample_cli` capability (samples that are not text);
+the networks are rebuilt from the run's config and data exactly as in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into
+from textgan.data.sources import load_data
+from textgan.errors import UserError
+from textgan.gans.base import TrainContext
+from textgan.runs import load_run_config
+
+
+def load_image_run(run: Path, checkpoint: str | Path | None = None):
+    """(algorithm with the checkpoint's weights, its data's evaluator, config) of a continuous run."""
+    spec, cfg = load_run_config(run)
+    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run / "checkpoints")
+    if ckpt is None:
+        raise UserError(f"run directory '{run}' has no checkpoint yet; train it first "
+                        f"(python -m textgan.train --resume --run-dir {run})")
+    data = load_data(cfg.data)
+    algorithm = spec.algorithm(TrainContext(cfg, data, torch.device("cpu")))
+    weights, _, _ = load_checkpoint(ckpt)
+    load_weights_into(algorithm.modules(), weights, ckpt)
+    return algorithm, data.make_evaluator(cfg.eval), cfg
+
+
+def sample_image_run(args: argparse.Namespace) -> int:
+    """Write `args.num` samples of the run as a PNG (`--out`, default RUN/samples/sample.png)."""
+    if args.temperature != 1.0 or args.top_k or args.top_p != 1.0:
+        raise UserError("--temperature, --top-k and --top-p apply to text runs only; drop them for this run")
+    run = Path(args.run)
+    out = Path(args.out) if args.out else run / "samples" / "sample.png"
+    if out.suffix.lower() != ".png":
+        raise UserError(f"--out '{out}' must be a .png file: this run's samples are not text")
+    algorithm, evaluator, _ = load_image_run(run, args.checkpoint)
+    samples = evaluator.generate(algorithm.generator, num=args.num, seed=args.seed)
+    evaluator.write_images(samples, out, limit=args.num)
+    print(f"wrote {args.num} samples to {out}", file=sys.stderr)
+    return 0
