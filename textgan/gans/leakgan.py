@@ -27,11 +27,11 @@ decay (the reference code decays it by 0.96 every 200 / 30 steps).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from textgan.config import ConfigError
 from textgan.gans.base import Phase, TrainContext
+from textgan.gans.discriminator_training import train_real_vs_generated
 from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, token_log_probs, worker_loss
 from textgan.nn import build_discriminator
 from textgan.nn.leakgan_generator import LeakGANGenerator
@@ -160,28 +160,11 @@ class LeakGAN:
 
     def train_discriminator(self, epochs: int) -> dict[str, float]:
         """Fresh negatives (at the generation temperature), then `epochs` epochs of BCE, real vs generated."""
-        data, dev = self.ctx.data.train, self.ctx.device
+        data = self.ctx.data.train
         n = self.adv.num_negatives
         fake = sample(self.generator, n, self.seq_len, temperature=self.lk.sample_temperature,
                       eos_id=self.eos_id, pad_id=self.pad_id)
         real = data.tokens[torch.randperm(len(data))[:n]]
-        tokens = torch.cat([real, fake]).to(dev)                                    # (N, T)
-        labels = torch.cat([torch.ones(len(real)), torch.zeros(len(fake))]).to(dev)  # 1 = real
-        disc, cfg = self.discriminator, self.ctx.cfg.discriminator
-        disc.train()
-        for _ in range(epochs):
-            order = torch.randperm(len(tokens), device=dev)
-            total = torch.zeros((), dtype=torch.float64, device=dev)
-            correct = torch.zeros((), dtype=torch.long, device=dev)
-            for start in range(0, len(order), cfg.batch_size):
-                idx = order[start:start + cfg.batch_size]
-                logits = disc(tokens[idx])                                          # (b,)
-                loss = F.binary_cross_entropy_with_logits(logits, labels[idx])
-                if cfg.l2 > 0:
-                    loss = loss + cfg.l2 * disc.l2_penalty()
-                self.d_opt.zero_grad(set_to_none=True)
-                loss.backward()
-                self.d_opt.step()
-                total += loss.detach().double() * len(idx)
-                correct += ((logits.detach() > 0) == (labels[idx] > 0.5)).sum()
-        return {"d_loss": float(total) / len(tokens), "d_acc": float(correct) / len(tokens)}
+        cfg = self.ctx.cfg.discriminator
+        return train_real_vs_generated(self.discriminator, self.d_opt, real, fake, epochs=epochs,
+                                       batch_size=cfg.batch_size, l2=cfg.l2, device=self.ctx.device)

@@ -39,6 +39,7 @@ from torch import nn
 
 from textgan.config import param
 from textgan.gans.base import Phase, TrainContext
+from textgan.gans.discriminator_training import train_real_vs_generated
 from textgan.gans.mle import MLEConfig, mle_epoch
 from textgan.nn import build_discriminator, build_generator
 from textgan.rollout import eos_mask, rollout_rewards, update_rollout_network
@@ -183,28 +184,10 @@ class SeqGAN:
     def train_discriminator(self, epochs: int) -> dict[str, float]:
         """Fresh negatives, then `epochs` epochs of BCE on real vs generated; returns the last epoch's."""
         data = self.ctx.data.train
-        dev = self.ctx.device
         n = self.adv.num_negatives
         fake = sample(self.generator, n, self.seq_len, eos_id=self.eos_id, pad_id=self.pad_id)
         real = data.tokens[torch.randperm(len(data))[:n]]
-        tokens = torch.cat([real, fake]).to(dev)                                    # (N, T)
-        labels = torch.cat([torch.ones(len(real)), torch.zeros(len(fake))]).to(dev)  # 1 = real
-        disc, cfg = self.discriminator, self.ctx.cfg.discriminator
-        penalty = getattr(disc, "l2_penalty", None)
-        disc.train()
-        for _ in range(epochs):
-            order = torch.randperm(len(tokens), device=dev)
-            total_loss = torch.zeros((), dtype=torch.float64, device=dev)
-            correct = torch.zeros((), dtype=torch.long, device=dev)
-            for start in range(0, len(order), cfg.batch_size):
-                idx = order[start:start + cfg.batch_size]
-                logits = self.d_train(tokens[idx])                                  # (b,)
-                loss = F.binary_cross_entropy_with_logits(logits, labels[idx])
-                if penalty is not None and cfg.l2 > 0:
-                    loss = loss + cfg.l2 * penalty()
-                self.d_optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.d_optimizer.step()
-                total_loss += loss.detach().double() * len(idx)
-                correct += ((logits.detach() > 0) == (labels[idx] > 0.5)).sum()
-        return {"d_loss": float(total_loss) / len(tokens), "d_acc": float(correct) / len(tokens)}
+        cfg = self.ctx.cfg.discriminator
+        return train_real_vs_generated(self.discriminator, self.d_optimizer, real, fake, epochs=epochs,
+                                       batch_size=cfg.batch_size, l2=cfg.l2, forward=self.d_train,
+                                       device=self.ctx.device)
