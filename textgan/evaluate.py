@@ -91,12 +91,17 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
 
 
 def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[str, Any]:
-    from textgan.data.sources import load_data
+    from textgan.data.sources import DATA_SOURCES, load_data
     from textgan.metrics.sweep import default_metrics, evaluate_generator, temperature_sweep
-    from textgan.runs import git_sha, load_run
+    from textgan.runs import git_sha, load_run, load_run_config
 
     if args.references:
         raise UserError("--references is for --samples; a run is scored against its own test set")
+    spec, cfg = load_run_config(Path(args.run))
+    if cfg.data.name in DATA_SOURCES:  # a plugged-in non-text source (image GANs): evaluated while training
+        raise UserError(f"run '{args.run}' ({spec.name} on {cfg.data.name}) is not a text run: its metrics are in "
+                        "metrics.jsonl (one line per evaluation) and `python -m textgan.sample --run RUN` writes a "
+                        "sample grid; textgan.evaluate scores text runs")
     run = load_run(args.run, args.checkpoint)
     data = load_data(run.cfg.data, args.data_dir, run.vocab)
     metrics = metrics or default_metrics(data)

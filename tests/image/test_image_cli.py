@@ -104,3 +104,10 @@ def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, 
 def test_text_sampling_flags_are_refused_for_image_runs(runs, cli, capsys):
     proc = cli.main(sample_main, ["--run", runs / "ring", "--temperature", "0.5"], capsys)
     cli.user_error(proc, "apply to text runs only")
+
+
+def test_evaluate_cli_points_image_runs_to_their_metrics(runs, cli, capsys):
+    from textgan.evaluate import main as evaluate_main
+
+    proc = cli.main(evaluate_main, ["--run", runs / "ring"], capsys)
+    cli.user_error(proc, "is not a text run", "metrics.jsonl")
