@@ -23,7 +23,7 @@ from textgan.data.corpus import Corpus
 from textgan.data.labelled import LabelSet
 from textgan.errors import UserError
 from textgan.gans.base import TrainContext
-from textgan.gans.mle import mle_loss
+from textgan.gans.mle import mle_loss, supervised_epoch
 from textgan.nn import build_discriminator
 from textgan.nn.conditional_discriminator import MODES, ConditionalDiscriminator
 from textgan.nn.conditional_generator import build_conditional_generator
@@ -78,17 +78,9 @@ def conditional_mle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer
     `model`: what the forward pass runs through when not `generator` (its DDP wrapper, as `mle_epoch`).
     """
     generator.train()
-    total, batches = torch.zeros((), dtype=torch.float64), 0
-    for tokens, lengths, y in labelled_batches(corpus, labels, batch_size):
-        loss = mle_loss(generator.bind(y.to(device), model), tokens.to(device), lengths.to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(generator.parameters(), grad_clip)
-        optimizer.step()
-        total += loss.detach().double().cpu()
-        batches += 1
-    return {"mle_loss": float(total) / max(batches, 1)}
+    losses = (mle_loss(generator.bind(y.to(device), model), tokens.to(device), lengths.to(device))
+              for tokens, lengths, y in labelled_batches(corpus, labels, batch_size))
+    return supervised_epoch(losses, optimizer, generator.parameters(), grad_clip)
 
 
 def draw_labels(num: int, num_classes: int, device: torch.device) -> torch.Tensor:

@@ -21,7 +21,7 @@ from torch import nn
 from textgan.config import ConfigError, param
 from textgan.data.corpus import Corpus
 from textgan.gans.base import Phase, TrainContext
-from textgan.gans.mle import MLEConfig
+from textgan.gans.mle import MLEConfig, supervised_epoch
 from textgan.infill import masked_nll
 from textgan.masking import MaskConfig, make_mask
 from textgan.metrics.infill import infill_nll
@@ -56,20 +56,14 @@ def maskmle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus
                   batch_size: int, grad_clip: float, has_eos: bool, device: torch.device) -> dict[str, float]:
     """One pass of masked teacher forcing over `corpus` with fresh masks (global RNG); mean loss."""
     generator.train()
-    total, batches = torch.zeros((), dtype=torch.float64), 0
-    for tokens, lengths in corpus.batches(batch_size, shuffle=True):
-        present = batch_masks(lengths, corpus.seq_len, mask_cfg, has_eos)
-        tokens, lengths, present = tokens.to(device), lengths.to(device), present.to(device)
-        nll, count = masked_nll(generator, tokens, lengths, present)
-        loss = nll / count.clamp(min=1)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(generator.parameters(), grad_clip)
-        optimizer.step()
-        total += loss.detach().double().cpu()
-        batches += 1
-    return {"mle_loss": float(total) / max(batches, 1)}
+
+    def losses():
+        for tokens, lengths in corpus.batches(batch_size, shuffle=True):
+            present = batch_masks(lengths, corpus.seq_len, mask_cfg, has_eos)
+            nll, count = masked_nll(generator, tokens.to(device), lengths.to(device), present.to(device))
+            yield nll / count.clamp(min=1)
+
+    return supervised_epoch(losses(), optimizer, generator.parameters(), grad_clip)
 
 
 class MaskMLE:

@@ -7,6 +7,7 @@ baseline algorithm: a single phase of `mle.epochs` epochs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
@@ -35,6 +36,27 @@ def mle_loss(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor) 
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
 
 
+def supervised_epoch(batch_losses: Iterable[torch.Tensor], optimizer: torch.optim.Optimizer,
+                     params: Iterable[nn.Parameter], grad_clip: float) -> dict[str, float]:
+    """Run one optimiser step per loss of `batch_losses` (a generator computing each batch's loss lazily):
+    backward, gradient-norm clip of `params` (0 = off), step. Returns the mean loss as `mle_loss`.
+
+    The loop every teacher-forced pretraining shares (MLE, conditional MLE, MaskGAN's MaskMLE); the callers
+    differ only in how a batch becomes a loss.
+    """
+    params = list(params)
+    total, batches = torch.zeros((), dtype=torch.float64), 0
+    for loss in batch_losses:
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(params, grad_clip)
+        optimizer.step()
+        total += loss.detach().double().cpu()  # accumulate without a per-batch .item() sync
+        batches += 1
+    return {"mle_loss": float(total) / max(batches, 1)}
+
+
 def mle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus: Corpus, batch_size: int,
               grad_clip: float, device: torch.device, model: nn.Module | None = None) -> dict[str, float]:
     """One pass of teacher-forced training over `corpus`; returns the mean training loss.
@@ -43,17 +65,9 @@ def mle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus: Co
     `ctx.ddp(generator)`, which averages the gradients across processes).
     """
     generator.train()
-    total, batches = torch.zeros((), dtype=torch.float64), 0
-    for tokens, lengths in corpus.batches(batch_size, shuffle=True):
-        loss = mle_loss(model or generator, tokens.to(device), lengths.to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(generator.parameters(), grad_clip)
-        optimizer.step()
-        total += loss.detach().double().cpu()  # accumulate without a per-batch .item() sync
-        batches += 1
-    return {"mle_loss": float(total) / max(batches, 1)}
+    losses = (mle_loss(model or generator, tokens.to(device), lengths.to(device))
+              for tokens, lengths in corpus.batches(batch_size, shuffle=True))
+    return supervised_epoch(losses, optimizer, generator.parameters(), grad_clip)
 
 
 class MLE:
