@@ -21,6 +21,11 @@ from textgan.data.sources import DataBundle
 from textgan.distributed import Distributed
 
 
+def mean_metrics(records: list[dict[str, float]]) -> dict[str, float]:
+    """Average several steps' measurements key by key (keys of the first record); {} for no records."""
+    return {k: sum(r[k] for r in records) / len(records) for k in records[0]} if records else {}
+
+
 @dataclass
 class Phase:
     name: str                               # e.g. "mle", "pretrain_d", "adversarial"

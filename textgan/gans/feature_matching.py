@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from textgan.config import ConfigError, param
-from textgan.gans.base import Phase, TrainContext
+from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.mle import mle_epoch
 from textgan.kernel_mmd import mmd2
 from textgan.nn import build_discriminator, build_generator
@@ -170,7 +170,7 @@ class TextGAN:
                          mle.grad_clip, self.ctx.device)
 
     def pretrain_d_round(self, index: int) -> dict[str, float]:
-        return _mean([self.d_step() for _ in range(self.adv.iterations)])
+        return mean_metrics([self.d_step() for _ in range(self.adv.iterations)])
 
     def adversarial_round(self, index: int) -> dict[str, float]:
         self.tau = annealed_tau(self.tcfg, self.rounds_done)
@@ -178,9 +178,9 @@ class TextGAN:
         for _ in range(self.adv.iterations):
             d = [self.d_step() for _ in range(self.adv.d_steps)]
             g = [self.g_step() for _ in range(self.adv.g_steps)]
-            records.append({**_mean(d), **_mean(g)})
+            records.append({**mean_metrics(d), **mean_metrics(g)})
         self.rounds_done += 1
-        return {**_mean(records), "tau": self.tau}
+        return {**mean_metrics(records), "tau": self.tau}
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -239,6 +239,3 @@ class TextGAN:
             disc.requires_grad_(True)
         return {"g_loss": float(loss.detach()), "mmd2": float(mmd.detach())}
 
-
-def _mean(records: list[dict[str, float]]) -> dict[str, float]:
-    return {k: sum(r[k] for r in records) / len(records) for k in records[0]} if records else {}

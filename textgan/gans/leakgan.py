@@ -30,17 +30,13 @@ import torch
 from torch import nn
 
 from textgan.config import ConfigError
-from textgan.gans.base import Phase, TrainContext
+from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.discriminator_training import train_real_vs_generated
 from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, token_log_probs, worker_loss
 from textgan.nn import build_discriminator
 from textgan.nn.leakgan_generator import LeakGANGenerator
 from textgan.rollout import eos_mask, rollout_rewards
 from textgan.sampling import sample, sample_with_states
-
-
-def _mean(records: list[dict[str, float]]) -> dict[str, float]:
-    return {k: sum(r[k] for r in records) / len(records) for k in records[0]} if records else {}
 
 
 def _clip_step(params: list[nn.Parameter], optimizer: torch.optim.Optimizer, clip: float) -> None:
@@ -100,7 +96,7 @@ class LeakGAN:
         return {**(g_metrics[-1] if g_metrics else {}), **(d_metrics[-1] if d_metrics else {})}
 
     def adversarial_round(self, index: int) -> dict[str, float]:
-        metrics = _mean([self.generator_step() for _ in range(self.adv.g_steps)])
+        metrics = mean_metrics([self.generator_step() for _ in range(self.adv.g_steps)])
         if self.adv.mle_every and (index + 1) % self.adv.mle_every == 0:
             metrics.update(self.supervised_epoch())
         d_metrics = [self.train_discriminator(self.adv.d_epochs) for _ in range(self.adv.d_steps)]

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from textgan.config import param
-from textgan.gans.base import Phase, TrainContext
+from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.discriminator_training import train_real_vs_generated
 from textgan.gans.mle import MLEConfig, mle_epoch
 from textgan.nn import build_discriminator, build_generator
@@ -92,9 +92,6 @@ def policy_gradient_loss(generator: nn.Module, samples: torch.Tensor, rewards: t
     return -(logp * rewards * weight).sum() / weight.sum().clamp(min=1.0)
 
 
-def _mean(records: list[dict[str, float]]) -> dict[str, float]:
-    return {k: sum(r[k] for r in records) / len(records) for k in records[0]} if records else {}
-
 
 class SeqGAN:
     def __init__(self, ctx: TrainContext) -> None:
@@ -141,7 +138,7 @@ class SeqGAN:
     def adversarial_round(self, index: int) -> dict[str, float]:
         if index == 0:  # the rollout network starts as the pretrained generator (SeqGAN builds it here)
             self.rollout.load_state_dict(self.generator.state_dict())
-        metrics = _mean([self.generator_step() for _ in range(self.adv.g_steps)])
+        metrics = mean_metrics([self.generator_step() for _ in range(self.adv.g_steps)])
         update_rollout_network(self.rollout, self.generator, self.adv.rollout_update_rate)
         if self.adv.mle_every and (index + 1) % self.adv.mle_every == 0:
             metrics.update(self.mle_iteration(index))
