@@ -23,6 +23,9 @@ def cli_entry(main: Callable[[list[str] | None], int | None]) -> Callable[[list[
 
     @functools.wraps(main)
     def wrapped(argv: list[str] | None = None) -> int:
+        from textgan.allocator import keep_freed_memory
+
+        keep_freed_memory()   # large decode/score buffers: reuse instead of page-faulting (allocator.py)
         try:
             return main(argv) or 0
         except UserError as err:

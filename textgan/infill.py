@@ -108,7 +108,8 @@ def masked_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor
     """(summed NLL over the masked target positions, their count); tokens, present (B, T)."""
     logits = generator.teacher_force(mask_tokens(tokens, present, generator.mask_id), tokens)  # (B, T, V)
     targets = target_positions(present, lengths)
-    nll = F.cross_entropy(logits.float().transpose(1, 2), tokens, reduction="none")           # (B, T)
+    nll = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tokens.reshape(-1),
+                          reduction="none").view(tokens.shape)                                  # (B, T)
     return (nll * targets).sum(), targets.sum()
 
 

@@ -42,7 +42,9 @@ def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tens
         logits = generator(batch).float()                                         # (B, T, V)
         if temperature != 1.0:
             logits = logits / temperature
-        nll = F.cross_entropy(logits.transpose(1, 2), batch, reduction="none")    # (B, T)
+        # flattened (B*T, V) rows: the contiguous layout is ~4x faster on CPU than (B, V, T)
+        nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.reshape(-1),
+                              reduction="none").view(batch.shape)                # (B, T)
         if lengths is not None and convention == "tokens":
             lens = lengths[start:start + batch_size].to(device)
             mask = torch.arange(t, device=device)[None, :] < lens[:, None]
