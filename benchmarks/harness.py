@@ -21,6 +21,7 @@ A grid is a YAML file in benchmarks/grids/:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -99,10 +100,38 @@ def resolved_config(job: Job) -> dict[str, Any]:
     return to_dict(cfg)
 
 
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+@functools.lru_cache(maxsize=None)
+def _model_defaults(model: str) -> dict[str, Any]:
+    from textgan.config import to_dict
+    from textgan.train import build_parser, resolve_config
+
+    _, cfg, _ = resolve_config(build_parser().parse_args(["--model", model]))
+    return _flatten(to_dict(cfg))
+
+
 def config_hash(config: dict[str, Any]) -> str:
-    """8 hex digits of the resolved config *without* its seed, so the seeds of one setting share a hash."""
-    body = {k: v for k, v in config.items() if k != "seed"}
+    """8 hex digits naming a setting: the resolved config's entries that differ from the model's defaults,
+    seed excluded (so the seeds of one setting share a hash).
+
+    Hashing only the non-default entries keeps a finished run's hash stable when the config tree later
+    gains keys (new options default to the old behaviour), so re-running a grid does not redo it.
+    """
+    defaults = _model_defaults(config["model"]) if "model" in config else {}
+    body = {k: v for k, v in _flatten(config).items() if k != "seed" and defaults.get(k, _MISSING) != v}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:8]
+
+
+_MISSING = object()
 
 
 def run_id(model: str, data: str, seed: int, chash: str) -> str:

@@ -66,6 +66,17 @@ def test_harness_helpers(tmp_path):
     with pytest.raises(ValueError, match="bogus"):
         load_grid(grid)
     assert config_hash({"seed": 1, "a": 2}) == config_hash({"seed": 7, "a": 2}) != config_hash({"seed": 1, "a": 3})
+
+
+def test_config_hash_ignores_entries_at_the_model_default():
+    """A finished run keeps its hash when the config tree gains a key left at its default."""
+    from benchmarks.harness import _model_defaults
+
+    defaults = _model_defaults("mle")
+    base = {"model": "mle", "seed": 0, "mle": {"epochs": 30}}
+    grown = {**base, "train": {"threads": defaults["train.threads"]}}
+    assert config_hash(base) == config_hash(grown)
+    assert config_hash(base) != config_hash({**base, "mle": {"epochs": 31}})
     assert run_id("mle", "data/x.txt", 3, "abcd") == "mle-x-seed3-abcd"
     curve = [{"phase": "mle", "step": 1}, {"phase": "mle", "step": 2}, {"phase": "adversarial", "step": 3}]
     assert pretrain_record(curve) == {"phase": "mle", "step": 2}
