@@ -17,6 +17,7 @@ import json
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,27 @@ def flat(entry: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+# entry keys that describe the evaluation rather than measure the model
+BOOKKEEPING = {"temperature", "n_samples", "n_references", "samples_per_class", "eval_s", "max_n", "seed"}
+
+
+def all_metrics(entry: dict[str, Any]) -> dict[str, float]:
+    """`flat` plus every other numeric metric, e.g. the per-class ones of a conditional run
+    (`class_acc_negative`, nested under "per_class"); bookkeeping numbers such as sample counts are left out."""
+    out = flat(entry)
+    nested = entry.get("per_class") if isinstance(entry.get("per_class"), dict) else {}
+    for key, value in {**entry, **nested}.items():
+        if key not in out and key not in BOOKKEEPING and isinstance(value, (int, float)) \
+                and not isinstance(value, bool):
+            out[key] = float(value)
+    return out
+
+
+def metric_order(names: set[str] | list[str]) -> list[str]:
+    """The protocol metrics in ORDER, then any others sorted by name."""
+    return [m for m in ORDER if m in names] + sorted(set(names) - set(ORDER))
+
+
 def data_key(result: dict[str, Any]) -> str:
     """The published-table key: the data name, with the oracle's length when it is not 20."""
     name = Path(str(result.get("data", "?"))).stem
@@ -57,13 +79,15 @@ def data_key(result: dict[str, Any]) -> str:
     return f"{name}_len{seq_len}" if name == "oracle" and seq_len != 20 else name
 
 
-def _fmt(values: list[float]) -> str:
+def fmt_mean_std(values: list[float]) -> str:
+    """"m.mmm" for one value, "mean ± std" (sample std) for several."""
     if len(values) == 1:
         return f"{values[0]:.3f}"
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
-def _fmt_published(v: Any) -> str:
+def fmt_published(v: Any) -> str:
+    """A published.yaml value: a number, or [mean, std]."""
     return f"{v[0]:.3f} ± {v[1]:.3f}" if isinstance(v, list) else f"{v:.3f}"
 
 
@@ -80,12 +104,12 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
     for r in results:
         entry = final_entry(r)
         if entry is not None:
-            groups[data_key(r)][r["model"]].append(flat(entry))
+            groups[data_key(r)][r["model"]].append(all_metrics(entry))
     parts = []
     for data, by_model in sorted(groups.items()):
         models = sorted(by_model)
         pub = published.get(data, {})
-        metrics = [m for m in ORDER if any(m in row for rows in by_model.values() for row in rows)]
+        metrics = metric_order({m for rows in by_model.values() for row in rows for m in row})
         seeds = ", ".join(f"{m}: {len(by_model[m])}" for m in models)
         lines = [f"### {data}", "", f"Mean ± std over seeds ({seeds}); published value in parentheses.", "",
                  "| metric | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
@@ -93,9 +117,9 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
             cells = []
             for m in models:
                 vals = [row[metric] for row in by_model[m] if metric in row]
-                cell = _fmt(vals) if vals else "–"
+                cell = fmt_mean_std(vals) if vals else "–"
                 ref = pub.get(metric, {}).get("values", {}).get(m)
-                cells.append(f"{cell} ({_fmt_published(ref)})" if ref is not None else cell)
+                cells.append(f"{cell} ({fmt_published(ref)})" if ref is not None else cell)
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
         sources = sorted({pub[m]["source"] for m in metrics if m in pub})
         if sources:
@@ -104,12 +128,17 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
     return "\n\n".join(parts)
 
 
-def _sweep_lines(results: list[dict[str, Any]]) -> dict[str, dict[float, dict[str, float]]]:
-    """model -> temperature -> metrics averaged over the model's runs (seeds)."""
+def sweep_lines(results: list[dict[str, Any]], label: Callable[[dict[str, Any]], str] | None = None
+                ) -> dict[str, dict[float, dict[str, float]]]:
+    """line label -> temperature -> metrics averaged over the runs (seeds) sharing the label.
+
+    The label is the model by default (one grid); the cross-grid report passes one per setting.
+    """
+    label = label or (lambda r: r["model"])
     acc: dict[str, dict[float, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
         for e in r.get("sweep") or []:
-            acc[r["model"]][float(e["temperature"])].append(flat(e))
+            acc[label(r)][float(e["temperature"])].append(flat(e))
     return {m: {t: {k: statistics.mean(row[k] for row in rows if k in row) for k in rows[0]}
                 for t, rows in sorted(by_t.items())} for m, by_t in acc.items()}
 
@@ -120,7 +149,7 @@ AXIS_LABELS = {"nll_test": "NLL-test of the temperature-scaled model (diversity)
                **{f"self_bleu_{n}": f"self-BLEU-{n} (lower = more diverse)" for n in range(2, 6)}}
 
 
-def _axes(lines: dict[str, dict[float, dict[str, float]]]) -> tuple[str, str, str] | None:
+def quality_diversity_axes(lines: dict[str, dict[float, dict[str, float]]]) -> tuple[str, str, str] | None:
     """(x metric, y metric, hint) for the quality-diversity plot, from what the sweep measured."""
     keys = {k for by_t in lines.values() for row in by_t.values() for k in row}
     if "nll_oracle" in keys and "nll_test" in keys:
@@ -132,7 +161,7 @@ def _axes(lines: dict[str, dict[float, dict[str, float]]]) -> tuple[str, str, st
 
 
 def sweep_table(results: list[dict[str, Any]]) -> str:
-    lines_by_model = _sweep_lines(results)
+    lines_by_model = sweep_lines(results)
     if not lines_by_model:
         return ""
     parts = []
@@ -145,13 +174,16 @@ def sweep_table(results: list[dict[str, Any]]) -> str:
     return "\n\n".join(parts)
 
 
-def plot_quality_diversity(results: list[dict[str, Any]], path: Path) -> Path | None:
+def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
+                           label: Callable[[dict[str, Any]], str] | None = None,
+                           title: str = "Quality–diversity over temperature") -> Path | None:
+    """One line per label (`sweep_lines`); returns None when no sweep measured both axes."""
     import matplotlib
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
 
-    lines = _sweep_lines(results)
-    axes = _axes(lines) if lines else None
+    lines = sweep_lines(results, label)
+    axes = quality_diversity_axes(lines) if lines else None
     if axes is None:
         return None
     x_key, y_key, hint = axes
@@ -163,7 +195,7 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path) -> Path | 
             ax.annotate(f"T={t:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.set_xlabel(AXIS_LABELS.get(x_key, x_key.replace("_", "-")))
     ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
-    ax.set_title(f"Quality–diversity over temperature ({hint})", fontsize=9)
+    ax.set_title(f"{title} ({hint})", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

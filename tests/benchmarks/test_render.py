@@ -47,10 +47,10 @@ def test_render_tables_and_plots(tmp_path):
 
 
 def test_quality_diversity_axes():
-    lines = render._sweep_lines([_result("mle", 0, 0.7)])
-    assert render._axes(lines)[:2] == ("self_bleu_5", "bleu_5")
+    lines = render.sweep_lines([_result("mle", 0, 0.7)])
+    assert render.quality_diversity_axes(lines)[:2] == ("self_bleu_5", "bleu_5")
     oracle = {"m": {1.0: {"nll_oracle": 9.0, "nll_test": 7.0}}}
-    assert render._axes(oracle)[:2] == ("nll_test", "nll_oracle")
+    assert render.quality_diversity_axes(oracle)[:2] == ("nll_test", "nll_oracle")
 
 
 def test_render_empty_folder_is_an_error(tmp_path):

@@ -1,0 +1,90 @@
+"""benchmarks/report.py (the cross-grid report) on small fake result JSONs written in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks import report
+
+
+def _oracle(model: str, seed: int, nll: float, chash: str, grid: str) -> dict:
+    """A grid-run result on the oracle; adversarial models get an MLE phase before their adversarial one."""
+    curve = [{"phase": "mle", "step": 1, "nll_oracle": 9.5}]
+    if model != "mle":
+        curve.append({"phase": "adversarial", "step": 2, "nll_oracle": nll})
+    return {"model": model, "data": "oracle", "seed": seed, "grid": grid, "config_hash": chash,
+            "config": {"data": {"name": "oracle", "oracle": {"seq_len": 20}}, "train": {"device": "auto"}},
+            "protocol": {"n_samples": 100, "n_references": 200, "temperature": 1.0},
+            "metrics": {"temperature": 1.0, "n_samples": 100, "n_references": 200, "nll_oracle": nll,
+                        "nll_test": 8.0, "eval_s": 1.0},
+            "pretrain_metrics": curve[0], "curve": curve,
+            "sweep": [{"temperature": t, "nll_oracle": nll - 1 + t, "nll_test": 9 - t} for t in (0.5, 1.0, 1.5)],
+            "wall_s": 120.0 * (seed + 1), "hardware": {"torch_threads": 1, "cuda": None}}
+
+
+def _conditional(seed: int) -> dict:
+    """A conditional result: its metrics nested under "per_class", sample sizes in the metrics entry."""
+    per_class = {"class_acc_negative": 0.8, "class_acc_positive": 0.9, "class_acc": 0.85, "bleu_2": 0.5}
+    return {"model": "cseqgan", "data": "mr", "seed": seed, "grid": "conditional_mr", "config_hash": "cccc",
+            "protocol": {"class_acc": "share of class-y samples ..."},
+            "metrics": {"n_samples": 50, "samples_per_class": 25, "n_references": 60,
+                        "labels": ["negative", "positive"], "per_class": per_class},
+            "wall_s": 60.0, "hardware": {"torch_threads": 2, "cuda": "NVIDIA H100"}}
+
+
+def _write(folder: Path, name: str, result: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(result))
+
+
+def test_report_groups_settings_and_compares_with_published(tmp_path):
+    results = tmp_path / "results"
+    # two seeds of one SeqGAN setting, one MLE run in another grid, a conditional run, and files to skip
+    _write(results / "seqgan_oracle", "a.json", _oracle("seqgan", 0, 8.0, "aaaa", "seqgan_oracle"))
+    _write(results / "seqgan_oracle", "b.json", _oracle("seqgan", 1, 8.2, "aaaa", "seqgan_oracle"))
+    _write(results / "mle_oracle", "m.json", _oracle("mle", 0, 9.0, "bbbb", "mle_oracle"))
+    _write(results / "seqgan_oracle" / "100_rounds", "x.json", _oracle("seqgan", 0, 1.0, "zzzz", "seqgan_oracle"))
+    _write(results / "conditional_mr", "c.json", _conditional(0))
+    _write(results / "image_baseline", "i.json", {"name": "gan", "metrics": {"fd": 1.0}})
+    (results / "mle_oracle" / "README.md").write_text("# rendered\n")
+    published = tmp_path / "published.yaml"
+    published.write_text("oracle:\n  nll_oracle:\n    source: RelGAN paper Table 1\n"
+                         "    values: {mle: 9.038, relgan: [6.680, 0.343]}\n")
+    out = tmp_path / "REPORT.md"
+
+    assert report.main(["--results", str(results), "--out", str(out), "--published", str(published)]) == 0
+    text = out.read_text()
+    # oracle: columns in protocol order, then the MLE starting point, wall time and hardware
+    assert ("| model | grid | config | seeds | nll_oracle | nll_test | nll_oracle after MLE | wall min / run "
+            "| hardware |") in text
+    # seqgan: 2 seeds, mean ± std of 8.0 and 8.2; started from 9.5 after MLE; mean wall (2 + 4 min) / 2
+    assert ("| seqgan | seqgan_oracle | `aaaa` | 2 | 8.100 ± 0.141 | 8.000 ± 0.000 | 9.500 ± 0.000 | 3.0 "
+            "| cpu ×1 thread |") in text
+    # mle: its own grid, linked to the grid's README relative to the report; no "after MLE" value of its own
+    assert "| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | 2.0 |" in text
+    assert "zzzz" not in text and "image_baseline" not in text  # subfolders and non-text results skipped
+    # published numbers beside ours, with their source
+    assert "| mle | 9.038 |" in text and "| relgan | 6.680 ± 0.343 |" in text
+    assert "RelGAN paper Table 1" in text
+    assert "100 samples against 200 references (mle_oracle, seqgan_oracle)" in text
+    # conditional data set: its own section, per-class columns sorted after the protocol metrics
+    assert "## mr" in text
+    assert "| bleu_2 | class_acc | class_acc_negative | class_acc_positive |" in text
+    assert "| 0.500 | 0.850 | 0.800 | 0.900 | 1.0 | NVIDIA H100 |" in text
+    assert "50 samples against 60 references (conditional_mr)" in text
+    # one quality-diversity plot over all oracle settings, referenced relative to the report
+    png = results / "quality_diversity_oracle.png"
+    assert png.stat().st_size > 1000
+    assert "](results/quality_diversity_oracle.png)" in text
+    assert not (results / "quality_diversity_mr.png").exists()  # no sweep, no plot
+    # deterministic: a second run writes the same Markdown
+    report.main(["--results", str(results), "--out", str(out), "--published", str(published)])
+    assert out.read_text() == text
+
+
+def test_report_without_results_is_an_error(tmp_path):
+    assert report.main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")]) == 2
