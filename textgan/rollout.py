@@ -35,43 +35,10 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from textgan.sampling import teacher_forced_states
+from textgan.sampling import sample_rows, teacher_forced_states
 
-_LOG2E = 1.4426950408889634
-_BLOCK = 64
-
-
-def sample_rows(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Draw one token per row of softmax(logits) from the given uniforms; OVERWRITES `logits`.
-
-    logits (n, V) float32, u (n, 2) in [0, 1) -> (n,) ids. The same exact two-level inverse-CDF draw as
-    `sampling.sample_from_uniforms` (a block of 64 tokens, then a token inside it), tuned for the
-    hundreds of thousands of row-steps of a rollout: the weights are computed in place as
-    exp2((x - max) * log2 e) (torch's exp2 kernel is several times faster than its exp on CPUs) and
-    the last partial block is summed apart instead of padding a copy. Rounding differs from
-    `sample_from_uniforms` in the last bits, so the two are not interchangeable token for token;
-    the rollout and any reference that must match it use this function.
-    """
-    n, v = logits.shape
-    weights = logits.sub_(logits.amax(dim=1, keepdim=True)).mul_(_LOG2E).exp2_()  # (n, V), max 1
-    full = v - v % _BLOCK
-    block_sums = weights[:, :full].unflatten(1, (-1, _BLOCK)).sum(dim=2)           # (n, V // 64)
-    if full < v:
-        block_sums = torch.cat([block_sums, weights[:, full:].sum(dim=1, keepdim=True)], dim=1)
-    block_cum = block_sums.cumsum(dim=1)                                            # (n, nb)
-    u = u.to(weights.dtype)
-    block = torch.searchsorted(block_cum, _below(u[:, :1], block_cum[:, -1:]), right=True)  # (n, 1)
-    pos = block * _BLOCK + torch.arange(_BLOCK, device=logits.device)               # (n, 64)
-    inner = weights.gather(1, pos.clamp(max=v - 1)).masked_fill_(pos >= v, 0.0)     # (n, 64)
-    inner_cum = inner.cumsum(dim=1)
-    within = torch.searchsorted(inner_cum, _below(u[:, 1:], inner_cum[:, -1:]), right=True)
-    return (block[:, 0] * _BLOCK + within[:, 0]).clamp_(max=v - 1)
-
-
-def _below(u: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
-    """u * total kept strictly below total, so rounding can never pick a trailing zero-weight entry."""
-    return torch.minimum(u * total, torch.nextafter(total, torch.zeros_like(total)))
-
+__all__ = ["draw_uniforms", "eos_mask", "rollout_completions", "rollout_rewards", "sample_rows",
+           "discriminator_logits", "update_rollout_network"]
 
 def eos_mask(tokens: torch.Tensor, eos_id: int | None) -> torch.Tensor:
     """(B, T) bool: True at positions up to and including the first EOS (all True without EOS)."""

@@ -59,29 +59,42 @@ def sample_from_uniforms(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
 
     A row's token depends only on its own logits and uniforms, so code that decodes rows in another
     order or grouping (batched Monte Carlo rollouts) can reproduce a reference decode exactly.
+    `logits` is left untouched (the draw works on a float32 copy; `sample_rows` is the in-place form).
     """
-    b, v = logits.shape
-    # Unnormalised weights written straight into a block-aligned buffer whose tail stays zero: one
-    # allocation and in-place exp, ~5x faster on CPU than exp() followed by F.pad at V = 5000.
-    pad = (-v) % _BLOCK
-    buffer = logits.new_zeros(b, v + pad) if pad else logits.new_empty(b, v)
-    weights = buffer[:, :v]
-    torch.sub(logits, logits.amax(dim=-1, keepdim=True), out=weights)
-    weights.exp_()
-    blocks = buffer.view(b, -1, _BLOCK)                                       # (B, nb, K)
-    block_cum = blocks.sum(dim=-1).cumsum(dim=-1)                             # (B, nb)
-    u = u.to(buffer.dtype)
-    # keep targets strictly below the total so rounding can never select a trailing zero-weight entry
-    total = block_cum[:, -1:]
-    target = torch.minimum(u[:, :1] * total, torch.nextafter(total, torch.zeros_like(total)))
-    block = torch.searchsorted(block_cum, target, right=True).clamp_(max=blocks.shape[1] - 1)
-    inner = blocks.gather(1, block[:, :, None].expand(b, 1, _BLOCK))[:, 0]   # (B, K)
-    inner_cum = inner.cumsum(dim=-1)
-    inner_total = inner_cum[:, -1:]
-    inner_target = torch.minimum(u[:, 1:] * inner_total, torch.nextafter(inner_total, torch.zeros_like(inner_total)))
-    pos = torch.searchsorted(inner_cum, inner_target, right=True)
-    token = block[:, 0] * _BLOCK + pos[:, 0].clamp_(max=_BLOCK - 1)
-    return token.clamp_(max=v - 1)
+    return sample_rows(logits.to(torch.float32, copy=True), u)
+
+
+_LOG2E = 1.4426950408889634
+
+
+def sample_rows(logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Draw one token per row of softmax(logits) from the given uniforms; OVERWRITES `logits`.
+
+    logits (n, V) float32, u (n, 2) in [0, 1) -> (n,) ids. The exact two-level inverse-CDF draw of
+    `sample_next` (a block of 64 tokens, then a token inside it), tuned for the hundreds of thousands
+    of row-steps of a rollout: the weights are computed in place as exp2((x - max) * log2 e) (torch's
+    exp2 kernel is several times faster than its exp on CPUs) and the last partial block is summed
+    apart instead of padding a copy.
+    """
+    n, v = logits.shape
+    weights = logits.sub_(logits.amax(dim=1, keepdim=True)).mul_(_LOG2E).exp2_()  # (n, V), max 1
+    full = v - v % _BLOCK
+    block_sums = weights[:, :full].unflatten(1, (-1, _BLOCK)).sum(dim=2)           # (n, V // 64)
+    if full < v:
+        block_sums = torch.cat([block_sums, weights[:, full:].sum(dim=1, keepdim=True)], dim=1)
+    block_cum = block_sums.cumsum(dim=1)                                            # (n, nb)
+    u = u.to(weights.dtype)
+    block = torch.searchsorted(block_cum, _below(u[:, :1], block_cum[:, -1:]), right=True)  # (n, 1)
+    pos = block * _BLOCK + torch.arange(_BLOCK, device=logits.device)               # (n, 64)
+    inner = weights.gather(1, pos.clamp(max=v - 1)).masked_fill_(pos >= v, 0.0)     # (n, 64)
+    inner_cum = inner.cumsum(dim=1)
+    within = torch.searchsorted(inner_cum, _below(u[:, 1:], inner_cum[:, -1:]), right=True)
+    return (block[:, 0] * _BLOCK + within[:, 0]).clamp_(max=v - 1)
+
+
+def _below(u: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
+    """u * total kept strictly below total, so rounding can never pick a trailing zero-weight entry."""
+    return torch.minimum(u * total, torch.nextafter(total, torch.zeros_like(total)))
 
 
 @torch.inference_mode()

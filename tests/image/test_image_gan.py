@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from textgan.config import ConfigError, set_value
 from textgan.data.sources import DataConfig, load_data
 from textgan.errors import UserError
 from textgan.gans.base import TrainContext
@@ -97,3 +98,20 @@ def test_text_data_is_refused_with_a_user_error(datasets):
 
     with pytest.raises(UserError, match="continuous data"):
         ImageGAN(TrainContext(cfg, TextLike(), torch.device("cpu")))
+
+
+def test_linear_lr_decay_follows_the_generator_updates(datasets):
+    algo = build("wgan_gp", datasets["ring8"], gan__iterations=2, gan__lr_decay="linear")
+    assert algo.lr_factor(0, 0) == 1.0 and algo.lr_factor(1, 0) == 0.5 and algo.lr_factor(1, 1) == 0.25
+    algo.round(1)  # the second (last) round: its last update ran at a quarter of the base rates
+    assert algo.opt_g.param_groups[0]["lr"] == pytest.approx(0.25 * algo.cfg.lr_g)
+    assert algo.opt_d.param_groups[0]["lr"] == pytest.approx(0.25 * algo.cfg.lr_d)
+    constant = build("wgan_gp", datasets["ring8"], gan__iterations=2)
+    constant.round(1)
+    assert constant.lr_factor(1, 1) == 1.0 and constant.opt_g.param_groups[0]["lr"] == constant.cfg.lr_g
+
+
+def test_lr_decay_is_range_checked():
+    cfg = make_config(get_model("wgan_gp"))
+    with pytest.raises(ConfigError, match="lr_decay"):
+        set_value(cfg, "gan.lr_decay", "cosine")

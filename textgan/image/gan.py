@@ -13,6 +13,10 @@ optionally CGAN-conditional, arXiv 1411.1784) from `textgan/image/nets.py`.
 
 Training is one phase, `adversarial`, of `gan.iterations` rounds; a round is `gan.steps` generator
 updates, each preceded by `gan.d_steps` discriminator updates on fresh real and generated batches.
+With `gan.lr_decay=linear` both learning rates fall linearly towards 0 over the `iterations * steps`
+generator updates (the schedule of WGAN-GP's CIFAR-10 experiments, arXiv 1704.00028); the rate is a
+function of the round and step alone, so a resumed run follows the same schedule with no extra
+checkpoint state.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from textgan.image.sample_run import sample_image_run
 from textgan.losses import GAN_LOSSES, dragan_penalty, get_gan_loss, wgan_gradient_penalty
 
 PENALTIES = ("none", "wgan_gp", "dragan")
+LR_DECAYS = ("none", "linear")
 G_READS_REAL = {"rsgan"}  # losses whose generator term depends on D's outputs on real data (relativistic)
 
 
@@ -49,6 +54,8 @@ class GANConfig:
     lr_d: float = param(2e-4, min=0.0, min_exclusive=True, help="Adam learning rate of D")
     beta1: float = param(0.5, min=0.0, max=0.999)
     beta2: float = param(0.999, min=0.0, max=0.9999)
+    lr_decay: str = param("none", choices=LR_DECAYS,
+                          help="linear: both learning rates decay linearly to 0 over iterations * steps G updates")
 
 
 def config_with_defaults(name: str, **defaults: Any) -> type:
@@ -144,11 +151,26 @@ class ImageGAN:
         self.opt_g.step()
         return loss.detach()
 
+    def lr_factor(self, iteration: int, step: int) -> float:
+        """Learning-rate multiplier before generator update `step` of round `iteration` (both 0-based)."""
+        if self.cfg.lr_decay == "none":
+            return 1.0
+        total = max(self.cfg.iterations * self.cfg.steps, 1)
+        return max(1.0 - (iteration * self.cfg.steps + step) / total, 0.0)
+
+    def set_lr(self, factor: float) -> None:
+        # set from the base rates each time (not multiplied in place), so the schedule cannot drift
+        for opt, base in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = base * factor
+
     def round(self, iteration: int) -> dict[str, float]:
         self.generator.train()
         self.discriminator.train()
         d_total, pen_total, g_total = torch.zeros(()), torch.zeros(()), torch.zeros(())
-        for _ in range(self.cfg.steps):
+        for step in range(self.cfg.steps):
+            if self.cfg.lr_decay != "none":
+                self.set_lr(self.lr_factor(iteration, step))
             for _ in range(self.cfg.d_steps):
                 d_loss, pen = self.d_step()
                 d_total += d_loss.cpu()
