@@ -1,0 +1,55 @@
+"""benchmarks/bench_models.py end to end on the test-sized configs (configs/tiny/): two models trained and
+sampled through the real CLIs in tmp_path, then the JSON and Markdown it writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks import bench_models
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_entries_and_budgets():
+    assert bench_models.parse_entry("seqgan+transformer@coco") == ("seqgan", "transformer", "coco")
+    assert bench_models.parse_entry("mle") == ("mle", "default", None)
+    # only the budgets the model's config has, each cut to one iteration
+    assert bench_models.budget_overrides("seqgan") == [
+        "mle.epochs=1", "adversarial.pretrain_d_rounds=1", "adversarial.rounds=1"]
+    assert "pretrain.rounds=1" in bench_models.budget_overrides("leakgan")
+    assert "adversarial.steps=1" in bench_models.budget_overrides("relgan")
+    models = bench_models.default_models()
+    assert "seqgan+transformer" in models and "cseqgan" in models and "dcgan" not in models
+
+
+def test_two_tiny_models(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    out, work = tmp_path / "results", tmp_path / "work"
+    # seqgan has all three phases; seqgan+transformer resolves configs/tiny/seqgan_transformer.yaml
+    rc = bench_models.main(["--models", "seqgan,seqgan+transformer", "--threads", "1",
+                            "--config-dir", str(ROOT / "configs" / "tiny"), "--out", str(out),
+                            "--workdir", str(work), "--num-samples", "2000"])
+    assert rc == 0
+    report = json.loads((out / "model_speed.json").read_text())
+    assert report["threads"] == 1 and len(report["loadavg_start"]) == 3 and report["hardware"]["cpu_count"]
+    rows = {row["entry"]: row for row in report["models"]}
+    assert set(rows) == {"seqgan", "seqgan+transformer"}
+    for row in rows.values():
+        assert "error" not in row and "sample_error" not in row, row
+        assert row["data"] == "oracle" and row["generator_params"] > 0
+        for phase in ("mle", "pretrain_d", "adversarial"):
+            assert row["phases"][phase]["iterations"] == 1
+            assert row["phases"][phase]["per_iteration_s"] > 0
+        assert row["eval_s"] > 0 and len(row["eval_s_all"]) == 4  # step 0 + one per phase
+        assert row["sample_sequences"] == 2000 and row["sample_tokens"] > 0
+        assert row["sample_tokens_per_s_raw"] > 0
+        assert row["sample_tokens_per_s"] is None or row["sample_tokens_per_s"] > 0
+    assert rows["seqgan+transformer"]["generator"] == "transformer"
+    assert rows["seqgan+transformer"]["config"].endswith("seqgan_transformer.yaml")
+    table = (out / "model_speed.md").read_text()
+    assert "| seqgan | default | oracle |" in table and "| seqgan | transformer | oracle |" in table
+    assert "load average" in table and "s / MLE epoch" in table
