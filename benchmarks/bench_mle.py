@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from textgan.allocator import keep_freed_memory  # noqa: E402
 from textgan.data.corpus import Corpus  # noqa: E402
 from textgan.gans.mle import mle_epoch  # noqa: E402
 from textgan.nn import LSTMGenerator  # noqa: E402
@@ -64,6 +65,7 @@ def main() -> None:
     ap.add_argument("--num", type=int, default=10000)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
+    keep_freed_memory()   # the allocator setting of the library CLIs, so timings match them
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()
     rows = [bench_shape(name, v, t, args.num, args.epochs) for name, (v, t) in SHAPES.items()]

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from textgan.allocator import keep_freed_memory  # noqa: E402
 from textgan.data.corpus import Corpus  # noqa: E402
 from textgan.gans.mle import mle_epoch  # noqa: E402
 from textgan.nn import CNNDiscriminator, LSTMGenerator, TransformerConfig, TransformerGenerator  # noqa: E402
@@ -71,6 +72,7 @@ def main() -> None:
     ap.add_argument("--d-model", type=int, default=TransformerConfig.d_model)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
+    keep_freed_memory()   # the allocator setting of the library CLIs, so timings match them
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     corpus = Corpus(torch.randint(0, VOCAB, (args.num, SEQ_LEN)), torch.full((args.num,), SEQ_LEN))

@@ -110,7 +110,7 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _model_defaults(model: str) -> dict[str, Any]:
     from textgan.config import to_dict
     from textgan.train import build_parser, resolve_config

@@ -35,5 +35,6 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):      # not glibc (e.g. musl without mallopt)
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    _applied = bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
+    mmap_ok = bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX))
+    _applied = mmap_ok and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
     return _applied
