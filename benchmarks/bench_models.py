@@ -37,7 +37,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.harness import hardware  # noqa: E402
+from benchmarks.harness import flatten, hardware  # noqa: E402
 
 TRANSFORMER_VARIANTS = ("mle", "seqgan", "relgan")
 # Budget keys set to 1 when a model's config has them: one iteration of every phase (see each algorithm's
@@ -65,16 +65,6 @@ def parse_entry(entry: str) -> tuple[str, str, str | None]:
     return model, kind or "default", data or None
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
 def _override(key: str, value: Any) -> str:
     # lists and booleans in the YAML form the CLI's parser reads
     return f"{key}={json.dumps(value) if isinstance(value, (list, bool)) else value}"
@@ -85,7 +75,7 @@ def transformer_overrides(config_dir: Path) -> list[str]:
     for path in (config_dir / "transformer" / "mle.yaml", ROOT / "configs" / "transformer" / "mle.yaml"):
         if path.is_file():
             gen = (yaml.safe_load(path.read_text()) or {}).get("generator", {})
-            return [_override(f"generator.{k}", v) for k, v in _flatten(gen).items()]
+            return [_override(f"generator.{k}", v) for k, v in flatten(gen).items()]
     return ["generator.kind=transformer"]
 
 

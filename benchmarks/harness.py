@@ -100,11 +100,12 @@ def resolved_config(job: Job) -> dict[str, Any]:
     return to_dict(cfg)
 
 
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested config dict -> {'section.key': value}."""
     flat: dict[str, Any] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat
@@ -116,7 +117,7 @@ def _model_defaults(model: str) -> dict[str, Any]:
     from textgan.train import build_parser, resolve_config
 
     _, cfg, _ = resolve_config(build_parser().parse_args(["--model", model]))
-    return _flatten(to_dict(cfg))
+    return flatten(to_dict(cfg))
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -127,7 +128,7 @@ def config_hash(config: dict[str, Any]) -> str:
     gains keys (new options default to the old behaviour), so re-running a grid does not redo it.
     """
     defaults = _model_defaults(config["model"]) if "model" in config else {}
-    body = {k: v for k, v in _flatten(config).items() if k != "seed" and defaults.get(k, _MISSING) != v}
+    body = {k: v for k, v in flatten(config).items() if k != "seed" and defaults.get(k, _MISSING) != v}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:8]
 
 
