@@ -1,6 +1,6 @@
 """Scale-out: `torchrun --nproc_per_node=2 -m textgan.train` with the gloo backend on CPU.
 
-Checks, for MLE and SeqGAN: both ranks hold bitwise identical weights at every checkpoint (each
+Checks, for MLE, SeqGAN and conditional SeqGAN: both ranks hold bitwise identical weights at every checkpoint (each
 checkpoint's meta.json records every rank's weight digest), rank 0 alone writes (one checkpoint folder
 per step, one metrics line per evaluation, one run_info line per launch), and `--resume` continues the
 run — for MLE bitwise equal to an uninterrupted 2-process run; a SIGTERM to torchrun stops both workers
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import cli_env
+from conftest import cli_env, write_tiny_labelled
 from safetensors.torch import load_file
 
 from textgan.checkpoint import latest_checkpoint, list_checkpoints
@@ -68,6 +68,15 @@ def test_seqgan_two_processes_identical_ranks_and_resume(tmp_path):
     check_ranks_and_writes(tmp_path / "run", 2)
     meta = json.loads((latest_checkpoint(tmp_path / "run" / "checkpoints") / "meta.json").read_text())
     assert meta["phase"] == "adversarial" and meta["iteration"] == 2
+
+
+def test_conditional_seqgan_two_processes_identical_ranks(tmp_path, monkeypatch):
+    """Conditional D trains on each rank's own negatives: ranks stay equal only if D's gradients are averaged."""
+    monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(tmp_path / "cache"))
+    data = write_tiny_labelled(tmp_path)
+    torchrun("--model", "cseqgan", "--config", TINY / "cseqgan.yaml", "--data", data, "--run-dir", "run",
+             "adversarial.rounds=2", cwd=tmp_path)
+    check_ranks_and_writes(tmp_path / "run", 1)
 
 
 def test_sigterm_to_torchrun_saves_once_and_resumes(tmp_path):

@@ -132,7 +132,7 @@ def test_discriminator_modes(mode):
     is_real = torch.arange(16) < 8
     first = None
     for _ in range(30):
-        loss, correct = disc.loss(tokens, y, is_real)
+        loss, correct = disc.loss(disc(tokens, y, raw=True), y, is_real)
         first = first if first is not None else float(loss.detach())
         opt.zero_grad()
         loss.backward()

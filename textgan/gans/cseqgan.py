@@ -10,9 +10,8 @@ This class overrides only SeqGAN's hooks:
   network bound to those labels (`bind(labels)` gives the unconditional protocol), so sampling, the
   policy-gradient loss and the class-conditional rollouts are SeqGAN's code;
 - `rewards`: SeqGAN's Monte Carlo rewards, each completion scored by D *given the row's label*;
-- `train_discriminator`: fresh negatives of every class against real (x, y) pairs, D's mode-specific loss.
-Not yet DDP-aware in D: `train_discriminator` calls D's loss directly, so under torchrun D's gradients
-are not averaged across processes (G's are, through `g_train`).
+- `train_discriminator`: fresh negatives of every class against real (x, y) pairs, D's mode-specific loss
+  on outputs computed through `d_train` (under torchrun, its DDP wrapper averages D's gradients).
 """
 
 from __future__ import annotations
@@ -103,7 +102,7 @@ class ConditionalSeqGAN(SeqGAN):
         tokens = torch.cat([data.tokens[real_rows], fake]).to(dev)                              # (N, T)
         labels = torch.cat([self.labels.train[real_rows].to(dev), fake_labels])                  # (N,)
         is_real = torch.cat([torch.ones(len(real_rows), dtype=torch.bool), torch.zeros(n, dtype=torch.bool)]).to(dev)
-        disc, batch_size = self.discriminator, self.ctx.cfg.discriminator.batch_size
+        disc, d_train, batch_size = self.discriminator, self.d_train, self.ctx.cfg.discriminator.batch_size
         disc.train()
         for _ in range(epochs):
             order = torch.randperm(len(tokens), device=dev)
@@ -111,7 +110,7 @@ class ConditionalSeqGAN(SeqGAN):
             correct = torch.zeros((), dtype=torch.long, device=dev)
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
-                loss, right = disc.loss(tokens[idx], labels[idx], is_real[idx])
+                loss, right = disc.loss(d_train(tokens[idx], labels[idx], raw=True), labels[idx], is_real[idx])
                 self.d_optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.d_optimizer.step()

@@ -45,6 +45,9 @@ class ConditionalDiscriminator(nn.Module):
         if not hasattr(body, "features") or not hasattr(body, "output"):
             raise UserError("conditional discriminators need a discriminator kind with features() (e.g. cnn)")
         self.body = body
+        # the body's own real/fake output layer is replaced by the heads below; frozen (kept, so checkpoints
+        # keep their keys) because DDP waits for a gradient of every trainable parameter
+        body.output.requires_grad_(False)
         self.mode = mode
         self.num_classes = num_classes
         features = body.output.in_features
@@ -68,9 +71,16 @@ class ConditionalDiscriminator(nn.Module):
             return torch.cat([self.head(h), self.class_head(h)], dim=1)    # (B, 1 + K)
         return self.head(h)                                                # (B, K + 1)
 
-    def forward(self, inputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Ids (B, T) or soft one-hots (B, T, V), labels (B,) -> logit of 'real sentence of class y' (B,)."""
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor, raw: bool = False) -> torch.Tensor:
+        """Ids (B, T) or soft one-hots (B, T, V), labels (B,) -> logit of 'real sentence of class y' (B,).
+
+        `raw=True` returns the mode's head outputs instead ((B, 1), (B, 1 + K) or (B, K + 1)), what `loss`
+        takes: training calls forward, not a private method, so a DDP wrapper sees it and averages D's
+        gradients across processes.
+        """
         out = self._outputs(inputs, labels)
+        if raw:
+            return out
         if self.mode == "cgan":
             return out[:, 0]
         if self.mode == "aux":
@@ -79,10 +89,10 @@ class ConditionalDiscriminator(nn.Module):
             logp = F.log_softmax(out, dim=1).gather(1, labels[:, None])[:, 0]
         return _logit_from_logprob(logp)
 
-    def loss(self, inputs: torch.Tensor, labels: torch.Tensor, is_real: torch.Tensor
+    def loss(self, out: torch.Tensor, labels: torch.Tensor, is_real: torch.Tensor
              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean training loss, number of rows judged correctly) on a mini-batch; is_real (B,) bool."""
-        out = self._outputs(inputs, labels)
+        """(mean training loss, number of rows judged correctly) of a mini-batch's raw outputs
+        (`forward(..., raw=True)`); is_real (B,) bool."""
         target = is_real.to(out.dtype)
         if self.mode == "cgan":
             return F.binary_cross_entropy_with_logits(out[:, 0], target), ((out[:, 0] > 0) == is_real).sum()
