@@ -74,3 +74,25 @@ def test_max_len_below_the_sequence_length_is_a_one_line_error(cli, tmp_path, mo
     argv = ["--model", "mle", "--config", TINY / "mle_transformer.yaml", "--run-dir", "run",
             "generator.transformer.max_len=5"]
     cli.user_error(cli.main(train_main, argv, capsys), "decoded past its 5 positions", "generator.transformer.max_len")
+
+
+def test_run_initialised_from_a_pretrained_folder_resumes_and_samples_without_it(cli, tmp_path, monkeypatch, capsys):
+    """`pretrained_dir` sets the initial weights only: once a checkpoint exists, resume and sampling use its
+    weights and no longer read the folder (here deleted after the first sitting)."""
+    from textgan.runs import load_run
+
+    monkeypatch.chdir(tmp_path)
+    mle = ["--model", "mle", "--config", TINY / "mle_transformer.yaml", "mle.epochs=1"]
+    assert cli.main(train_main, [*mle, "--run-dir", "base"], capsys).returncode == 0
+    load_run("base").generator.save_pretrained(tmp_path / "gpt")
+    init = cli.main(train_main, [*mle, f"generator.transformer.pretrained_dir={tmp_path / 'gpt'}", "--run-dir", "init"],
+                    capsys)
+    assert init.returncode == 0, init.stderr
+    for path in (tmp_path / "gpt").iterdir():
+        path.unlink()
+    (tmp_path / "gpt").rmdir()
+    resumed = cli.main(train_main, ["--resume", "--run-dir", "init", "mle.epochs=2"], capsys)
+    sampled = cli.main(sample_main, ["--run", "init", "--num", "3", "--seed", "0"], capsys)
+    assert resumed.returncode == 0 and sampled.returncode == 0, resumed.stderr + sampled.stderr
+    assert [r["iteration"] for r in _records(tmp_path / "init")] == [0, 1, 2]
+    assert load_run("init").cfg.generator.transformer.pretrained_dir == str(tmp_path / "gpt")  # still recorded

@@ -29,10 +29,15 @@ class ConfigError(UserError):
 
 def param(default: Any, *, min: float | None = None, max: float | None = None,
           choices: typing.Sequence[Any] | None = None, min_exclusive: bool = False,
-          help: str = "") -> Any:
-    """A dataclass field with validation metadata (range, allowed values, help text)."""
+          init_only: bool = False, help: str = "") -> Any:
+    """A dataclass field with validation metadata (range, allowed values, help text).
+
+    `init_only`: the key only says where a network's *initial* weights come from (e.g. a pretrained
+    folder); when the weights come from a checkpoint instead (resume, sampling) it is ignored
+    (`without_init_only`), so the run does not need it any more.
+    """
     meta = {"min": min, "max": max, "choices": tuple(choices) if choices else None,
-            "min_exclusive": min_exclusive, "help": help}
+            "min_exclusive": min_exclusive, "init_only": init_only, "help": help}
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -250,4 +255,17 @@ def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:
             out.update(flatten(value, key))
         else:
             out[key] = value
+    return out
+
+
+def without_init_only(cfg: Any) -> Any:
+    """A copy of `cfg` with every `init_only` key back at its default: what to build networks from when a
+    checkpoint supplies their weights."""
+    out = dataclasses.replace(cfg)
+    for name, f in _fields(cfg).items():
+        value = getattr(cfg, name)
+        if dataclasses.is_dataclass(value):
+            setattr(out, name, without_init_only(value))
+        elif f.metadata.get("init_only"):
+            setattr(out, name, f.default if f.default is not dataclasses.MISSING else f.default_factory())
     return out

@@ -18,7 +18,7 @@ from typing import Any
 from torch import nn
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into, vocab_fingerprint
-from textgan.config import ConfigError, dump_yaml, load_yaml, merge_dict
+from textgan.config import ConfigError, dump_yaml, load_yaml, merge_dict, without_init_only
 from textgan.data.vocab import IdVocab, TextVocab, load_vocab
 from textgan.errors import UserError
 from textgan.nn import build_generator
@@ -139,16 +139,17 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> Loade
     if meta.get("vocab", vocab_fingerprint(vocab)) != vocab_fingerprint(vocab):
         raise UserError(f"checkpoint '{ckpt}' was trained with a different vocabulary than the run's "
                         "tokenizer.json / vocab.json; restore the run's own vocabulary file")
+    built = without_init_only(cfg)  # the checkpoint supplies the weights (no pretrained folder needed)
     if meta.get("labels"):  # a class-conditional generator (see textgan/nn/conditional_generator.py)
         from textgan.nn.conditional_generator import build_conditional_generator
 
-        mode = cfg.conditional.generator if hasattr(cfg, "conditional") else "prefix"
-        generator = build_conditional_generator(mode, cfg.generator, vocab.size, vocab.bos_id, len(meta["labels"]))
+        mode = built.conditional.generator if hasattr(built, "conditional") else "prefix"
+        generator = build_conditional_generator(mode, built.generator, vocab.size, vocab.bos_id, len(meta["labels"]))
     elif hasattr(spec.algorithm, "build_sampler"):
         # a generator that needs more than the `generator` section (LeakGAN's reads its discriminator's
         # features) is built by its algorithm
-        generator = spec.algorithm.build_sampler(cfg, vocab.size, vocab.bos_id, int(meta["seq_len"]))
+        generator = spec.algorithm.build_sampler(built, vocab.size, vocab.bos_id, int(meta["seq_len"]))
     else:
-        generator = build_generator(cfg.generator, vocab.size, vocab.bos_id)
+        generator = build_generator(built.generator, vocab.size, vocab.bos_id)
     load_weights_into({"generator": generator}, weights, ckpt)
     return LoadedRun(run_dir, spec, cfg, vocab, generator.eval(), meta)

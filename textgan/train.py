@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate
+from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate, without_init_only
 from textgan.data.sources import DATA_SETS, DATA_SOURCES, load_data
 from textgan.data.vocab import load_vocab
 from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
@@ -155,7 +155,8 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     say(f"data: {data.name} {data.info}")
     data.train = shard(data.train, dist)  # under torchrun: this rank's share of the training corpus
     seed_everything(cfg.seed)  # the same seed everywhere: every rank builds the same initial weights
-    ctx = TrainContext(cfg, data, device, dist)
+    # on --resume the checkpoint supplies every weight: build without the initialisation-only keys
+    ctx = TrainContext(without_init_only(cfg) if args.resume else cfg, data, device, dist)
     algorithm = spec.algorithm(ctx)
     if dist.enabled:  # ...then each rank draws its own batches, samples and rollouts
         seed_everything(rank_seed(cfg.seed, dist.rank))

@@ -56,8 +56,9 @@ class TransformerConfig:
     dropout: float = param(0.1, min=0.0, max=0.99, help="embedding, attention and residual dropout "
                                                          "(GPT-2: 0.1)")
     init_std: float = param(0.02, min=0.0, min_exclusive=True, help="N(0, init_std) weight init (GPT-2: 0.02)")
-    pretrained_dir: str = param("", help="local directory written by transformers' save_pretrained (a GPT-2 "
-                                         "model) to initialise from; its sizes and vocabulary must match")
+    pretrained_dir: str = param("", init_only=True,
+                                help="local directory written by transformers' save_pretrained (a GPT-2 "
+                                     "model) to initialise from; its sizes and vocabulary must match")
 
 
 def gpt2_config(cfg: TransformerConfig, vocab_size: int):
