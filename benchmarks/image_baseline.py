@@ -10,7 +10,7 @@ committed). `--models` limits the runs to some models (the others' JSONs stay an
 `--render-only` rebuilds README.md and the PNGs from the JSONs and run directories.
 
 Protocol (one CPU budget shared by the four losses; each model keeps its own loss / penalty / spectral norm /
-D-steps / Adam betas and takes the shared schedule below, plus what `POINTS_OF` gives it):
+D-steps / Adam betas; the mixture runs read it from configs/<model>.yaml, which all hold the schedule below):
 - points: MLP G / D (3 x 128, z_dim 2), batch 256, 12,000 generator updates at Adam 5e-4 decayed linearly
   to 0 (the schedule of WGAN-GP's CIFAR-10 runs), metrics on 2,500 samples (VEEGAN's protocol): modes
   covered, high-quality fraction (within 3 std of a mode); WGAN-GP's penalty weight is 0.1 (the WGAN-GP
@@ -42,10 +42,6 @@ POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn"]  # the four losses of iss
 IMAGE_MODELS = ["dcgan"]
 COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
           "train.keep_checkpoints=1"]
-POINTS = ["gan.iterations=48", "gan.steps=250", "gan.batch_size=256", "gan.lr_g=5e-4", "gan.lr_d=5e-4",
-          "gan.lr_decay=linear", "nets.z_dim=2", "train.eval_every=4", "eval.num_samples=2500"]
-# what a model adds to the shared schedule (configs/wgan_gp.yaml holds the same protocol)
-POINTS_OF = {"wgan_gp": ["gan.penalty_weight=0.1"]}
 DIGITS = ["gan.iterations=8", "gan.steps=100", "gan.batch_size=64", "gan.lr_g=2e-4", "gan.lr_d=2e-4",
           "train.eval_every=4", "eval.num_samples=2000"]
 
@@ -57,7 +53,7 @@ def plan(seeds: list[int], models: set[str] | None = None) -> list[tuple[str, li
             for model in POINT_MODELS:
                 jobs.append((f"{model}-{data}-seed{seed}", ["--model", model, "--data", data, "--seed", str(seed)]
                              + ["--run-dir", str(RUNS / f"{model}-{data}-seed{seed}"), "--overwrite"]
-                             + COMMON + POINTS + POINTS_OF.get(model, [])))
+                             + ["--config", f"configs/{model}.yaml"] + COMMON))  # relative: main() runs from REPO
         if data == "ring8":
             jobs += image_jobs()
     return [job for job in jobs if models is None or job[0].split("-")[0] in models]
@@ -129,6 +125,7 @@ def main() -> None:
                    ", ".join(POINT_MODELS + IMAGE_MODELS) + ")")
     p.add_argument("--render-only", action="store_true")
     args = p.parse_args()
+    os.chdir(REPO)  # the runs' --config paths (recorded in each JSON) are relative to the repository
     OUT.mkdir(parents=True, exist_ok=True)
     RUNS.mkdir(parents=True, exist_ok=True)
     if not args.render_only:
