@@ -185,6 +185,10 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
     from textgan.runs import load_run
 
     run = load_run(run_dir)
+    if run.cfg.train.threads > 0:  # evaluate on the threads the run trained with (runs may share the cores)
+        import torch
+
+        torch.set_num_threads(run.cfg.train.threads)
     data = load_data(run.cfg.data, data_dir, run.vocab)
     metrics = parse_metrics(eval_cfg["metrics"]) if eval_cfg.get("metrics") else default_metrics(data)
     common = {"num_samples": int(eval_cfg.get("num_samples", 10000)), "seed": int(eval_cfg.get("seed", 1234)),
