@@ -231,17 +231,29 @@ def plot_training_curves(results: list[dict[str, Any]], path: Path) -> Path | No
     return path
 
 
+def _hardware_lines(results: list[dict[str, Any]]) -> list[str]:
+    """One description per distinct machine setup among the runs, with how many runs used it (runs of one
+    grid may differ in thread count or device, and the first run's alone would misdescribe the others)."""
+    counts: dict[str, int] = {}
+    for r in results:
+        hw = r.get("hardware", {})
+        line = (f"{hw.get('platform')}, {hw.get('cpu_count')} CPUs, torch {hw.get('torch')} "
+                f"({hw.get('torch_threads')} threads), CUDA: {hw.get('cuda') or 'none'}")
+        counts[line] = counts.get(line, 0) + 1
+    if len(counts) == 1:
+        return list(counts)
+    return [f"{line} ({n} run{'s' if n > 1 else ''})" for line, n in counts.items()]
+
+
 def _setup(results: list[dict[str, Any]]) -> list[str]:
     first = results[0]
     entry = first["metrics"] if isinstance(first.get("metrics"), dict) else (first.get("sweep") or [{}])[0]
-    hw = first.get("hardware", {})
     shas = sorted({str(r.get("git_sha")) for r in results})
     data = ", ".join(sorted({data_key(r) for r in results}))
     models = ", ".join(sorted({r["model"] for r in results}))
     lines = [f"- data: {data}; models: {models}; runs: {len(results)}",
              f"- samples per evaluation: {entry.get('n_samples')}; references: {entry.get('n_references')}",
-             (f"- hardware: {hw.get('platform')}, {hw.get('cpu_count')} CPUs, torch {hw.get('torch')} "
-              f"({hw.get('torch_threads')} threads), CUDA: {hw.get('cuda') or 'none'}"),
+             f"- hardware: {'; '.join(_hardware_lines(results))}",
              f"- git SHA: {', '.join(shas)}",
              f"- wall time of this harness sitting (training + evaluation, or the sweep): "
              f"{sum(r.get('wall_s') or 0 for r in results):.0f} s; training compute as the loop measured it "

@@ -80,3 +80,14 @@ def test_config_hash_ignores_entries_at_the_model_default():
     assert run_id("mle", "data/x.txt", 3, "abcd") == "mle-x-seed3-abcd"
     curve = [{"phase": "mle", "step": 1}, {"phase": "mle", "step": 2}, {"phase": "adversarial", "step": 3}]
     assert pretrain_record(curve) == {"phase": "mle", "step": 2}
+
+
+def test_hardware_line_describes_every_run(tmp_path):
+    """Runs of one grid that used different thread counts are each described, with their count."""
+    for seed, threads in [(0, 2), (1, 1), (2, 1)]:
+        result = _result("mle", seed, 0.7)
+        result["hardware"]["torch_threads"] = threads
+        (tmp_path / f"mle-coco-seed{seed}.json").write_text(json.dumps(result))
+    text = render.render_dir(tmp_path, tmp_path / "none.yaml").read_text()
+    assert "torch x (2 threads), CUDA: none (1 run)" in text
+    assert "torch x (1 threads), CUDA: none (2 runs)" in text
