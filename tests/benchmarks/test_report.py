@@ -88,3 +88,30 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
 
 def test_report_without_results_is_an_error(tmp_path):
     assert report.main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")]) == 2
+
+
+def _infill(label: str, seed: int, bleu2: float) -> dict:
+    """An in-filling result in bench_infill.py's layout."""
+    return {"model": label.lower(), "label": label, "data": "coco", "seed": seed, "n_filled": 10,
+            "n_references": 90, "bleu": {"2": bleu2, "3": 0.3, "4": 0.2, "5": 0.1},
+            "self_bleu": {n: 0.5 for n in "2345"}, "masked_accuracy": 0.02, "infill_nll": 6.5,
+            "train_wall_s": {label.lower(): 120.0}, "budget": "tiny budget"}
+
+
+def test_report_has_an_infilling_section_with_seeds_averaged(tmp_path):
+    results = tmp_path / "results"
+    _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "aaaa", "oracle_grid"))
+    _write(results / "infill", "maskgan-seed0.json", _infill("MaskGAN", 0, 0.6))
+    _write(results / "infill", "maskgan-seed1.json", _infill("MaskGAN", 1, 0.8))
+    _write(results / "infill", "maskmle-seed0.json", _infill("MaskMLE", 0, 0.5))
+    text = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")
+    section = text.split("## In-filling (MaskGAN)")[1]
+    assert "| MaskGAN (infill) | 2 | 0.700 ± 0.141 |" in section
+    assert "| MaskMLE (infill) | 1 | 0.500 |" in section
+    assert "| 10 / 90 | 2.0 |" in section and "Budget: tiny budget." in section
+
+
+def test_report_without_infilling_results_has_no_infilling_section(tmp_path):
+    results = tmp_path / "results"
+    _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "aaaa", "oracle_grid"))
+    assert "In-filling" not in report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")

@@ -1,0 +1,68 @@
+"""The in-filling section of the benchmark report: MaskGAN (Fedus et al., ICLR 2018, arXiv 1801.07736) and its
+MaskMLE baseline, from the result JSONs that `benchmarks/bench_infill.py` writes.
+
+In-filling results have their own layout (filled test sentences scored against the other test sentences;
+no free-running samples, so no NLL-oracle or temperature sweep) and are not comparable with the
+unconditional rows, so they get a table of their own: one row per (grid folder, label), mean ± std over
+the seeds in that folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks import render
+
+ORDERS = ("2", "3", "4", "5")
+
+
+def load_infill(results_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """In-filling result JSONs directly inside results_dir/<grid>/, grouped by (grid, label)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for folder in sorted(p for p in Path(results_dir).iterdir() if p.is_dir()):
+        for path in sorted(folder.glob("*.json")):
+            try:
+                result = json.loads(path.read_text())
+            except ValueError:
+                continue
+            if isinstance(result, dict) and "n_filled" in result:  # bench_infill.py's layout
+                groups[(folder.name, str(result.get("label") or result.get("model")))].append(result)
+    return dict(groups)
+
+
+def _cell(values: list[float]) -> str:
+    return render.fmt_mean_std(values) if values else "–"
+
+
+def infill_section(results_dir: Path, out: Path) -> str:
+    """Markdown of the in-filling table (empty string when there are no in-filling results)."""
+    groups = load_infill(results_dir)
+    if not groups:
+        return ""
+    head = (["setting", "seeds"] + [f"bleu_{n}" for n in ORDERS] + [f"self_bleu_{n}" for n in ORDERS]
+            + ["masked-token accuracy", "in-filling NLL", "filled / references", "train min / run"])
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (grid, label), runs in groups.items():
+        readme = Path(results_dir) / grid / "README.md"
+        where = (f"[{grid}]({Path(os.path.relpath(readme, out.parent)).as_posix()})" if readme.is_file() else grid)
+        train_min = [sum((r.get("train_wall_s") or {}).values()) / 60 for r in runs if r.get("train_wall_s")]
+        cells = ([f"{label} ({where})", str(len(runs))]
+                 + [_cell([r["bleu"][n] for r in runs if n in r.get("bleu", {})]) for n in ORDERS]
+                 + [_cell([r["self_bleu"][n] for r in runs if n in r.get("self_bleu", {})]) for n in ORDERS]
+                 + [_cell([r["masked_accuracy"] for r in runs if "masked_accuracy" in r]),
+                    _cell([r["infill_nll"] for r in runs if "infill_nll" in r]),
+                    f"{runs[0].get('n_filled')} / {runs[0].get('n_references')}",
+                    f"{sum(train_min) / len(train_min):.1f}" if train_min else "–"])
+        rows.append("| " + " | ".join(cells) + " |")
+    budgets = sorted({str(r.get("budget")) for runs in groups.values() for r in runs if r.get("budget")})
+    md = ["## In-filling (MaskGAN)", "",
+          "Masked test sentences filled by the model and scored against the other test sentences (each grid's "
+          "README states the masking and references); not comparable with the free-running rows above. "
+          "`train min / run` is the training time its JSON records (a MaskMLE row taken from a MaskGAN run's "
+          "pretrained checkpoint records that whole run's).", "", *rows, ""]
+    md += [f"Budget: {b}." for b in budgets]
+    return "\n".join(md) + "\n"
