@@ -209,6 +209,7 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
 def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data_dir: str | None = None,
             log=print) -> Path:
     """Train + evaluate one job unless its result JSON exists; returns the result path."""
+    from benchmarks.network_sizes import network_sizes
     from textgan.runs import git_sha
 
     config = resolved_config(job)
@@ -241,6 +242,7 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
         "hardware": hardware(), "git_sha": git_sha(),
         "command": "python -m textgan.train " + " ".join(job.train_args()),
         "config": saved, "config_hash": chash,
+        "sizes": network_sizes(saved, data_dir),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")

@@ -121,6 +121,21 @@ def grid_link(grid: str, results_dir: Path, out: Path) -> str:
     return f"[{grid}]({Path(os.path.relpath(readme, out.parent)).as_posix()})"
 
 
+def _count(n: int | None) -> str:
+    if n is None:
+        return "–"
+    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.0f}k"
+
+
+def sizes_cell(runs: list[dict[str, Any]]) -> str:
+    """Trainable parameters of generator / discriminator (`sizes`, benchmarks/network_sizes.py); the seeds
+    of a setting share them."""
+    sizes = next((r["sizes"] for r in runs if isinstance(r.get("sizes"), dict)), None)
+    if sizes is None:
+        return "–"
+    return f"{_count(sizes.get('generator'))} / {_count(sizes.get('discriminator'))}"
+
+
 def _cell(values: list[float]) -> str:
     return render.fmt_mean_std(values) if values else "–"
 
@@ -134,13 +149,14 @@ def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], res
     pre = {s: [v for r in runs if (v := pretrain_value(r, pkey)) is not None] for s, runs in settings.items()}
     show_pre = any(pre.values())
     header = ["model", "grid", "config", "seeds", *metrics,
-              *([f"{pkey} after MLE"] if show_pre else []), "wall min / run", "hardware"]
+              *([f"{pkey} after MLE"] if show_pre else []), "params G / D", "wall min / run", "hardware"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (model, grid, chash), runs in settings.items():
         cells = [model, grid_link(grid, results_dir, out), f"`{chash}`", str(len(runs))]
         cells += [_cell([metrics_by_run[id(r)][m] for r in runs if m in metrics_by_run[id(r)]]) for m in metrics]
         if show_pre:
             cells.append(_cell(pre[(model, grid, chash)]))
+        cells.append(sizes_cell(runs))
         walls = [r["wall_s"] for r in runs if isinstance(r.get("wall_s"), (int, float))]
         # a sweep file's wall time is the sweep's, not training's: say so
         sweep_only = all(not isinstance(r.get("metrics"), dict) for r in runs)
@@ -214,6 +230,8 @@ def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: P
           "Per-grid details (commands, training curves, sweep tables) are in each grid's README.", "",
           "Columns: `seeds` counts the runs averaged in the row (std is the sample std over them); "
           "`<metric> after MLE` is where a run with an adversarial phase started (its `pretrain_metrics`); "
+          "`params G / D` counts the trainable parameters of generator and discriminator "
+          "(`benchmarks/network_sizes.py`; a discriminator inside the generator, as LeakGAN's, counts as D); "
           "`wall min / run` is the mean `wall_s` of the harness sitting that finished the run (training + "
           "evaluation; a resumed run counts only its last sitting), or of the sweep for sweep-only files.", "",
           f"Data sets: {', '.join(groups)}; {len(results)} result files in "

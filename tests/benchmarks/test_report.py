@@ -58,14 +58,14 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
 
     assert report.main(["--results", str(results), "--out", str(out), "--published", str(published)]) == 0
     text = out.read_text()
-    # oracle: columns in protocol order, then the MLE starting point, wall time and hardware
-    assert ("| model | grid | config | seeds | nll_oracle | nll_test | nll_oracle after MLE | wall min / run "
-            "| hardware |") in text
+    # oracle: columns in protocol order, then the MLE starting point, sizes, wall time and hardware
+    assert ("| model | grid | config | seeds | nll_oracle | nll_test | nll_oracle after MLE | params G / D "
+            "| wall min / run | hardware |") in text
     # seqgan: 2 seeds, mean ± std of 8.0 and 8.2; started from 9.5 after MLE; mean wall (2 + 4 min) / 2
-    assert ("| seqgan | seqgan_oracle | `aaaa` | 2 | 8.100 ± 0.141 | 8.000 ± 0.000 | 9.500 ± 0.000 | 3.0 "
+    assert ("| seqgan | seqgan_oracle | `aaaa` | 2 | 8.100 ± 0.141 | 8.000 ± 0.000 | 9.500 ± 0.000 | – | 3.0 "
             "| cpu ×1 thread |") in text
     # mle: its own grid, linked to the grid's README relative to the report; no "after MLE" value of its own
-    assert "| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | 2.0 |" in text
+    assert "| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | – | 2.0 |" in text
     assert "zzzz" not in text and "image_baseline" not in text  # subfolders and non-text results skipped
     # published numbers beside ours, with their source
     assert "| mle | 9.038 |" in text and "| relgan | 6.680 ± 0.343 |" in text
@@ -74,7 +74,7 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
     # conditional data set: its own section, per-class columns sorted after the protocol metrics
     assert "## mr" in text
     assert "| bleu_2 | class_acc | class_acc_negative | class_acc_positive |" in text
-    assert "| 0.500 | 0.850 | 0.800 | 0.900 | 1.0 | NVIDIA H100 |" in text
+    assert "| 0.500 | 0.850 | 0.800 | 0.900 | – | 1.0 | NVIDIA H100 |" in text
     assert "50 samples against 60 references (conditional_mr)" in text
     # one quality-diversity plot over all oracle settings, referenced relative to the report
     png = results / "quality_diversity_oracle.png"
@@ -115,3 +115,15 @@ def test_report_without_infilling_results_has_no_infilling_section(tmp_path):
     results = tmp_path / "results"
     _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "aaaa", "oracle_grid"))
     assert "In-filling" not in report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")
+
+
+def test_report_shows_generator_and_discriminator_sizes(tmp_path):
+    results = tmp_path / "results"
+    run = _oracle("seqgan", 0, 9.0, "aaaa", "oracle_grid")
+    run["sizes"] = {"generator": 2_500_000, "rollout": 2_500_000, "discriminator": 48_000}
+    _write(results / "oracle_grid", "seqgan-oracle-seed0.json", run)
+    _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "bbbb", "oracle_grid"))
+    text = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")
+    assert "| params G / D |" in text
+    assert "| 2.50M / 48k |" in text   # the seqgan row
+    assert "| – |" in text             # the mle row has no sizes recorded
