@@ -1,0 +1,86 @@
+"""How far a run's point lies from a baseline's quality–diversity curve (Caccia et al. 2020, "Language GANs
+Falling Short": compare a GAN with MLE over MLE's temperature sweep, not at temperature 1 alone).
+
+    python benchmarks/curve_margin.py --run results/G/leakgan-oracle-seed0-X.json \
+        --baseline results/G/mle-oracle-seed0-Y.json [--x nll_test --y nll_oracle] [--lower-better]
+
+The baseline's `sweep` (one entry per temperature) is a curve in the (x, y) plane; the run's point is its
+temperature-1 `metrics`. The script interpolates the baseline's y at the run's x (linearly between the two
+sweep points around it, after sorting by x) and prints both with the margin (baseline y - run y when lower
+is better, as for NLL-oracle; run y - baseline y otherwise, as for BLEU). A positive margin means the run
+is beyond the curve: better quality than the baseline reaches by changing its temperature, at equal
+diversity. Defaults: the oracle pair, x = NLL-test, y = NLL-oracle, lower is better. Several --run /
+--baseline pairs (same count, paired in order, e.g. the same seeds) print one line each and the mean ± std.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _value(entry: dict[str, Any], key: str) -> float:
+    """A metric of a metrics / sweep entry; `bleu_5` style keys read the nested {"5": ...} layout."""
+    if key in entry:
+        return float(entry[key])
+    name, _, order = key.rpartition("_")
+    if isinstance(entry.get(name), dict) and order in entry[name]:
+        return float(entry[name][order])
+    raise KeyError(f"metric '{key}' not in {sorted(entry)}")
+
+
+def interpolate(curve: list[tuple[float, float]], x: float) -> float:
+    """y of the piecewise-linear curve (points sorted by x) at x; outside the curve's x range, an error."""
+    points = sorted(curve)
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if x0 <= x <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    raise ValueError(f"x = {x:.4f} lies outside the baseline curve's range "
+                     f"[{points[0][0]:.4f}, {points[-1][0]:.4f}]; sweep wider temperatures")
+
+
+def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str, lower_better: bool
+           ) -> tuple[float, float, float]:
+    """(run x, run y, baseline y at run x) -> the caller forms the margin."""
+    if not baseline.get("sweep"):
+        raise ValueError("the baseline result has no temperature sweep (grid eval.temperatures)")
+    curve = [(_value(e, x), _value(e, y)) for e in baseline["sweep"]]
+    rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
+    return rx, ry, interpolate(curve, rx)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/curve_margin.py", description=__doc__.splitlines()[0])
+    p.add_argument("--run", nargs="+", required=True, help="result JSON(s) of the model")
+    p.add_argument("--baseline", nargs="+", required=True, help="result JSON(s) with a sweep, paired with --run")
+    p.add_argument("--x", default="nll_test", help="diversity axis (default nll_test)")
+    p.add_argument("--y", default="nll_oracle", help="quality axis (default nll_oracle)")
+    p.add_argument("--higher-better", action="store_true", help="quality y is better when higher (BLEU)")
+    args = p.parse_args(argv)
+    if len(args.run) != len(args.baseline):
+        print("error: give as many --baseline files as --run files (paired in order)", file=sys.stderr)
+        return 2
+    margins = []
+    for run_path, base_path in zip(args.run, args.baseline):
+        try:
+            run, base = (json.loads(Path(f).read_text()) for f in (run_path, base_path))
+            rx, ry, by = margin(run, base, args.x, args.y, not args.higher_better)
+        except (OSError, ValueError, KeyError) as err:
+            print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
+            return 2
+        m = ry - by if args.higher_better else by - ry
+        margins.append(m)
+        print(f"{Path(run_path).name}: {args.x} {rx:.3f}, {args.y} {ry:.3f}; {Path(base_path).name} at that "
+              f"{args.x}: {args.y} {by:.3f}; margin {m:+.3f}")
+    if len(margins) > 1:
+        print(f"margin mean ± std over {len(margins)}: {statistics.mean(margins):+.3f} ± "
+              f"{statistics.stdev(margins):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""benchmarks/curve_margin.py: a run's distance from a baseline's temperature curve, on small fake results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks.curve_margin import interpolate, main
+
+
+def test_interpolate_between_the_neighbouring_points_in_any_order():
+    curve = [(10.0, 7.0), (8.0, 9.0), (9.0, 8.0)]
+    assert interpolate(curve, 8.5) == pytest.approx(8.5)
+    assert interpolate(curve, 10.0) == pytest.approx(7.0)
+    with pytest.raises(ValueError, match="outside"):
+        interpolate(curve, 11.0)
+
+
+def _write(path: Path, metrics: dict, sweep: list | None = None) -> Path:
+    path.write_text(json.dumps({"metrics": metrics, **({"sweep": sweep} if sweep else {})}))
+    return path
+
+
+def test_cli_margins_lower_and_higher_better(tmp_path, capsys):
+    base = _write(tmp_path / "mle.json", {}, [{"nll_test": 8.0, "nll_oracle": 9.0},
+                                              {"nll_test": 10.0, "nll_oracle": 8.0}])
+    run = _write(tmp_path / "gan.json", {"nll_test": 9.0, "nll_oracle": 8.0})
+    assert main(["--run", str(run), "--baseline", str(base)]) == 0
+    assert "nll_oracle 8.500; margin +0.500" in capsys.readouterr().out   # 0.5 nats below the curve
+    coco = _write(tmp_path / "mle_coco.json", {}, [{"self_bleu": {"5": 0.3}, "bleu": {"5": 0.2}},
+                                                   {"self_bleu": {"5": 0.5}, "bleu": {"5": 0.3}}])
+    gan = _write(tmp_path / "gan_coco.json", {"self_bleu": {"5": 0.4}, "bleu": {"5": 0.2}})
+    assert main(["--run", str(gan), "--baseline", str(coco), "--x", "self_bleu_5", "--y", "bleu_5",
+                 "--higher-better"]) == 0
+    assert "margin -0.050" in capsys.readouterr().out                      # below MLE's curve
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    run = _write(tmp_path / "gan.json", {"nll_test": 9.0, "nll_oracle": 8.0})
+    assert main(["--run", str(run), "--baseline", str(run)]) == 2
+    assert "no temperature sweep" in capsys.readouterr().err
+    assert main(["--run", str(run), str(run), "--baseline", str(run)]) == 2
