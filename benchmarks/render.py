@@ -174,6 +174,19 @@ def sweep_table(results: list[dict[str, Any]]) -> str:
     return "\n\n".join(parts)
 
 
+def unswept_points(results: list[dict[str, Any]], lines: dict[str, Any], x_key: str, y_key: str,
+                   label: Callable[[dict[str, Any]], str] | None = None) -> dict[str, tuple[float, float]]:
+    """label -> (x, y) of the temperature-1 metrics, averaged over seeds, for labels without a sweep line."""
+    label = label or (lambda r: r["model"])
+    acc: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r in results:
+        name = label(r)
+        row = flat(r["metrics"]) if isinstance(r.get("metrics"), dict) else {}
+        if name not in lines and x_key in row and y_key in row:
+            acc[name].append((row[x_key], row[y_key]))
+    return {n: (statistics.mean(p[0] for p in pts), statistics.mean(p[1] for p in pts)) for n, pts in acc.items()}
+
+
 def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
                            label: Callable[[dict[str, Any]], str] | None = None,
                            title: str = "Quality–diversity over temperature") -> Path | None:
@@ -193,6 +206,9 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
         ax.plot([p[1] for p in pts], [p[2] for p in pts], marker="o", label=model)
         for t, x, y in pts:
             ax.annotate(f"T={t:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    # settings without a sweep still belong on the picture: their temperature-1 point (mean over seeds)
+    for name, (x, y) in sorted(unswept_points(results, lines, x_key, y_key, label).items()):
+        ax.plot([x], [y], marker="*", markersize=11, linestyle="none", label=f"{name}, T=1 only")
     ax.set_xlabel(AXIS_LABELS.get(x_key, x_key.replace("_", "-")))
     ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
     ax.set_title(f"{title} ({hint})", fontsize=9)

@@ -91,3 +91,13 @@ def test_hardware_line_describes_every_run(tmp_path):
     text = render.render_dir(tmp_path, tmp_path / "none.yaml").read_text()
     assert "torch x (2 threads), CUDA: none (1 run)" in text
     assert "torch x (1 threads), CUDA: none (2 runs)" in text
+
+
+def test_settings_without_a_sweep_are_plotted_as_their_temperature_1_point():
+    swept = _result("mle", 0, 0.7)
+    unswept = [{**_result("seqgan", s, 0.7), "sweep": None} for s in (0, 1)]
+    unswept[1]["metrics"] = {**unswept[1]["metrics"], "bleu": {"2": 0.7, "5": 0.4}}
+    lines = render.sweep_lines([swept, *unswept])
+    points = render.unswept_points([swept, *unswept], lines, "self_bleu_5", "bleu_5")
+    assert set(points) == {"seqgan"}                               # mle has its sweep line instead
+    assert points["seqgan"] == pytest.approx((0.4, 0.3))           # mean of BLEU-5 0.2 and 0.4 at T = 1
