@@ -213,9 +213,9 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
     ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
     ax.set_title(f"{title} ({hint})", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    # below the axes: with many settings an inside legend hides the points it names
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
 
