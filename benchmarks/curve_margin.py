@@ -2,7 +2,7 @@
 Falling Short": compare a GAN with MLE over MLE's temperature sweep, not at temperature 1 alone).
 
     python benchmarks/curve_margin.py --run results/G/leakgan-oracle-seed0-X.json \
-        --baseline results/G/mle-oracle-seed0-Y.json [--x nll_test --y nll_oracle] [--lower-better]
+        --baseline results/G/mle-oracle-seed0-Y.json [--x nll_test --y nll_oracle] [--higher-better]
 
 The baseline's `sweep` (one entry per temperature) is a curve in the (x, y) plane; the run's point is its
 temperature-1 `metrics`. The script interpolates the baseline's y at the run's x (linearly between the two
@@ -43,9 +43,8 @@ def interpolate(curve: list[tuple[float, float]], x: float) -> float:
                      f"[{points[0][0]:.4f}, {points[-1][0]:.4f}]; sweep wider temperatures")
 
 
-def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str, lower_better: bool
-           ) -> tuple[float, float, float]:
-    """(run x, run y, baseline y at run x) -> the caller forms the margin."""
+def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tuple[float, float, float]:
+    """(run x, run y, baseline y at run x); the caller turns them into a margin by its quality direction."""
     if not baseline.get("sweep"):
         raise ValueError("the baseline result has no temperature sweep (grid eval.temperatures)")
     curve = [(_value(e, x), _value(e, y)) for e in baseline["sweep"]]
@@ -68,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     for run_path, base_path in zip(args.run, args.baseline):
         try:
             run, base = (json.loads(Path(f).read_text()) for f in (run_path, base_path))
-            rx, ry, by = margin(run, base, args.x, args.y, not args.higher_better)
+            rx, ry, by = margin(run, base, args.x, args.y)
         except (OSError, ValueError, KeyError) as err:
             print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
             return 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from collections import defaultdict
@@ -84,6 +85,19 @@ def fmt_mean_std(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.3f}"
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def mean_std_cell(values: list[float]) -> str:
+    """A table cell: mean ± std of the values, or "–" when there are none."""
+    return fmt_mean_std(values) if values else "–"
+
+
+def grid_link(grid: str, results_dir: Path, out: Path) -> str:
+    """The grid's name, linked to its rendered README relative to `out` (plain when not rendered)."""
+    readme = Path(results_dir) / grid / "README.md"
+    if not readme.is_file():
+        return grid
+    return f"[{grid}]({Path(os.path.relpath(readme, out.parent)).as_posix()})"
 
 
 def fmt_published(v: Any) -> str:

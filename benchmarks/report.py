@@ -113,14 +113,6 @@ def sample_sizes(result: dict[str, Any]) -> tuple[Any, Any]:
             protocol.get("n_references", entry.get("n_references")))
 
 
-def grid_link(grid: str, results_dir: Path, out: Path) -> str:
-    """The grid's name, linked to its rendered README relative to the report (plain when not rendered)."""
-    readme = Path(results_dir) / grid / "README.md"
-    if not readme.is_file():
-        return grid
-    return f"[{grid}]({Path(os.path.relpath(readme, out.parent)).as_posix()})"
-
-
 def _count(n: int | None) -> str:
     if n is None:
         return "–"
@@ -136,10 +128,6 @@ def sizes_cell(runs: list[dict[str, Any]]) -> str:
     return f"{_count(sizes.get('generator'))} / {_count(sizes.get('discriminator'))}"
 
 
-def _cell(values: list[float]) -> str:
-    return render.fmt_mean_std(values) if values else "–"
-
-
 def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], results_dir: Path,
                    out: Path) -> str:
     """Our table: one row per setting, mean ± std over its seeds."""
@@ -152,10 +140,11 @@ def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], res
               *([f"{pkey} after MLE"] if show_pre else []), "params G / D", "wall min / run", "hardware"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (model, grid, chash), runs in settings.items():
-        cells = [model, grid_link(grid, results_dir, out), f"`{chash}`", str(len(runs))]
-        cells += [_cell([metrics_by_run[id(r)][m] for r in runs if m in metrics_by_run[id(r)]]) for m in metrics]
+        cells = [model, render.grid_link(grid, results_dir, out), f"`{chash}`", str(len(runs))]
+        cells += [render.mean_std_cell([metrics_by_run[id(r)][m] for r in runs if m in metrics_by_run[id(r)]])
+                  for m in metrics]
         if show_pre:
-            cells.append(_cell(pre[(model, grid, chash)]))
+            cells.append(render.mean_std_cell(pre[(model, grid, chash)]))
         cells.append(sizes_cell(runs))
         walls = [r["wall_s"] for r in runs if isinstance(r.get("wall_s"), (int, float))]
         # a sweep file's wall time is the sweep's, not training's: say so

@@ -10,7 +10,6 @@ the seeds in that folder.
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -34,10 +33,6 @@ def load_infill(results_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]
     return dict(groups)
 
 
-def _cell(values: list[float]) -> str:
-    return render.fmt_mean_std(values) if values else "–"
-
-
 def infill_section(results_dir: Path, out: Path) -> str:
     """Markdown of the in-filling table (empty string when there are no in-filling results)."""
     groups = load_infill(results_dir)
@@ -47,14 +42,14 @@ def infill_section(results_dir: Path, out: Path) -> str:
             + ["masked-token accuracy", "in-filling NLL", "filled / references", "train min / run"])
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (grid, label), runs in groups.items():
-        readme = Path(results_dir) / grid / "README.md"
-        where = (f"[{grid}]({Path(os.path.relpath(readme, out.parent)).as_posix()})" if readme.is_file() else grid)
+        where = render.grid_link(grid, results_dir, out)
         train_min = [sum((r.get("train_wall_s") or {}).values()) / 60 for r in runs if r.get("train_wall_s")]
+        cell = render.mean_std_cell
         cells = ([f"{label} ({where})", str(len(runs))]
-                 + [_cell([r["bleu"][n] for r in runs if n in r.get("bleu", {})]) for n in ORDERS]
-                 + [_cell([r["self_bleu"][n] for r in runs if n in r.get("self_bleu", {})]) for n in ORDERS]
-                 + [_cell([r["masked_accuracy"] for r in runs if "masked_accuracy" in r]),
-                    _cell([r["infill_nll"] for r in runs if "infill_nll" in r]),
+                 + [cell([r["bleu"][n] for r in runs if n in r.get("bleu", {})]) for n in ORDERS]
+                 + [cell([r["self_bleu"][n] for r in runs if n in r.get("self_bleu", {})]) for n in ORDERS]
+                 + [cell([r["masked_accuracy"] for r in runs if "masked_accuracy" in r]),
+                    cell([r["infill_nll"] for r in runs if "infill_nll" in r]),
                     f"{runs[0].get('n_filled')} / {runs[0].get('n_references')}",
                     f"{sum(train_min) / len(train_min):.1f}" if train_min else "–"])
         rows.append("| " + " | ".join(cells) + " |")
