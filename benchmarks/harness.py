@@ -178,7 +178,9 @@ def train(job: Job, run_dir: Path, data_dir: str | None, log_file: Path) -> floa
 
 
 def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> dict[str, Any]:
-    """Protocol metrics of the run's final checkpoint (and a temperature sweep when the grid asks)."""
+    """Protocol metrics of the run's final checkpoint (and a temperature sweep when the grid asks), and
+    the run's network sizes (counted here, where its data set is loaded already)."""
+    from benchmarks.network_sizes import network_sizes
     from textgan.data.sources import load_data
     from textgan.metrics.suite import parse_metrics
     from textgan.metrics.sweep import DEFAULT_TEMPERATURES, default_metrics, evaluate_generator, temperature_sweep
@@ -190,14 +192,15 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
 
         torch.set_num_threads(run.cfg.train.threads)
     data = load_data(run.cfg.data, data_dir, run.vocab)
+    sizes = network_sizes(yaml.safe_load((run_dir / "config.yaml").read_text()), data_dir, data)
     metrics = parse_metrics(eval_cfg["metrics"]) if eval_cfg.get("metrics") else default_metrics(data)
     common = {"num_samples": int(eval_cfg.get("num_samples", 10000)), "seed": int(eval_cfg.get("seed", 1234)),
               "max_n": int(eval_cfg.get("max_n", 5))}
     if hasattr(run.generator, "bind"):  # class-conditional runs: the per-class protocol (docs/conditional.md)
         from textgan.conditional_evaluation import evaluate_conditional
 
-        return {"metrics": evaluate_conditional(run.generator, data, run.cfg.eval, **common)}
-    out = {"metrics": evaluate_generator(run.generator, data, metrics,
+        return {"metrics": evaluate_conditional(run.generator, data, run.cfg.eval, **common), "sizes": sizes}
+    out = {"sizes": sizes, "metrics": evaluate_generator(run.generator, data, metrics,
                                          temperature=float(eval_cfg.get("temperature", 1.0)), **common)}
     temps = eval_cfg.get("temperatures")
     if temps:
@@ -209,7 +212,6 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
 def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data_dir: str | None = None,
             log=print) -> Path:
     """Train + evaluate one job unless its result JSON exists; returns the result path."""
-    from benchmarks.network_sizes import network_sizes
     from textgan.runs import git_sha
 
     config = resolved_config(job)
@@ -242,7 +244,7 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
         "hardware": hardware(), "git_sha": git_sha(),
         "command": "python -m textgan.train " + " ".join(job.train_args()),
         "config": saved, "config_hash": chash,
-        "sizes": network_sizes(saved, data_dir),
+        "sizes": evaluated["sizes"],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")

@@ -37,8 +37,11 @@ def count_parameters(modules: dict[str, Any]) -> dict[str, int]:
     return sizes
 
 
-def network_sizes(config: dict[str, Any], data_dir: str | None = None) -> dict[str, int]:
-    """Trainable parameters per network of the run that `config` (a resolved config dict) describes."""
+def network_sizes(config: dict[str, Any], data_dir: str | None = None, data: Any = None) -> dict[str, int]:
+    """Trainable parameters per network of the run that `config` (a resolved config dict) describes.
+
+    `data`: the run's data set when the caller has it loaded already (the harness does, for its
+    evaluation), so the corpus is not read and tokenised a second time."""
     import torch
 
     from textgan.config import merge_dict, without_init_only
@@ -50,10 +53,12 @@ def network_sizes(config: dict[str, Any], data_dir: str | None = None) -> dict[s
     cfg = make_config(spec)
     merge_dict(cfg, config)
     cfg = without_init_only(cfg)  # sizes only: no pretrained weights need to be read
-    key = (json.dumps(config.get("data"), sort_keys=True), data_dir)
-    if key not in _DATA:  # one load per data config: tokenising a corpus costs seconds
-        _DATA[key] = load_data(cfg.data, data_dir, None)
-    algorithm = spec.algorithm(TrainContext(cfg, _DATA[key], torch.device("cpu")))
+    if data is None:
+        key = (json.dumps(config.get("data"), sort_keys=True), data_dir)
+        if key not in _DATA:  # one load per data config: tokenising a corpus costs seconds
+            _DATA[key] = load_data(cfg.data, data_dir, None)
+        data = _DATA[key]
+    algorithm = spec.algorithm(TrainContext(cfg, data, torch.device("cpu")))
     return count_parameters(algorithm.modules())
 
 

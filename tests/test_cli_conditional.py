@@ -79,6 +79,8 @@ def test_benchmark_harness_scores_conditional_runs(cgan_run, monkeypatch):
     from benchmarks.harness import evaluate
 
     monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(cgan_run / "cache"))
-    out = evaluate(cgan_run / "run", {"num_samples": 20, "max_n": 3}, None)["metrics"]
+    evaluated = evaluate(cgan_run / "run", {"num_samples": 20, "max_n": 3}, None)
+    out = evaluated["metrics"]
     assert out["samples_per_class"] == 10 and "protocol" in out
+    assert evaluated["sizes"]["generator"] > 0   # counted on the data the evaluation loaded
     assert 0.0 <= out["per_class"]["class_acc"] <= 1.0
