@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
 PUBLISHED = Path(__file__).resolve().parent / "published.yaml"
 ORDER = ["nll_oracle", "nll_test", *(f"bleu_{n}" for n in range(2, 6)), *(f"self_bleu_{n}" for n in range(2, 6)),
          "sacrebleu", "fed"]
@@ -73,6 +75,18 @@ def metric_order(names: set[str] | list[str]) -> list[str]:
     return [m for m in ORDER if m in names] + sorted(set(names) - set(ORDER))
 
 
+def model_label(result: dict[str, Any]) -> str:
+    """The model's name, with its generator kind appended when the run changed it from the model's
+    default (`mle+transformer`), so the LSTM and Transformer rows of one model stay apart."""
+    from benchmarks.harness import _model_defaults
+
+    model = str(result["model"])
+    kind = ((result.get("config") or {}).get("generator") or {}).get("kind")
+    if kind is None or kind == _model_defaults(model).get("generator.kind"):
+        return model
+    return f"{model}+{kind}"
+
+
 def data_key(result: dict[str, Any]) -> str:
     """The published-table key: the data name, with the oracle's length when it is not 20."""
     name = Path(str(result.get("data", "?"))).stem
@@ -118,7 +132,7 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
     for r in results:
         entry = final_entry(r)
         if entry is not None:
-            groups[data_key(r)][r["model"]].append(all_metrics(entry))
+            groups[data_key(r)][model_label(r)].append(all_metrics(entry))
     parts = []
     for data, by_model in sorted(groups.items()):
         models = sorted(by_model)
@@ -148,7 +162,7 @@ def sweep_lines(results: list[dict[str, Any]], label: Callable[[dict[str, Any]],
 
     The label is the model by default (one grid); the cross-grid report passes one per setting.
     """
-    label = label or (lambda r: r["model"])
+    label = label or model_label
     acc: dict[str, dict[float, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
         for e in r.get("sweep") or []:
@@ -191,7 +205,7 @@ def sweep_table(results: list[dict[str, Any]]) -> str:
 def unswept_points(results: list[dict[str, Any]], lines: dict[str, Any], x_key: str, y_key: str,
                    label: Callable[[dict[str, Any]], str] | None = None) -> dict[str, tuple[float, float]]:
     """label -> (x, y) of the temperature-1 metrics, averaged over seeds, for labels without a sweep line."""
-    label = label or (lambda r: r["model"])
+    label = label or model_label
     acc: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for r in results:
         name = label(r)
@@ -245,10 +259,11 @@ def plot_training_curves(results: list[dict[str, Any]], path: Path) -> Path | No
     key = "nll_oracle" if any("nll_oracle" in rec for r in curves for rec in r["curve"]) else "nll_test"
     fig, ax = plt.subplots(figsize=(6, 4.5))
     colours: dict[str, Any] = {}
-    for r in sorted(curves, key=lambda r: (r["model"], r.get("seed", 0))):
+    for r in sorted(curves, key=lambda r: (model_label(r), r.get("seed", 0))):
         pts = [(rec["step"], rec[key]) for rec in r["curve"] if key in rec]
-        label = None if r["model"] in colours else r["model"]
-        colour = colours.setdefault(r["model"], f"C{len(colours)}")
+        name = model_label(r)
+        label = None if name in colours else name
+        colour = colours.setdefault(name, f"C{len(colours)}")
         ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, alpha=0.8, label=label)
     ax.set_xlabel("training step (epochs / rounds over all phases)")
     ax.set_ylabel(key.replace("_", "-"))
@@ -280,7 +295,7 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
     entry = first["metrics"] if isinstance(first.get("metrics"), dict) else (first.get("sweep") or [{}])[0]
     shas = sorted({str(r.get("git_sha")) for r in results})
     data = ", ".join(sorted({data_key(r) for r in results}))
-    models = ", ".join(sorted({r["model"] for r in results}))
+    models = ", ".join(sorted({model_label(r) for r in results}))
     lines = [f"- data: {data}; models: {models}; runs: {len(results)}",
              f"- samples per evaluation: {entry.get('n_samples')}; references: {entry.get('n_references')}",
              f"- hardware: {'; '.join(_hardware_lines(results))}",

@@ -50,7 +50,7 @@ def load_all(results_dir: Path) -> list[dict[str, Any]]:
 
 
 def setting_of(result: dict[str, Any]) -> Setting:
-    return result["model"], result["_grid"], str(result.get("config_hash") or "–")
+    return render.model_label(result), result["_grid"], str(result.get("config_hash") or "–")
 
 
 def setting_label(result: dict[str, Any]) -> str:

@@ -101,3 +101,16 @@ def test_settings_without_a_sweep_are_plotted_as_their_temperature_1_point():
     points = render.unswept_points([swept, *unswept], lines, "self_bleu_5", "bleu_5")
     assert set(points) == {"seqgan"}                               # mle has its sweep line instead
     assert points["seqgan"] == pytest.approx((0.4, 0.3))           # mean of BLEU-5 0.2 and 0.4 at T = 1
+
+
+def test_model_label_names_a_changed_generator_kind():
+    """A Transformer run of mle gets its own row and legend entry; a model's default kind adds nothing."""
+    lstm, transformer = _result("mle", 0, 0.7), _result("mle", 0, 0.7)
+    lstm["config"]["generator"] = {"kind": "lstm"}
+    transformer["config"]["generator"] = {"kind": "transformer"}
+    relgan = _result("relgan", 0, 0.7)
+    relgan["config"]["generator"] = {"kind": "relational_memory"}   # RelGAN's own default
+    assert [render.model_label(r) for r in (lstm, transformer, relgan)] == ["mle", "mle+transformer", "relgan"]
+    assert render.model_label(_result("seqgan", 0, 0.7)) == "seqgan"   # no generator section recorded
+    text = render.summary_tables([lstm, transformer], {})
+    assert "| metric | mle | mle+transformer |" in text
