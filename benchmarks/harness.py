@@ -17,6 +17,7 @@ A grid is a YAML file in benchmarks/grids/:
     overrides: [mle.epochs=120]   # key=value overrides for every run
     model_overrides: {seqgan: [adversarial.rounds=20]}   # optional, per model, after `overrides`
     eval: {num_samples: 10000, metrics: [nll], temperatures: null}   # temperatures: list or "protocol"
+                                  # optional eval.sweep_metrics: the sweep's metrics (default: eval.metrics)
 """
 
 from __future__ import annotations
@@ -205,7 +206,9 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
     temps = eval_cfg.get("temperatures")
     if temps:
         temps = DEFAULT_TEMPERATURES if temps == "protocol" else [float(t) for t in temps]
-        out["sweep"] = temperature_sweep(run.generator, data, temps, metrics, **common)
+        # a grid may sweep fewer metrics than its final evaluation (FED costs minutes per temperature)
+        sweep_metrics = parse_metrics(eval_cfg["sweep_metrics"]) if eval_cfg.get("sweep_metrics") else metrics
+        out["sweep"] = temperature_sweep(run.generator, data, temps, sweep_metrics, **common)
     return out
 
 

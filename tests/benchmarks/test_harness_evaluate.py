@@ -1,0 +1,27 @@
+"""benchmarks/harness.py `evaluate` on a finished tiny run: protocol metrics, the sweep's metrics, sizes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks.harness import evaluate
+
+
+def test_sweep_metrics_narrow_the_sweep_only(text_run):
+    """eval.sweep_metrics: the sweep computes fewer metrics than the final evaluation (FED is the use)."""
+    cfg = {"num_samples": 20, "max_n": 3, "metrics": ["bleu", "nll"], "temperatures": [0.8, 1.0],
+           "sweep_metrics": ["nll"]}
+    out = evaluate(text_run, cfg, None)
+    assert "bleu" in out["metrics"] and "nll_test" in out["metrics"]
+    assert [e["temperature"] for e in out["sweep"]] == [0.8, 1.0]
+    assert all("nll_test" in e and "bleu" not in e for e in out["sweep"])
+    assert set(out["sizes"]) == {"generator"} and out["sizes"]["generator"] > 0   # MLE has no discriminator
+
+
+def test_sweep_metrics_default_to_the_final_metrics(text_run):
+    out = evaluate(text_run, {"num_samples": 20, "max_n": 3, "metrics": ["bleu", "nll"], "temperatures": [1.0]},
+                   None)
+    assert all("bleu" in e for e in out["sweep"])
