@@ -6,6 +6,7 @@ reason) when $TEXTGAN_DATA_DIR is unset or missing. Everything else runs on data
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -113,6 +114,25 @@ def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
+
+
+def metric_records(run: os.PathLike) -> list[dict]:
+    """A run's metrics.jsonl, one record per evaluation."""
+    return [json.loads(line) for line in (Path(run) / "metrics.jsonl").read_text().splitlines()]
+
+
+def assert_same_final_weights(run_a: os.PathLike, run_b: os.PathLike) -> tuple[dict, dict]:
+    """Both runs' newest checkpoints are at the same step with bit-identical weights (a resumed run against
+    an uninterrupted one); returns the two checkpoint states for further checks."""
+    from textgan.checkpoint import latest_checkpoint, load_checkpoint
+
+    (wa, sa, _), (wb, sb, _) = (load_checkpoint(latest_checkpoint(Path(p) / "checkpoints")) for p in (run_a, run_b))
+    assert sa["progress"]["step"] == sb["progress"]["step"]
+    assert wa.keys() == wb.keys()
+    for module in wa:
+        for key in wa[module]:
+            assert torch.equal(wa[module][key], wb[module][key]), f"{module}.{key} differs after resume"
+    return sa, sb
 
 
 def run_cli(module: str, *args: str | os.PathLike, cwd: Path) -> subprocess.CompletedProcess:

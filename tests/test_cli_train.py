@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import metric_records
 from safetensors.torch import load_file
 
 from textgan.checkpoint import latest_checkpoint
@@ -23,15 +24,11 @@ TINY_MLE, TINY_MLE_TEXT = TINY / "mle.yaml", TINY / "mle_text.yaml"
 CHECKPOINT_FILES = {"weights.safetensors", "state.pt", "meta.json"}
 
 
-def metrics(run):
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_oracle_run_layout(oracle_run):
     cfg = yaml.safe_load((oracle_run / "config.yaml").read_text())
     assert cfg["model"] == "mle" and cfg["data"]["oracle"]["vocab_size"] == 50 and cfg["mle"]["epochs"] == 2
     assert json.loads((oracle_run / "vocab.json").read_text())["size"] == 50
-    records = metrics(oracle_run)
+    records = metric_records(oracle_run)
     assert [r["iteration"] for r in records] == [0, 1, 2]  # eval before training, then every epoch
     assert all({"nll_oracle", "nll_test"} <= set(r) for r in records)
     assert "mle_loss" in records[-1] and "bleu_2" not in records[-1]
@@ -46,7 +43,7 @@ def test_oracle_run_layout(oracle_run):
 
 def test_text_run_layout(text_run):
     assert (text_run / "tokenizer.json").is_file() and not (text_run / "vocab.json").exists()
-    last = metrics(text_run)[-1]
+    last = metric_records(text_run)[-1]
     assert {"nll_test", "mle_loss"} | {f"bleu_{n}" for n in range(2, 6)} | {f"self_bleu_{n}" for n in range(2, 6)} \
         <= set(last)
     assert "nll_oracle" not in last and all(0 <= last[f"bleu_{n}"] <= 1 for n in range(2, 6))
@@ -76,7 +73,7 @@ def test_resume_is_bitwise_identical(oracle_run, tmp_path, cli):
     assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
     timing = {"elapsed_s", "eval_s"}
     strip = lambda rs: [{k: v for k, v in r.items() if k not in timing} for r in rs]
-    assert strip(metrics(tmp_path / "resumed")) == strip(metrics(tmp_path / "straight"))
+    assert strip(metric_records(tmp_path / "resumed")) == strip(metric_records(tmp_path / "straight"))
     # the raised budget is saved, so resuming again after a crash would keep it
     assert yaml.safe_load((tmp_path / "resumed" / "config.yaml").read_text())["mle"]["epochs"] == 3
 
@@ -87,7 +84,7 @@ def test_overwrite_replaces_an_existing_run(oracle_run, tmp_path, monkeypatch, c
     argv = ["--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "--overwrite", "mle.epochs=0"]
     proc = cli.main(train_main, argv, capsys)
     assert proc.returncode == 0, proc.stderr
-    assert [r["iteration"] for r in metrics(tmp_path / "run")] == [0]
+    assert [r["iteration"] for r in metric_records(tmp_path / "run")] == [0]
     assert [c.name for c in (tmp_path / "run" / "checkpoints").iterdir()] == ["step-00000000"]
 
 

@@ -5,10 +5,9 @@ one-line error."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import torch
+from conftest import assert_same_final_weights, metric_records
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.sample import main as sample_main
@@ -17,10 +16,6 @@ from textgan.train import main as train_main
 TINY = Path(__file__).resolve().parents[1] / "configs" / "tiny"
 TRANSFORMER = ["generator.kind=transformer", "generator.transformer.d_model=16", "generator.transformer.heads=2",
                "generator.transformer.max_len=8", "mle.lr=0.001"]
-
-
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
 def test_mle_seqgan_relgan_train_resume_and_sample(cli, tmp_path, monkeypatch, capsys):
@@ -46,23 +41,18 @@ def test_mle_seqgan_relgan_train_resume_and_sample(cli, tmp_path, monkeypatch, c
     for name, proc in second.items():
         assert proc.returncode == 0, f"{name}: {proc.stderr}"
 
-    mle = _records(tmp_path / "mle")
+    mle = metric_records(tmp_path / "mle")
     assert [r["iteration"] for r in mle] == [0, 1, 2, 3] and {r["phase"] for r in mle} == {"mle"}
     assert mle[-1]["nll_oracle"] < mle[0]["nll_oracle"]
     weights, _, meta = load_checkpoint(latest_checkpoint(tmp_path / "mle" / "checkpoints"))
     assert meta["step"] == 3 and "transformer.h.0.attn.c_attn.weight" in weights["generator"]
 
-    phases = [r["phase"] for r in _records(tmp_path / "full")]
+    phases = [r["phase"] for r in metric_records(tmp_path / "full")]
     assert phases[-2:] == ["adversarial", "adversarial"] and {"mle", "pretrain_d"} <= set(phases)
-    assert {"g_loss", "reward", "d_loss"} <= set(_records(tmp_path / "full")[-1])
-    (wf, sf, _), (wr, sr, _) = (load_checkpoint(latest_checkpoint(tmp_path / run / "checkpoints"))
-                                for run in ("full", "cut"))
-    assert sf["progress"]["step"] == sr["progress"]["step"] and wf.keys() == wr.keys()
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
+    assert {"g_loss", "reward", "d_loss"} <= set(metric_records(tmp_path / "full")[-1])
+    assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
 
-    relgan = _records(tmp_path / "relgan")       # Gumbel-softmax decoding: soft one-hots fed into step
+    relgan = metric_records(tmp_path / "relgan")       # Gumbel-softmax decoding: soft one-hots fed into step
     assert relgan[-1]["phase"] == "adversarial" and "g_loss" in relgan[-1]
 
     lines = second["sample"].stdout.strip().splitlines()
@@ -94,5 +84,5 @@ def test_run_initialised_from_a_pretrained_folder_resumes_and_samples_without_it
     resumed = cli.main(train_main, ["--resume", "--run-dir", "init", "mle.epochs=2"], capsys)
     sampled = cli.main(sample_main, ["--run", "init", "--num", "3", "--seed", "0"], capsys)
     assert resumed.returncode == 0 and sampled.returncode == 0, resumed.stderr + sampled.stderr
-    assert [r["iteration"] for r in _records(tmp_path / "init")] == [0, 1, 2]
+    assert [r["iteration"] for r in metric_records(tmp_path / "init")] == [0, 1, 2]
     assert load_run("init").cfg.generator.transformer.pretrained_dir == str(tmp_path / "gpt")  # still recorded

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_same_final_weights
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.data.sources import DataConfig, load_data
@@ -78,22 +79,13 @@ def test_sentigan_reward_is_minus_its_penalty(tiny_labelled, tmp_path, monkeypat
     assert infos["senti"]["penalty"] == pytest.approx(float(((1 - probs) * mask).sum() / mask.sum()), rel=1e-6)
 
 
-def _weights(run: Path):
-    weights, state, _ = load_checkpoint(latest_checkpoint(run / "checkpoints"))
-    return weights, state
-
-
 def test_resume_is_bitwise_identical(cli, capsys, tiny_labelled, tmp_path):
     mix = "adversarial.rollout_update_rate=0.5"
     train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "full", mix, "adversarial.rounds=2")
     train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "cut", mix, "adversarial.rounds=1")
     proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "cut", "adversarial.rounds=2"], capsys)
     assert proc.returncode == 0, proc.stderr
-    (wf, sf), (wr, sr) = _weights(tmp_path / "full"), _weights(tmp_path / "cut")
-    assert sf["progress"]["step"] == sr["progress"]["step"] and wf.keys() == wr.keys()
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
+    assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
 
 
 def test_conditional_model_needs_labelled_data(cli, capsys, tiny_text, tmp_path):

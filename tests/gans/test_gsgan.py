@@ -3,13 +3,12 @@ soft feedback, and the CLI on the tiny oracle (resume bitwise) and on tiny text 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import torch
+from conftest import assert_same_final_weights, metric_records
 
-from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.data.corpus import Corpus
 from textgan.data.sources import DataBundle
 from textgan.data.vocab import IdVocab
@@ -49,32 +48,24 @@ def test_one_adversarial_step_with_soft_feedback():
     assert any(not torch.equal(a, b) for a, b in zip(d0, algo.discriminator.parameters()))
 
 
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_cli_oracle_resume_and_text(cli, tmp_path, tiny_text, capsys):
     common = ["--model", "gsgan", "--config", TINY]
     full = cli.train(*common, "--run-dir", tmp_path / "full", "adversarial.steps=3", cwd=tmp_path)  # a subprocess
     assert full.returncode == 0, full.stderr
-    assert _records(tmp_path / "full")[-1]["phase"] == "adversarial"
+    assert metric_records(tmp_path / "full")[-1]["phase"] == "adversarial"
     cut = tmp_path / "cut"
     # the schedule horizon pinned to 3 steps: the cut run and its resumption follow "full"'s schedule
     assert cli.main(train_main, [*common, "--run-dir", cut, "adversarial.steps=2",
                                  "adversarial.temperature_steps=3"], capsys).returncode == 0
     resumed = cli.main(train_main, ["--resume", "--run-dir", cut, "adversarial.steps=3"], capsys)
     assert resumed.returncode == 0, resumed.stderr
-    (wf, sf, _), (wr, sr, _) = (load_checkpoint(latest_checkpoint(p / "checkpoints")) for p in (tmp_path / "full", cut))
-    assert sf["progress"]["step"] == sr["progress"]["step"]
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
-    betas = [r["beta"] for r in _records(cut) if r["phase"] == "adversarial"]
-    assert betas == [r["beta"] for r in _records(tmp_path / "full") if r["phase"] == "adversarial"]
+    assert_same_final_weights(tmp_path / "full", cut)
+    betas = [r["beta"] for r in metric_records(cut) if r["phase"] == "adversarial"]
+    assert betas == [r["beta"] for r in metric_records(tmp_path / "full") if r["phase"] == "adversarial"]
     # real text: EOS and padding, soft one-hots of padding after EOS
     train, test = tiny_text
     text = cli.main(train_main, ["--model", "gsgan", "--config", TINY, "--data", train, f"data.test={test}",
                                  "data.tokenize=whitespace", "--run-dir", tmp_path / "text"], capsys)
     assert text.returncode == 0, text.stderr
-    last = _records(tmp_path / "text")[-1]
+    last = metric_records(tmp_path / "text")[-1]
     assert last["phase"] == "adversarial" and math.isfinite(last["g_loss"]) and "bleu_2" in last

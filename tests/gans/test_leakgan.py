@@ -4,12 +4,12 @@ resume across phases."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_same_final_weights, metric_records
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
@@ -79,10 +79,6 @@ def test_worker_loss_is_reinforce_on_the_intrinsic_reward():
     assert out.goals.grad is None                                 # the worker never trains the manager
 
 
-def _metrics(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 @pytest.fixture(scope="module")
 def leakgan_run(cli, tmp_path_factory) -> Path:
     """A finished tiny LeakGAN run on the seeded oracle, through the real CLI (a subprocess)."""
@@ -93,7 +89,7 @@ def leakgan_run(cli, tmp_path_factory) -> Path:
 
 
 def test_cli_runs_every_phase_and_samples(cli, leakgan_run, capsys):
-    records = _metrics(leakgan_run)
+    records = metric_records(leakgan_run)
     assert [r["phase"] for r in records] == ["mle", "mle", "adversarial", "adversarial"]
     assert {"mle_loss", "manager_cos", "d_loss"} <= set(records[1])
     assert {"manager_loss", "worker_loss", "intrinsic", "reward", "d_acc", "nll_oracle"} <= set(records[2])
@@ -115,12 +111,10 @@ def test_resume_across_phases_is_bitwise_identical(cli, leakgan_run, tmp_path, c
     assert proc.returncode == 0, proc.stderr
     resumed = cli.main(train_main, ["--resume", "--run-dir", cut, "adversarial.rounds=2"], capsys)
     assert resumed.returncode == 0, resumed.stderr
-    (wf, sf, _), (wr, sr, _) = (load_checkpoint(latest_checkpoint(run / "checkpoints")) for run in (leakgan_run, cut))
-    assert sf["progress"]["step"] == sr["progress"]["step"] == 3
-    for key, value in wf["generator"].items():
-        assert torch.equal(value, wr["generator"][key]), f"{key} differs after resume"
+    sf, _ = assert_same_final_weights(leakgan_run, cut)
+    assert sf["progress"]["step"] == 3
     strip = lambda rs: [{k: v for k, v in r.items() if k not in ("elapsed_s", "eval_s")} for r in rs]  # noqa: E731
-    assert strip(_metrics(cut)) == strip(_metrics(leakgan_run))
+    assert strip(metric_records(cut)) == strip(metric_records(leakgan_run))
 
 
 def test_cli_runs_on_text(cli, tmp_path, tiny_text, capsys):
@@ -128,7 +122,7 @@ def test_cli_runs_on_text(cli, tmp_path, tiny_text, capsys):
     proc = cli.main(train_main, ["--model", "leakgan", "--config", TINY, "--data", train, f"data.test={test}",
                                  "data.tokenize=whitespace", "--run-dir", tmp_path / "run"], capsys)
     assert proc.returncode == 0, proc.stderr
-    last = _metrics(tmp_path / "run")[-1]
+    last = metric_records(tmp_path / "run")[-1]
     assert last["phase"] == "adversarial" and "nll_oracle" not in last
     assert {"nll_test", "bleu_2", "self_bleu_2", "worker_loss"} <= set(last)
 

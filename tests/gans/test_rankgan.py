@@ -4,12 +4,12 @@ phase on the oracle and on text, and bitwise resume."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_same_final_weights, metric_records
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.config import load_yaml, merge_dict
@@ -118,10 +118,6 @@ def test_ranker_training_moves_the_ranks(rankgan):
     assert all(g is not None and g.abs().sum() > 0 for g in grads)
 
 
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_cli_runs_every_phase_on_oracle_and_text(cli, tmp_path, tiny_text, capsys):
     train, test = tiny_text
     # the real entry point in a subprocess on the oracle; in-process (no interpreter start-up) on text
@@ -130,11 +126,11 @@ def test_cli_runs_every_phase_on_oracle_and_text(cli, tmp_path, tiny_text, capsy
                                  "--run-dir", tmp_path / "text"], capsys)
     for name, p in {"oracle": proc, "text": text}.items():
         assert p.returncode == 0, f"{name}: {p.stderr}"
-        records = _records(tmp_path / name)
+        records = metric_records(tmp_path / name)
         assert [r["phase"] for r in records][-1] == "adversarial"
         assert {"g_loss", "reward", "d_loss", "rank_real", "rank_fake"} <= set(records[-1])
-    assert "nll_oracle" in _records(tmp_path / "oracle")[-1]
-    assert "bleu_2" in _records(tmp_path / "text")[-1]
+    assert "nll_oracle" in metric_records(tmp_path / "oracle")[-1]
+    assert "bleu_2" in metric_records(tmp_path / "text")[-1]
     weights, _, _ = load_checkpoint(latest_checkpoint(tmp_path / "oracle" / "checkpoints"))
     assert {"generator", "rollout", "discriminator"} <= set(weights)
     assert "rankgan" in cli.main(train_main, ["--list"], capsys).stdout
@@ -149,10 +145,4 @@ def test_resume_is_bitwise_identical(cli, tmp_path, capsys):
         assert proc.returncode == 0, proc.stderr
     resumed = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "cut", "adversarial.rounds=2"], capsys)
     assert resumed.returncode == 0, resumed.stderr
-    wf, sf, _ = load_checkpoint(latest_checkpoint(tmp_path / "full" / "checkpoints"))
-    wr, sr, _ = load_checkpoint(latest_checkpoint(tmp_path / "cut" / "checkpoints"))
-    assert sf["progress"]["step"] == sr["progress"]["step"]
-    assert wf.keys() == wr.keys()
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
+    assert_same_final_weights(tmp_path / "full", tmp_path / "cut")

@@ -4,14 +4,13 @@ a one-line error for a bad loss, and bitwise resume with the temperature schedul
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_same_final_weights, metric_records
 
-from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.data.corpus import Corpus
 from textgan.data.sources import DataBundle
 from textgan.data.vocab import IdVocab
@@ -101,15 +100,11 @@ def test_generator_gradient_flows_through_the_relaxed_samples():
 # -- CLI ---------------------------------------------------------------------------------------------
 
 
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_cli_runs_every_phase_and_resumes_bitwise(cli, tmp_path, capsys):
     common = ["--model", "relgan", "--config", TINY]
     full = cli.train(*common, "--run-dir", tmp_path / "full", "adversarial.steps=3", cwd=tmp_path)  # a subprocess
     assert full.returncode == 0, full.stderr
-    records = _records(tmp_path / "full")
+    records = metric_records(tmp_path / "full")
     assert [r["phase"] for r in records][-3:] == ["adversarial"] * 3
     assert {"nll_oracle", "g_loss", "d_loss", "beta"} <= set(records[-1])
     assert [r["beta"] for r in records if r["phase"] == "adversarial"] == pytest.approx([1.0, 10 ** 0.5, 10.0])
@@ -119,12 +114,9 @@ def test_cli_runs_every_phase_and_resumes_bitwise(cli, tmp_path, capsys):
     assert first.returncode == 0, first.stderr
     resumed = cli.main(train_main, ["--resume", "--run-dir", cut, "adversarial.steps=3"], capsys)
     assert resumed.returncode == 0, resumed.stderr
-    (wf, sf, _), (wr, sr, _) = (load_checkpoint(latest_checkpoint(p / "checkpoints")) for p in (tmp_path / "full", cut))
-    assert sf["progress"]["step"] == sr["progress"]["step"]
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
-    assert [r["beta"] for r in _records(cut) if r["phase"] == "adversarial"] == pytest.approx([1.0, 10 ** 0.5, 10.0])
+    assert_same_final_weights(tmp_path / "full", cut)
+    betas = [r["beta"] for r in metric_records(cut) if r["phase"] == "adversarial"]
+    assert betas == pytest.approx([1.0, 10 ** 0.5, 10.0])
     sampled = cli.main(sample_main, ["--run", cut, "--num", "3", "--seed", "1"], capsys)
     assert sampled.returncode == 0 and len(sampled.stdout.splitlines()) == 3
     bad = cli.main(train_main, [*common, "--run-dir", tmp_path / "bad", "adversarial.loss=wgan"], capsys)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_same_final_weights
 from torch import nn
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
@@ -93,11 +94,6 @@ def test_mismatched_filter_lists_are_a_one_line_error(cli, tmp_path):
     cli.user_error(proc, "discriminator.filter_sizes")
 
 
-def _final_weights(run: Path) -> dict[str, dict[str, torch.Tensor]]:
-    weights, state, _ = load_checkpoint(latest_checkpoint(run / "checkpoints"))
-    return weights, state
-
-
 def test_resume_across_phases_is_bitwise_identical(cli, tmp_path):
     common = ["--model", "seqgan", "--config", TINY["seqgan"]]
     mix = "adversarial.rollout_update_rate=0.5"           # a rollout network that differs from G
@@ -107,10 +103,5 @@ def test_resume_across_phases_is_bitwise_identical(cli, tmp_path):
     assert cut.returncode == 0, cut.stderr
     resumed = cli.train("--resume", "--run-dir", "cut", "adversarial.rounds=2", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    (wf, sf), (wr, sr) = _final_weights(tmp_path / "full"), _final_weights(tmp_path / "cut")
-    assert sf["progress"]["step"] == sr["progress"]["step"]
-    assert wf.keys() == wr.keys()
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
+    assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
     assert _phases(tmp_path / "cut").count("adversarial") == _phases(tmp_path / "full").count("adversarial")

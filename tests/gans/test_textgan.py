@@ -4,12 +4,12 @@ the oracle and on text, and bitwise resume with the annealed temperature restore
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import assert_same_final_weights, metric_records
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.config import load_yaml, merge_dict
@@ -100,10 +100,6 @@ def test_d_and_g_steps_update_their_own_networks(textgan):
     assert g["g_loss"] == pytest.approx(math.sqrt(g["mmd2"]), rel=1e-4)
 
 
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_cli_runs_every_phase_on_oracle_and_text(cli, tmp_path, tiny_text, capsys):
     train, test = tiny_text
     # the real entry point in a subprocess on the oracle; in-process (no interpreter start-up) on text
@@ -112,12 +108,12 @@ def test_cli_runs_every_phase_on_oracle_and_text(cli, tmp_path, tiny_text, capsy
                                  "--run-dir", tmp_path / "text"], capsys)
     for name, p in {"oracle": proc, "text": text}.items():
         assert p.returncode == 0, f"{name}: {p.stderr}"
-        records = _records(tmp_path / name)
+        records = metric_records(tmp_path / name)
         assert {"mle", "pretrain_d", "adversarial"} <= {r["phase"] for r in records}
         assert records[-1]["phase"] == "adversarial"
         assert {"g_loss", "mmd2", "d_loss", "d_recon", "tau"} <= set(records[-1])
-    assert "nll_oracle" in _records(tmp_path / "oracle")[-1]
-    assert "bleu_2" in _records(tmp_path / "text")[-1]
+    assert "nll_oracle" in metric_records(tmp_path / "oracle")[-1]
+    assert "bleu_2" in metric_records(tmp_path / "text")[-1]
     weights, state, _ = load_checkpoint(latest_checkpoint(tmp_path / "oracle" / "checkpoints"))
     assert {"generator", "latent", "discriminator", "encoder"} == set(weights)
     assert state["algorithm"]["rounds_done"] == 2
@@ -135,16 +131,10 @@ def test_resume_is_bitwise_identical_and_restores_tau(cli, tmp_path, capsys):
     assert cut_state["algorithm"] == {"tau": 1.0, "rounds_done": 1}
     resumed = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "cut", "adversarial.rounds=2"], capsys)
     assert resumed.returncode == 0, resumed.stderr
-    wf, sf, _ = load_checkpoint(latest_checkpoint(tmp_path / "full" / "checkpoints"))
-    wr, sr, _ = load_checkpoint(latest_checkpoint(tmp_path / "cut" / "checkpoints"))
-    assert sf["progress"]["step"] == sr["progress"]["step"]
+    sf, sr = assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
     assert sf["algorithm"] == sr["algorithm"] and sr["algorithm"]["tau"] == pytest.approx(math.sqrt(0.001))
-    assert wf.keys() == wr.keys()
-    for module in wf:
-        for key in wf[module]:
-            assert torch.equal(wf[module][key], wr[module][key]), f"{module}.{key} differs after resume"
-    assert [r["tau"] for r in _records(tmp_path / "cut") if r["phase"] == "adversarial"] == \
-        [r["tau"] for r in _records(tmp_path / "full") if r["phase"] == "adversarial"]
+    assert [r["tau"] for r in metric_records(tmp_path / "cut") if r["phase"] == "adversarial"] == \
+        [r["tau"] for r in metric_records(tmp_path / "full") if r["phase"] == "adversarial"]
 
 
 def test_bad_bandwidth_is_a_one_line_error(cli, tmp_path, capsys):

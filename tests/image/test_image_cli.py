@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import metric_records
 from matplotlib.image import imread
 from safetensors.torch import load_file
 
@@ -21,10 +22,6 @@ from textgan.train import main as train_main
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny"
 RING = ["--model", "wgan_gp", "--config", str(TINY / "wgan_gp.yaml")]
 DIGITS = ["--model", "dcgan", "--config", str(TINY / "dcgan.yaml")]
-
-
-def metrics(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +41,7 @@ def runs(tmp_path_factory, cli, private_cache_dir):
 
 def test_ring8_run_layout(runs):
     run = runs / "ring"
-    records = metrics(run)
+    records = metric_records(run)
     assert [r["iteration"] for r in records] == [0, 1, 2]
     assert all(0 <= r["modes"] <= 8 and 0 <= r["high_quality"] <= 1 for r in records)
     assert {"d_loss", "g_loss", "penalty"} <= set(records[-1])
@@ -58,7 +55,7 @@ def test_ring8_run_layout(runs):
 
 
 def test_digits_run_layout_and_metrics(runs):
-    last = metrics(runs / "digits")[-1]
+    last = metric_records(runs / "digits")[-1]
     assert {"fd", "label_entropy", "marginal_entropy", "inception_score"} <= set(last)
     assert last["fd"] > 0 and 1.0 <= last["inception_score"] <= 10.0
     grid = imread(runs / "digits" / "samples" / "step-000002.png")
@@ -77,7 +74,7 @@ def test_resume_is_bitwise_identical(runs, cli, capsys):
     b = load_file(latest_checkpoint(resumed / "checkpoints") / "weights.safetensors")
     assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
     strip = lambda rs: [{k: v for k, v in r.items() if k not in ("elapsed_s", "eval_s")} for r in rs]
-    assert strip(metrics(resumed)) == strip(metrics(runs / "ring3"))
+    assert strip(metric_records(resumed)) == strip(metric_records(runs / "ring3"))
 
 
 def test_sample_cli_writes_a_png(runs, cli, capsys):
