@@ -185,16 +185,12 @@ def count_tokens(path: Path) -> tuple[int, int]:
     return len(lines), sum(len(line.split("\t", 1)[-1].split()) for line in lines)
 
 
-def phase_units(model: str) -> dict[str, str]:
-    """Phase name -> unit ('epoch', 'round', 'step') as the log's progress lines name them."""
-    units = {"mle": "epoch", "pretrain_d": "round", "adversarial": "round"}
-    if model == "leakgan":
-        units["mle"] = "round"      # LeakGAN's pretraining round: D on fresh negatives, then G epochs
-    if model in ("gsgan", "relgan"):
-        units["adversarial"] = "step"  # Gumbel-softmax GANs count adversarial steps
-    if model == "maskgan":
-        units["pretrain_d"] = "step"
-    return units
+def phase_units(run_dir: Path) -> dict[str, str]:
+    """Phase name -> unit ('epoch', 'round', 'step') as the run recorded its schedule (run_info.jsonl)."""
+    path = run_dir / "run_info.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+    phases = lines[-1].get("phases", []) if lines else []
+    return {p["name"]: p["unit"] for p in phases}
 
 
 # -- one model -------------------------------------------------------------------------------
@@ -222,7 +218,7 @@ def bench_model(entry: str, args: argparse.Namespace, env: dict[str, str]) -> di
         return {**result, "error": f"train exit {rc}: {last_line(log)}"}
     records = read_records(run_dir)
     result["phases"] = phase_times(records)
-    result["units"] = phase_units(model)
+    result["units"] = phase_units(run_dir)
     evals = [r["eval_s"] for r in records if "eval_s" in r]
     result["eval_s_all"] = evals
     result["eval_s"] = round(sum(evals) / len(evals), 3) if evals else None

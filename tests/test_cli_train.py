@@ -39,6 +39,8 @@ def test_oracle_run_layout(oracle_run):
     meta = json.loads((ckpts[-1] / "meta.json").read_text())
     assert (meta["model"], meta["step"], meta["vocab_size"], meta["seq_len"]) == ("mle", 2, 50, 8)
     assert (oracle_run / "samples" / "step-000002.txt").read_text().count("\n") == 5
+    info = json.loads((oracle_run / "run_info.jsonl").read_text().splitlines()[-1])
+    assert info["phases"] == [{"name": "mle", "unit": "epoch", "iterations": 2}]   # the schedule, for tools
 
 
 def test_text_run_layout(text_run):

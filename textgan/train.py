@@ -166,7 +166,10 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
             data.vocab.save(run.path)
         run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
                             "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info,
-                            "world_size": dist.world_size})
+                            "world_size": dist.world_size,
+                            # the schedule as the loop will run it: tools read each phase's unit from here
+                            "phases": [{"name": ph.name, "unit": ph.unit, "iterations": ph.iterations}
+                                       for ph in algorithm.phases()]})
     trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
     if args.resume:
         trainer.restore()

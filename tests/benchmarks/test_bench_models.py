@@ -44,6 +44,7 @@ def test_two_tiny_models(tmp_path, monkeypatch):
         for phase in ("mle", "pretrain_d", "adversarial"):
             assert row["phases"][phase]["iterations"] == 1
             assert row["phases"][phase]["per_iteration_s"] > 0
+        assert row["units"] == {"mle": "epoch", "pretrain_d": "round", "adversarial": "round"}  # run_info's
         assert row["eval_s"] > 0 and len(row["eval_s_all"]) == 4  # step 0 + one per phase
         assert row["sample_sequences"] == 2000 and row["sample_tokens"] > 0
         assert row["sample_tokens_per_s_raw"] > 0
