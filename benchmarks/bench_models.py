@@ -259,12 +259,16 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
 
 
+# the unit each table column is headed with; a model whose phase counts another unit says so in its cell
+COLUMN_UNITS = {"mle": "epoch", "pretrain_d": "round", "adversarial": "round"}
+
+
 def _phase_cell(row: dict[str, Any], phase: str) -> str:
     timing = row.get("phases", {}).get(phase)
     if timing is None:
         return "–"
-    unit = row.get("units", {}).get(phase, "")
-    return f"{_fmt(timing['per_iteration_s'])}" + (f" (per {unit})" if unit not in ("epoch", "round") else "")
+    unit = row.get("units", {}).get(phase, COLUMN_UNITS[phase])
+    return f"{_fmt(timing['per_iteration_s'])}" + (f" (per {unit})" if unit != COLUMN_UNITS[phase] else "")
 
 
 def _tokens_cell(row: dict[str, Any]) -> str:
@@ -273,6 +277,16 @@ def _tokens_cell(row: dict[str, Any]) -> str:
     if row.get("sample_tokens_per_s") is None:  # too fast to separate from loading: a lower bound
         return f"≥ {_fmt(row.get('sample_tokens_per_s_raw'), 0)}"
     return _fmt(row["sample_tokens_per_s"], 0)
+
+
+def _units_note(rows: list[dict[str, Any]]) -> str:
+    """The sentence naming the cells that time another unit than their column's, read from the rows."""
+    odd = [f"{row['model']} ({phase}: per {unit})" for row in rows for phase, unit in row.get("units", {}).items()
+           if phase in COLUMN_UNITS and unit != COLUMN_UNITS[phase] and phase in row.get("phases", {})]
+    if not odd:
+        return ""
+    return ("Cells marked (per ...) time the unit that model's run records for the phase (run_info.jsonl) "
+            f"instead of the column's: {', '.join(dict.fromkeys(odd))}. ")
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -299,9 +313,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                      f"{_phase_cell(row, 'pretrain_d')} | {_phase_cell(row, 'adversarial')} | "
                      f"{_fmt(row.get('eval_s'))} | {tps} |")
     start, end = report["loadavg_start"], report["loadavg_end"]
-    lines += ["", "LeakGAN's MLE column is one pretraining round (D on fresh negatives, then G epochs); GSGAN and "
-              "RelGAN count adversarial steps, MaskGAN D-pretraining steps. One iteration each, so a first "
-              "iteration's one-off costs are in it.",
+    lines += ["", _units_note(report["models"]) + "Each phase ran one iteration, so a first iteration's one-off "
+              "costs are in it.",
               "", f"Timings are {report['threads']}-thread CPU wall seconds on a shared machine: load average "
               f"(1, 5, 15 min) {', '.join(f'{x:.2f}' for x in start)} at the start, "
               f"{', '.join(f'{x:.2f}' for x in end)} at the end; a load above {hw['cpu_count']} inflates them.",

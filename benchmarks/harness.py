@@ -94,6 +94,7 @@ def jobs(grid: Grid) -> list[Job]:
 
 def resolved_config(job: Job) -> dict[str, Any]:
     """The config the training CLI will resolve for this job (same code path, so the hash is faithful)."""
+    """The model's default config, flattened (`generator.kind` -> 'lstm'): what a setting is compared with."""
     from textgan.config import to_dict
     from textgan.train import build_parser, resolve_config
 
@@ -113,7 +114,8 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 @functools.cache
-def _model_defaults(model: str) -> dict[str, Any]:
+def model_defaults(model: str) -> dict[str, Any]:
+    """The model's default config, flattened (`generator.kind` -> 'lstm'): what a setting is compared with."""
     from textgan.config import to_dict
     from textgan.train import build_parser, resolve_config
 
@@ -128,7 +130,7 @@ def config_hash(config: dict[str, Any]) -> str:
     Hashing only the non-default entries keeps a finished run's hash stable when the config tree later
     gains keys (new options default to the old behaviour), so re-running a grid does not redo it.
     """
-    defaults = _model_defaults(config["model"]) if "model" in config else {}
+    defaults = model_defaults(config["model"]) if "model" in config else {}
     body = {k: v for k, v in flatten(config).items() if k != "seed" and defaults.get(k, _MISSING) != v}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:8]
 
@@ -179,8 +181,8 @@ def train(job: Job, run_dir: Path, data_dir: str | None, log_file: Path) -> floa
 
 
 def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> dict[str, Any]:
-    """Protocol metrics of the run's final checkpoint (and a temperature sweep when the grid asks), and
-    the run's network sizes (counted here, where its data set is loaded already)."""
+    """Protocol metrics of the run's final checkpoint (and a temperature sweep when the grid asks), the
+    run's network sizes (counted here, where its data set is loaded already) and its saved config."""
     from benchmarks.network_sizes import network_sizes
     from textgan.data.sources import load_data
     from textgan.metrics.suite import parse_metrics
@@ -193,15 +195,17 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
 
         torch.set_num_threads(run.cfg.train.threads)
     data = load_data(run.cfg.data, data_dir, run.vocab)
-    sizes = network_sizes(yaml.safe_load((run_dir / "config.yaml").read_text()), data_dir, data)
+    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+    sizes = network_sizes(saved, data_dir, data)
     metrics = parse_metrics(eval_cfg["metrics"]) if eval_cfg.get("metrics") else default_metrics(data)
     common = {"num_samples": int(eval_cfg.get("num_samples", 10000)), "seed": int(eval_cfg.get("seed", 1234)),
               "max_n": int(eval_cfg.get("max_n", 5))}
     if hasattr(run.generator, "bind"):  # class-conditional runs: the per-class protocol (docs/conditional.md)
         from textgan.conditional_evaluation import evaluate_conditional
 
-        return {"metrics": evaluate_conditional(run.generator, data, run.cfg.eval, **common), "sizes": sizes}
-    out = {"sizes": sizes, "metrics": evaluate_generator(run.generator, data, metrics,
+        return {"metrics": evaluate_conditional(run.generator, data, run.cfg.eval, **common), "sizes": sizes,
+                "config": saved}
+    out = {"sizes": sizes, "config": saved, "metrics": evaluate_generator(run.generator, data, metrics,
                                          temperature=float(eval_cfg.get("temperature", 1.0)), **common)}
     temps = eval_cfg.get("temperatures")
     if temps:
@@ -233,7 +237,6 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
     evaluated = evaluate(run_dir, job.grid.eval, data_dir)
     eval_s = time.perf_counter() - t0
     curve = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    saved = yaml.safe_load((run_dir / "config.yaml").read_text())
     result = {
         "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
         "protocol": evaluated["metrics"].pop("protocol"),
@@ -246,7 +249,7 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
         "train_compute_s": round(curve[-1].get("elapsed_s", 0.0), 1) if curve else None,
         "hardware": hardware(), "git_sha": git_sha(),
         "command": "python -m textgan.train " + " ".join(job.train_args()),
-        "config": saved, "config_hash": chash,
+        "config": evaluated["config"], "config_hash": chash,
         "sizes": evaluated["sizes"],
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -78,11 +78,11 @@ def metric_order(names: set[str] | list[str]) -> list[str]:
 def model_label(result: dict[str, Any]) -> str:
     """The model's name, with its generator kind appended when the run changed it from the model's
     default (`mle+transformer`), so the LSTM and Transformer rows of one model stay apart."""
-    from benchmarks.harness import _model_defaults
+    from benchmarks.harness import model_defaults
 
     model = str(result["model"])
     kind = ((result.get("config") or {}).get("generator") or {}).get("kind")
-    if kind is None or kind == _model_defaults(model).get("generator.kind"):
+    if kind is None or kind == model_defaults(model).get("generator.kind"):
         return model
     return f"{model}+{kind}"
 

@@ -54,3 +54,23 @@ def test_two_tiny_models(tmp_path, monkeypatch):
     table = (out / "model_speed.md").read_text()
     assert "| seqgan | default | oracle |" in table and "| seqgan | transformer | oracle |" in table
     assert "load average" in table and "s / MLE epoch" in table
+
+
+def test_cells_name_a_unit_other_than_their_columns():
+    """A phase that counts rounds under the epoch column (LeakGAN's pretraining) or steps under the round
+    column (RelGAN) says so in its cell and in the note under the table; matching units stay unmarked."""
+    timing = {"iterations": 1, "per_iteration_s": 2.0}
+    rows = [{"model": "a", "generator": "default", "data": "oracle", "generator_params": 10,
+             "phases": {"mle": timing, "adversarial": timing}, "units": {"mle": "round", "adversarial": "step"},
+             "eval_s": 1.0, "sample_tokens_per_s": 5.0},
+            {"model": "b", "generator": "default", "data": "oracle", "generator_params": 10,
+             "phases": {"mle": timing}, "units": {"mle": "epoch", "adversarial": "step"},
+             "eval_s": 1.0, "sample_tokens_per_s": 5.0}]
+    report = {"hardware": {"torch": "x", "cpu_count": 2, "processor": "p"}, "command": "c", "threads": 1,
+              "git_sha": "g", "num_samples": 10, "models": rows, "loadavg_start": [0, 0, 0],
+              "loadavg_end": [0, 0, 0], "total_wall_s": 60}
+    table = bench_models.render_markdown(report)
+    assert "| a | default | oracle | 10 | 2.00 (per round) | – | 2.00 (per step) |" in table
+    assert "| b | default | oracle | 10 | 2.00 | – | – |" in table
+    # b never ran its adversarial phase, so only a's two cells are named
+    assert "instead of the column's: a (mle: per round), a (adversarial: per step). " in table

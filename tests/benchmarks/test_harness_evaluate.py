@@ -1,4 +1,4 @@
-"""benchmarks/harness.py `evaluate` on a finished tiny run: protocol metrics, the sweep's metrics, sizes."""
+"""benchmarks/harness.py `evaluate` on a finished tiny run: protocol metrics, the sweep's metrics, sizes, config."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def test_sweep_metrics_narrow_the_sweep_only(text_run):
     assert [e["temperature"] for e in out["sweep"]] == [0.8, 1.0]
     assert all("nll_test" in e and "bleu" not in e for e in out["sweep"])
     assert set(out["sizes"]) == {"generator"} and out["sizes"]["generator"] > 0   # MLE has no discriminator
+    assert out["config"]["model"] == "mle" and out["config"]["seed"] == 0  # the run's saved config.yaml
 
 
 def test_sweep_metrics_default_to_the_final_metrics(text_run):

@@ -70,9 +70,9 @@ def test_harness_helpers(tmp_path):
 
 def test_config_hash_ignores_entries_at_the_model_default():
     """A finished run keeps its hash when the config tree gains a key left at its default."""
-    from benchmarks.harness import _model_defaults
+    from benchmarks.harness import model_defaults
 
-    defaults = _model_defaults("mle")
+    defaults = model_defaults("mle")
     base = {"model": "mle", "seed": 0, "mle": {"epochs": 30}}
     grown = {**base, "train": {"threads": defaults["train.threads"]}}
     assert config_hash(base) == config_hash(grown)
