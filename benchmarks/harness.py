@@ -22,6 +22,7 @@ A grid is a YAML file in benchmarks/grids/:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -30,6 +31,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +96,6 @@ def jobs(grid: Grid) -> list[Job]:
 
 def resolved_config(job: Job) -> dict[str, Any]:
     """The config the training CLI will resolve for this job (same code path, so the hash is faithful)."""
-    """The model's default config, flattened (`generator.kind` -> 'lstm'): what a setting is compared with."""
     from textgan.config import to_dict
     from textgan.train import build_parser, resolve_config
 
@@ -216,20 +217,95 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
     return out
 
 
-def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data_dir: str | None = None,
-            log=print) -> Path:
-    """Train + evaluate one job unless its result JSON exists; returns the result path."""
-    from textgan.runs import git_sha
+def finished_result(job: Job, chash: str, results_root: Path = RESULTS) -> Path | None:
+    """The result JSON of this job if it has one: the file its id names, else a file of the same model,
+    data set and seed whose recorded config hashes to `chash` today. The second case covers results
+    named under an earlier hash scheme (the setting is the same, only its name changed), so a grid
+    re-run does not train them again."""
+    grid_dir = results_root / job.grid.name
+    named = grid_dir / f"{run_id(job.model, job.data, job.seed, chash)}.json"
+    if named.is_file():
+        return named
+    prefix = run_id(job.model, job.data, job.seed, "")
+    for path in sorted(grid_dir.glob(f"{prefix}*.json")):
+        try:
+            result = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # not a result file of ours; the run goes ahead and writes its own
+        config = result.get("config")
+        if isinstance(config, dict) and result.get("data") == job.data and result.get("seed") == job.seed \
+                and config_hash(config) == chash:
+            return path
+    return None
 
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def job_lock(path: Path) -> Iterator[int | None]:
+    """Hold `path` (a file with our PID) while a job runs, so several run_grid.py processes can work
+    through the same grids side by side, each taking the next job nobody holds. Yields None when we hold
+    it, else the PID of the live process that does. A lock left by a dead process is taken over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                holder = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                holder = 0
+            if holder and holder != os.getpid() and _pid_alive(holder):
+                yield holder
+                return
+            path.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()}\n")
+        try:
+            yield None
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    raise RuntimeError(f"could not take the job lock {path}; remove it if no run_grid.py is running")
+
+
+def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data_dir: str | None = None,
+            log=print) -> Path | None:
+    """Train + evaluate one job unless its result JSON exists; returns the result path (None when
+    another process is running this job right now)."""
     config = resolved_config(job)
     chash = config_hash(config)
     rid = run_id(job.model, job.data, job.seed, chash)
     out = results_root / job.grid.name / f"{rid}.json"
-    if out.is_file():
-        log(f"skip {rid} (result exists: {out})")
-        return out
-    run_dir = runs_root / rid
-    run_dir.parent.mkdir(parents=True, exist_ok=True)
+    done = finished_result(job, chash, results_root)
+    if done is not None:
+        log(f"skip {rid} (result exists: {done})")
+        return done
+    with job_lock(runs_root / f"{rid}.lock") as holder:
+        if holder is not None:
+            log(f"skip {rid} (process {holder} is running it)")
+            return None
+        if (done := finished_result(job, chash, results_root)) is not None:  # it finished as we looked
+            log(f"skip {rid} (result exists: {done})")
+            return done
+        return _train_and_evaluate(job, runs_root / rid, out, chash, data_dir, log)
+
+
+def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir: str | None, log) -> Path:
+    from textgan.runs import git_sha
+
+    rid = run_dir.name
+    runs_root = run_dir.parent
+    runs_root.mkdir(parents=True, exist_ok=True)
     log(f"train {rid} -> {run_dir}")
     train_s = train(job, run_dir, data_dir, runs_root / f"{rid}.log")
     log(f"evaluate {rid}")

@@ -50,7 +50,13 @@ def load_all(results_dir: Path) -> list[dict[str, Any]]:
 
 
 def setting_of(result: dict[str, Any]) -> Setting:
-    return render.model_label(result), result["_grid"], str(result.get("config_hash") or "–")
+    """(model label, grid folder, config hash). The hash is recomputed from the recorded config, so a file
+    named under an earlier hash scheme joins the seeds of its setting run since."""
+    from benchmarks.harness import config_hash
+
+    config = result.get("config")
+    chash = config_hash(config) if isinstance(config, dict) and "model" in config else result.get("config_hash")
+    return render.model_label(result), result["_grid"], str(chash or "–")
 
 
 def setting_label(result: dict[str, Any]) -> str:

@@ -1,8 +1,9 @@
-"""Run a benchmark grid: `python benchmarks/run_grid.py benchmarks/grids/NAME.yaml [--dry-run]`.
+"""Run benchmark grids: `python benchmarks/run_grid.py benchmarks/grids/NAME.yaml [MORE.yaml ...] [--dry-run]`.
 
-Trains and evaluates every (model x data set x seed) of the grid (see `benchmarks/harness.py`),
-one result JSON per run under benchmarks/results/<grid>/, skipping runs whose result exists, then
-renders the grid's README.md tables and PNG plots (`benchmarks/render.py`).
+Trains and evaluates every (model x data set x seed) of each grid (see `benchmarks/harness.py`),
+one result JSON per run under benchmarks/results/<grid>/, skipping runs whose result exists (so the
+whole report is `run_grid.py benchmarks/grids/*.yaml` then `report.py`, resumable at any point), then
+renders each grid's README.md tables and PNG plots (`benchmarks/render.py`).
 """
 
 from __future__ import annotations
@@ -13,40 +14,50 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.harness import RESULTS, RUNS, config_hash, jobs, load_grid, resolved_config, run_id
+from benchmarks.harness import RESULTS, RUNS, config_hash, finished_result, jobs, load_grid, resolved_config, run_id
 from textgan.errors import UserError, cli_entry
 
 
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/run_grid.py", description=__doc__.splitlines()[0])
-    p.add_argument("grid", help="grid YAML file (benchmarks/grids/*.yaml)")
+    p.add_argument("grids", nargs="+", metavar="grid", help="grid YAML files (benchmarks/grids/*.yaml)")
     p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--runs-root", default=str(RUNS), help="where run directories go (git-ignored)")
     p.add_argument("--results-root", default=str(RESULTS))
     p.add_argument("--only", help="run only jobs whose id contains this string")
-    p.add_argument("--dry-run", action="store_true", help="list the jobs and their commands, run nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the jobs, each marked [done] (result exists) or [todo], with its command; run nothing")
     p.add_argument("--no-render", action="store_true", help="skip rendering README.md and plots")
     args = p.parse_args(argv)
     from benchmarks.harness import run_job
 
-    try:
-        grid = load_grid(args.grid)
-    except (OSError, ValueError) as err:
-        raise UserError(str(err)) from None
-    todo = jobs(grid)
-    if args.only:
-        todo = [j for j in todo if args.only in run_id(j.model, j.data, j.seed, "")]
-    for job in todo:
-        if args.dry_run:
-            rid = run_id(job.model, job.data, job.seed, config_hash(resolved_config(job)))
-            print(f"{rid}: python -m textgan.train {' '.join(job.train_args())}")
-            continue
-        run_job(job, Path(args.runs_root), Path(args.results_root), args.data_dir)
-    if not args.dry_run and not args.no_render:
-        from benchmarks.render import render_dir
+    grids = []
+    for path in args.grids:  # every file is checked before the first run starts
+        try:
+            grids.append(load_grid(path))
+        except OSError as err:
+            raise UserError(f"cannot read grid file '{path}' ({err.strerror}); "
+                            "pass grid YAML files such as benchmarks/grids/*.yaml") from None
+        except ValueError as err:
+            raise UserError(str(err)) from None
+    results_root = Path(args.results_root)
+    for grid in grids:
+        todo = jobs(grid)
+        if args.only:
+            todo = [j for j in todo if args.only in run_id(j.model, j.data, j.seed, "")]
+        for job in todo:
+            if args.dry_run:
+                chash = config_hash(resolved_config(job))
+                state = "done" if finished_result(job, chash, results_root) else "todo"
+                print(f"{run_id(job.model, job.data, job.seed, chash)} [{state}]: "
+                      f"python -m textgan.train {' '.join(job.train_args())}")
+                continue
+            run_job(job, Path(args.runs_root), results_root, args.data_dir)
+        if not args.dry_run and not args.no_render and (results_root / grid.name).is_dir():
+            from benchmarks.render import render_dir
 
-        print(f"rendered {render_dir(Path(args.results_root) / grid.name)}")
+            print(f"rendered {render_dir(results_root / grid.name)}")
     return 0
 
 

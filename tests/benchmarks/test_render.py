@@ -114,3 +114,71 @@ def test_model_label_names_a_changed_generator_kind():
     assert render.model_label(_result("seqgan", 0, 0.7)) == "seqgan"   # no generator section recorded
     text = render.summary_tables([lstm, transformer], {})
     assert "| metric | mle | mle+transformer |" in text
+
+
+def test_finished_result_finds_a_file_named_under_an_older_hash(tmp_path):
+    """A result written under an earlier hash scheme still counts as done when its recorded config hashes
+    to the job's hash today; another seed, or the same seed with another setting, does not."""
+    from benchmarks.harness import finished_result, jobs, resolved_config
+
+    grid = tmp_path / "g.yaml"
+    grid.write_text("models: [mle]\ndata: [oracle]\nseeds: [0, 1]\noverrides: [mle.epochs=7]\n")
+    seed0, seed1 = jobs(load_grid(grid))
+    chash = config_hash(resolved_config(seed0))
+    results = tmp_path / "results"
+    assert finished_result(seed0, chash, results) is None  # no folder yet
+    folder = results / "g"
+    folder.mkdir(parents=True)
+    old = folder / "mle-oracle-seed0-0ldhash0.json"
+    old.write_text(json.dumps({"model": "mle", "data": "oracle", "seed": 0, "config": resolved_config(seed0)}))
+    (folder / "mle-oracle-seed0-other000.json").write_text(json.dumps(
+        {"model": "mle", "data": "oracle", "seed": 0, "config": {**resolved_config(seed0), "mle": {"epochs": 8}}}))
+    (folder / "mle-oracle-seed0-broken00.json").write_text("{not json")
+    assert finished_result(seed0, chash, results) == old
+    assert finished_result(seed1, chash, results) is None
+    named = folder / f"{run_id('mle', 'oracle', 0, chash)}.json"
+    named.write_text("{}")
+    assert finished_result(seed0, chash, results) == named  # the file its id names comes first
+
+
+def test_run_grid_dry_run_over_several_grids(tmp_path, capsys):
+    """run_grid.py takes several grids (the whole report is `grids/*.yaml`) and marks each job done / todo;
+    a missing grid file is a one-line error before anything runs."""
+    from benchmarks import run_grid
+    from benchmarks.harness import jobs, resolved_config
+
+    for name, seeds in (("ga", "[0]"), ("gb", "[0, 1]")):
+        (tmp_path / f"{name}.yaml").write_text(f"models: [mle]\ndata: [oracle]\nseeds: {seeds}\n")
+    job = jobs(load_grid(tmp_path / "gb.yaml"))[1]
+    chash = config_hash(resolved_config(job))
+    (tmp_path / "results" / "gb").mkdir(parents=True)
+    (tmp_path / "results" / "gb" / f"{run_id('mle', 'oracle', 1, chash)}.json").write_text("{}")
+    argv = [str(tmp_path / "ga.yaml"), str(tmp_path / "gb.yaml"), "--dry-run", "--results-root",
+            str(tmp_path / "results")]
+    assert run_grid.main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"mle-oracle-seed0-{chash} [todo]", f"mle-oracle-seed0-{chash} [todo]", f"mle-oracle-seed1-{chash} [done]"]
+    assert run_grid.main([str(tmp_path / "ga.yaml"), str(tmp_path / "missing.yaml")]) == 2
+    assert "cannot read grid file" in capsys.readouterr().err
+
+
+def test_job_lock_lets_side_by_side_grid_runs_share_the_jobs(tmp_path):
+    """A job held by a live process is skipped; a lock left by a dead process is taken over; the lock is
+    released when the job ends."""
+    import os
+
+    from benchmarks.harness import job_lock
+
+    lock = tmp_path / "runs" / "job.lock"
+    with job_lock(lock) as holder:
+        assert holder is None and lock.read_text().strip() == str(os.getpid())
+    assert not lock.exists()
+    lock.write_text(f"{os.getppid()}\n")  # a live process that is not us
+    with job_lock(lock) as holder:
+        assert holder == os.getppid()
+    assert lock.exists()  # not ours to remove
+    lock.write_text("999999999\n")  # above Linux's largest PID: no such process
+    with job_lock(lock) as holder:
+        assert holder is None
+    assert not lock.exists()
