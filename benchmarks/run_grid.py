@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as err:
             raise UserError(str(err)) from None
     results_root = Path(args.results_root)
+    failed: list[str] = []
     for grid in grids:
         todo = jobs(grid)
         if args.only:
@@ -53,11 +54,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{run_id(job.model, job.data, job.seed, chash)} [{state}]: "
                       f"python -m textgan.train {' '.join(job.train_args())}")
                 continue
-            run_job(job, Path(args.runs_root), results_root, args.data_dir)
+            try:
+                run_job(job, Path(args.runs_root), results_root, args.data_dir)
+            except RuntimeError as err:  # one failed run must not stop an unattended multi-hour command
+                failed.append(f"{run_id(job.model, job.data, job.seed, '')[:-1]} ({grid.name}): {err}")
+                print(f"FAILED {failed[-1]}", file=sys.stderr)
         if not args.dry_run and not args.no_render and (results_root / grid.name).is_dir():
             from benchmarks.render import render_dir
 
             print(f"rendered {render_dir(results_root / grid.name)}")
+    if failed:
+        raise UserError(f"{len(failed)} run(s) failed, the others finished: " + "; ".join(failed))
     return 0
 
 

@@ -182,3 +182,18 @@ def test_job_lock_lets_side_by_side_grid_runs_share_the_jobs(tmp_path):
     with job_lock(lock) as holder:
         assert holder is None
     assert not lock.exists()
+
+
+def test_run_grid_goes_on_after_a_failed_run(tmp_path, capsys):
+    """A run whose training fails is reported and the command goes on to the next; the exit code says so."""
+    from benchmarks import run_grid
+
+    (tmp_path / "g.yaml").write_text("models: [mle]\ndata: [missing.txt]\nseeds: [0, 1]\n")
+    argv = [str(tmp_path / "g.yaml"), "--results-root", str(tmp_path / "results"), "--runs-root",
+            str(tmp_path / "runs")]
+    assert run_grid.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "FAILED mle-missing-seed0 (g)" in err and "FAILED mle-missing-seed1 (g)" in err
+    assert "2 run(s) failed" in err
+    log = next((tmp_path / "runs").glob("mle-missing-seed0-*.log"))
+    assert "missing.txt" in log.read_text()  # the training command's own error, kept in the run's log
