@@ -5,7 +5,8 @@ Training runs as a subprocess (`python -m textgan.train`): it isolates memory be
 exactly the command a user would type, so every number comes with a reproducible command line.
 Evaluation runs in-process on the run's final checkpoint (`textgan.metrics.sweep.evaluate_generator`,
 10,000 samples unless the grid says otherwise). A run whose result JSON exists is skipped; an
-interrupted run is continued with `--resume`.
+interrupted run is continued with `--resume`; a run is locked while it trains (`runs/<id>.lock`), so
+several processes can work through the same grids side by side.
 
 A grid is a YAML file in benchmarks/grids/:
 
