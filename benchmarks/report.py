@@ -134,6 +134,21 @@ def sizes_cell(runs: list[dict[str, Any]]) -> str:
     return f"{_count(sizes.get('generator'))} / {_count(sizes.get('discriminator'))}"
 
 
+def _minutes(values: list[Any]) -> str:
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    return f"{statistics.mean(numbers) / 60:.1f}" if numbers else "–"
+
+
+def wall_cells(runs: list[dict[str, Any]]) -> list[str]:
+    """Mean training and evaluation minutes per run. They are kept apart because the evaluation of a run with
+    a temperature sweep takes 5-15 minutes more than one without, which would otherwise hide the
+    training cost the rows are compared on. A sweep-only file (no training) has only an evaluation time."""
+    train = _minutes([r.get("train_wall_s") for r in runs])
+    evaluation = _minutes([r.get("eval_wall_s", None if isinstance(r.get("metrics"), dict) else r.get("wall_s"))
+                           for r in runs])
+    return [train, evaluation]
+
+
 def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], results_dir: Path,
                    out: Path) -> str:
     """Our table: one row per setting, mean ± std over its seeds."""
@@ -143,7 +158,7 @@ def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], res
     pre = {s: [v for r in runs if (v := pretrain_value(r, pkey)) is not None] for s, runs in settings.items()}
     show_pre = any(pre.values())
     header = ["model", "grid", "config", "seeds", *metrics,
-              *([f"{pkey} after MLE"] if show_pre else []), "params G / D", "wall min / run", "hardware"]
+              *([f"{pkey} after MLE"] if show_pre else []), "params G / D", "train min / run", "eval min / run", "hardware"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (model, grid, chash), runs in settings.items():
         cells = [model, render.grid_link(grid, results_dir, out), f"`{chash}`", str(len(runs))]
@@ -152,10 +167,7 @@ def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], res
         if show_pre:
             cells.append(render.mean_std_cell(pre[(model, grid, chash)]))
         cells.append(sizes_cell(runs))
-        walls = [r["wall_s"] for r in runs if isinstance(r.get("wall_s"), (int, float))]
-        # a sweep file's wall time is the sweep's, not training's: say so
-        sweep_only = all(not isinstance(r.get("metrics"), dict) for r in runs)
-        cells.append(f"{statistics.mean(walls) / 60:.1f}{' (sweep)' if sweep_only else ''}" if walls else "–")
+        cells += wall_cells(runs)
         cells.append(", ".join(sorted({hardware_label(r) for r in runs})))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -227,8 +239,9 @@ def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: P
           "`<metric> after MLE` is where a run with an adversarial phase started (its `pretrain_metrics`); "
           "`params G / D` counts the trainable parameters of generator and discriminator "
           "(`benchmarks/network_sizes.py`; a discriminator inside the generator, as LeakGAN's, counts as D); "
-          "`wall min / run` is the mean `wall_s` of the harness sitting that finished the run (training + "
-          "evaluation; a resumed run counts only its last sitting), or of the sweep for sweep-only files.", "",
+          "`train min / run` and `eval min / run` are the mean minutes of the training command and of the "
+          "evaluation (with the temperature sweep where the run has one) in the harness sitting that finished "
+          "the run (a resumed run counts only its last sitting); a sweep-only file has only the sweep's time.", "",
           f"Data sets: {', '.join(groups)}; {len(results)} result files in "
           f"{len({r['_grid'] for r in results})} grid folders.", ""]
     md += [data_section(d, s, published, Path(results_dir), Path(out)) for d, s in groups.items()]

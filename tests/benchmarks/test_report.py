@@ -23,7 +23,8 @@ def _oracle(model: str, seed: int, nll: float, chash: str, grid: str) -> dict:
                         "nll_test": 8.0, "eval_s": 1.0},
             "pretrain_metrics": curve[0], "curve": curve,
             "sweep": [{"temperature": t, "nll_oracle": nll - 1 + t, "nll_test": 9 - t} for t in (0.5, 1.0, 1.5)],
-            "wall_s": 120.0 * (seed + 1), "hardware": {"torch_threads": 1, "cuda": None}}
+            "wall_s": 130.0 * (seed + 1), "train_wall_s": 120.0 * (seed + 1),
+            "eval_wall_s": 10.0 * (seed + 1), "hardware": {"torch_threads": 1, "cuda": None}}
 
 
 def _conditional(seed: int) -> dict:
@@ -33,7 +34,8 @@ def _conditional(seed: int) -> dict:
             "protocol": {"class_acc": "share of class-y samples ..."},
             "metrics": {"n_samples": 50, "samples_per_class": 25, "n_references": 60,
                         "labels": ["negative", "positive"], "per_class": per_class},
-            "wall_s": 60.0, "hardware": {"torch_threads": 2, "cuda": "NVIDIA H100"}}
+            "wall_s": 60.0, "train_wall_s": 54.0, "eval_wall_s": 6.0,
+            "hardware": {"torch_threads": 2, "cuda": "NVIDIA H100"}}
 
 
 def _write(folder: Path, name: str, result: dict) -> None:
@@ -60,12 +62,13 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
     text = out.read_text()
     # oracle: columns in protocol order, then the MLE starting point, sizes, wall time and hardware
     assert ("| model | grid | config | seeds | nll_oracle | nll_test | nll_oracle after MLE | params G / D "
-            "| wall min / run | hardware |") in text
-    # seqgan: 2 seeds, mean ± std of 8.0 and 8.2; started from 9.5 after MLE; mean wall (2 + 4 min) / 2
+            "| train min / run | eval min / run | hardware |") in text
+    # seqgan: 2 seeds, mean ± std of 8.0 and 8.2; started from 9.5 after MLE; mean training (2 + 4 min) / 2,
+    # mean evaluation (10 + 20 s) / 2
     assert ("| seqgan | seqgan_oracle | `aaaa` | 2 | 8.100 ± 0.141 | 8.000 ± 0.000 | 9.500 ± 0.000 | – | 3.0 "
-            "| cpu ×1 thread |") in text
+            "| 0.2 | cpu ×1 thread |") in text
     # mle: its own grid, linked to the grid's README relative to the report; no "after MLE" value of its own
-    assert "| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | – | 2.0 |" in text
+    assert "| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | – | 2.0 | 0.2 |" in text
     assert "zzzz" not in text and "image_baseline" not in text  # subfolders and non-text results skipped
     # published numbers beside ours, with their source
     assert "| mle | 9.038 |" in text and "| relgan | 6.680 ± 0.343 |" in text
@@ -74,7 +77,7 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
     # conditional data set: its own section, per-class columns sorted after the protocol metrics
     assert "## mr" in text
     assert "| bleu_2 | class_acc | class_acc_negative | class_acc_positive |" in text
-    assert "| 0.500 | 0.850 | 0.800 | 0.900 | – | 1.0 | NVIDIA H100 |" in text
+    assert "| 0.500 | 0.850 | 0.800 | 0.900 | – | 0.9 | 0.1 | NVIDIA H100 |" in text
     assert "50 samples against 60 references (conditional_mr)" in text
     # one quality-diversity plot over all oracle settings, referenced relative to the report
     png = results / "quality_diversity_oracle.png"
