@@ -250,9 +250,34 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), "" where /proc is
+    missing. Stored in the lock beside the PID because PIDs are reused: after a reboot, a stale lock's PID
+    may belong to an unrelated live process, which must not keep the job locked forever."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[-1].split()[19]  # fields after the command name; field 22 is the 20th
+
+
+def _holder_alive(text: str) -> int:
+    """The PID of the live process holding a lock whose file holds `text` ("PID [START]"), else 0."""
+    parts = text.split()
+    try:
+        pid = int(parts[0]) if parts else 0
+    except ValueError:
+        return 0
+    if not pid or pid == os.getpid() or not _pid_alive(pid):
+        return 0
+    if len(parts) > 1 and (now := _start_time(pid)) and now != parts[1]:
+        return 0  # the PID now names a different process
+    return pid
+
+
 @contextlib.contextmanager
 def job_lock(path: Path) -> Iterator[int | None]:
-    """Hold `path` (a file with our PID) while a job runs, so several run_grid.py processes can work
+    """Hold `path` (a file with our PID and its start time) while a job runs, so several run_grid.py processes can work
     through the same grids side by side, each taking the next job nobody holds. Yields None when we hold
     it, else the PID of the live process that does. A lock left by a dead process is taken over."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -261,16 +286,16 @@ def job_lock(path: Path) -> Iterator[int | None]:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             try:
-                holder = int(path.read_text().strip() or 0)
-            except (OSError, ValueError):
+                holder = _holder_alive(path.read_text())
+            except OSError:
                 holder = 0
-            if holder and holder != os.getpid() and _pid_alive(holder):
+            if holder:
                 yield holder
                 return
             path.unlink(missing_ok=True)  # stale: its process is gone
             continue
         with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()}\n")
+            f.write(f"{os.getpid()} {_start_time(os.getpid())}".strip() + "\n")
         try:
             yield None
         finally:

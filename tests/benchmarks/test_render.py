@@ -172,12 +172,22 @@ def test_job_lock_lets_side_by_side_grid_runs_share_the_jobs(tmp_path):
 
     lock = tmp_path / "runs" / "job.lock"
     with job_lock(lock) as holder:
-        assert holder is None and lock.read_text().strip() == str(os.getpid())
+        assert holder is None and lock.read_text().split()[0] == str(os.getpid())
     assert not lock.exists()
-    lock.write_text(f"{os.getppid()}\n")  # a live process that is not us
+    lock.write_text(f"{os.getppid()}\n")  # a live process that is not us (a lock written before start times)
     with job_lock(lock) as holder:
         assert holder == os.getppid()
     assert lock.exists()  # not ours to remove
+    if Path(f"/proc/{os.getppid()}/stat").exists():
+        from benchmarks.harness import _start_time
+
+        lock.write_text(f"{os.getppid()} {_start_time(os.getppid())}\n")  # the same live process
+        with job_lock(lock) as holder:
+            assert holder == os.getppid()
+        lock.write_text(f"{os.getppid()} 1\n")  # its PID, but a different start time: a reused PID
+        with job_lock(lock) as holder:
+            assert holder is None
+        assert not lock.exists()
     lock.write_text("999999999\n")  # above Linux's largest PID: no such process
     with job_lock(lock) as holder:
         assert holder is None
