@@ -290,6 +290,26 @@ def _hardware_lines(results: list[dict[str, Any]]) -> list[str]:
     return [f"{line} ({n} run{'s' if n > 1 else ''})" for line, n in counts.items()]
 
 
+def _wall_line(results: list[dict[str, Any]]) -> str:
+    """Wall time summed over the folder's runs, training and evaluation apart.
+
+    A temperature sweep can cost as much as a short training run, so one combined figure would mislead
+    anyone reading it as the price of training a model. Older result files carry only `wall_s`; it is
+    reported on its own for those.
+    """
+    train = sum(r.get("train_wall_s") or 0 for r in results)
+    evaluation = sum(r.get("eval_wall_s") or 0 for r in results)
+    unsplit = sum(r.get("wall_s") or 0 for r in results
+                  if r.get("train_wall_s") is None and r.get("eval_wall_s") is None)
+    parts = [f"training {train:.0f} s", f"evaluation (final metrics and sweeps) {evaluation:.0f} s"]
+    if unsplit:
+        parts.append(f"not split (older result files) {unsplit:.0f} s")
+    compute = sum(r.get("train_compute_s") or 0 for r in results)
+    return (f"- wall time summed over the {len(results)} run{'s' if len(results) != 1 else ''}: "
+            f"{', '.join(parts)}; training compute as the loop measured it (all sittings, in-training "
+            f"evaluations excluded): {compute:.0f} s")
+
+
 def _setup(results: list[dict[str, Any]]) -> list[str]:
     first = results[0]
     entry = first["metrics"] if isinstance(first.get("metrics"), dict) else (first.get("sweep") or [{}])[0]
@@ -300,9 +320,7 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
              f"- samples per evaluation: {entry.get('n_samples')}; references: {entry.get('n_references')}",
              f"- hardware: {'; '.join(_hardware_lines(results))}",
              f"- git SHA: {', '.join(shas)}",
-             f"- wall time of this harness sitting (training + evaluation, or the sweep): "
-             f"{sum(r.get('wall_s') or 0 for r in results):.0f} s; training compute as the loop measured it "
-             f"(all sittings, evaluations excluded): {sum(r.get('train_compute_s') or 0 for r in results):.0f} s"]
+             _wall_line(results)]
     for key, label in (("train_command", "training"), ("command", "command")):
         lines += [f"- {label}: `{c}`" for c in sorted({r[key] for r in results if r.get(key)})]
     protocol = first.get("protocol") or entry.get("protocol") or {}
