@@ -40,7 +40,7 @@ def _user_error(capsys, argv, *needles):
 
 def test_oracle_run_json(oracle_run, tmp_path, capsys):
     out = tmp_path / "r.json"
-    assert main(["--run", str(oracle_run), "--json", str(out), "--num", "40"]) == 0
+    assert main(["--run", str(oracle_run), "--json", str(out), "--num", "40", "--threads", "1"]) == 0
     table = capsys.readouterr().out
     assert "nll_oracle" in table and "nll_test" in table
     r = json.loads(out.read_text())
@@ -107,6 +107,7 @@ def test_user_errors(oracle_run, tmp_path, capsys):
     _user_error(capsys, ["--run", str(oracle_run), "--metrics", "fed"], "real text")
     _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "0,1"], "> 0")
     _user_error(capsys, ["--run", str(tmp_path / "nope")], "not found")
+    _user_error(capsys, ["--run", str(oracle_run), "--threads", "0"], "--threads must be >= 1")
 
 
 def test_module_entry_point_error(tmp_path):
