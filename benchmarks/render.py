@@ -290,17 +290,23 @@ def _hardware_lines(results: list[dict[str, Any]]) -> list[str]:
     return [f"{line} ({n} run{'s' if n > 1 else ''})" for line, n in counts.items()]
 
 
-def _wall_line(results: list[dict[str, Any]]) -> str:
-    """Wall time summed over the folder's runs, training and evaluation apart.
+def wall_split(result: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """(training s, evaluation s, unsplit s) of one result file; None where it does not apply.
 
-    A temperature sweep can cost as much as a short training run, so one combined figure would mislead
-    anyone reading it as the price of training a model. Older result files carry only `wall_s`; it is
-    reported on its own for those.
+    A temperature sweep can cost as much as a short training run, so training and evaluation are kept
+    apart wherever wall time is shown. A sweep-only file (no training, no final `metrics`) spent its
+    `wall_s` on evaluation; an older training result carries only the combined `wall_s`.
     """
-    train = sum(r.get("train_wall_s") or 0 for r in results)
-    evaluation = sum(r.get("eval_wall_s") or 0 for r in results)
-    unsplit = sum(r.get("wall_s") or 0 for r in results
-                  if r.get("train_wall_s") is None and r.get("eval_wall_s") is None)
+    if "train_wall_s" in result or "eval_wall_s" in result:
+        return result.get("train_wall_s"), result.get("eval_wall_s"), None
+    if not isinstance(result.get("metrics"), dict):
+        return None, result.get("wall_s"), None
+    return None, None, result.get("wall_s")
+
+
+def _wall_line(results: list[dict[str, Any]]) -> str:
+    """Wall time summed over the folder's runs, training and evaluation apart (`wall_split`)."""
+    train, evaluation, unsplit = (sum(part or 0 for part in parts) for parts in zip(*map(wall_split, results)))
     parts = [f"training {train:.0f} s", f"evaluation (final metrics and sweeps) {evaluation:.0f} s"]
     if unsplit:
         parts.append(f"not split (older result files) {unsplit:.0f} s")

@@ -143,10 +143,8 @@ def wall_cells(runs: list[dict[str, Any]]) -> list[str]:
     """Mean training and evaluation minutes per run. They are kept apart because the evaluation of a run with
     a temperature sweep takes 5-15 minutes more than one without, which would otherwise hide the
     training cost the rows are compared on. A sweep-only file (no training) has only an evaluation time."""
-    train = _minutes([r.get("train_wall_s") for r in runs])
-    evaluation = _minutes([r.get("eval_wall_s", None if isinstance(r.get("metrics"), dict) else r.get("wall_s"))
-                           for r in runs])
-    return [train, evaluation]
+    splits = [render.wall_split(r) for r in runs]
+    return [_minutes([split[0] for split in splits]), _minutes([split[1] for split in splits])]
 
 
 def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], results_dir: Path,
@@ -158,7 +156,8 @@ def settings_table(data: str, settings: dict[Setting, list[dict[str, Any]]], res
     pre = {s: [v for r in runs if (v := pretrain_value(r, pkey)) is not None] for s, runs in settings.items()}
     show_pre = any(pre.values())
     header = ["model", "grid", "config", "seeds", *metrics,
-              *([f"{pkey} after MLE"] if show_pre else []), "params G / D", "train min / run", "eval min / run", "hardware"]
+              *([f"{pkey} after MLE"] if show_pre else []), "params G / D", "train min / run", "eval min / run",
+              "hardware"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (model, grid, chash), runs in settings.items():
         cells = [model, render.grid_link(grid, results_dir, out), f"`{chash}`", str(len(runs))]

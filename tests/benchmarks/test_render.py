@@ -48,12 +48,14 @@ def test_render_tables_and_plots(tmp_path):
 
 def test_wall_time_line_keeps_training_and_evaluation_apart():
     split = {"train_wall_s": 100.0, "eval_wall_s": 40.0, "wall_s": 140.0, "train_compute_s": 90.0}
-    older = {"wall_s": 500.0}  # a result file written before the split existed
+    older = {"wall_s": 500.0, "metrics": {}}  # a training result written before the split existed
     line = render._wall_line([split, split, older])
     assert "summed over the 3 runs" in line
     assert "training 200 s" in line and "evaluation (final metrics and sweeps) 80 s" in line
     assert "not split (older result files) 500 s" in line and "excluded): 180 s" in line
     assert "not split" not in render._wall_line([split])
+    sweep_only = {"wall_s": 30.0}  # no final metrics: all of its time went to the sweep
+    assert "evaluation (final metrics and sweeps) 30 s" in render._wall_line([sweep_only])
 
 
 def test_quality_diversity_axes():

@@ -68,7 +68,8 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
     assert ("| seqgan | seqgan_oracle | `aaaa` | 2 | 8.100 ± 0.141 | 8.000 ± 0.000 | 9.500 ± 0.000 | – | 3.0 "
             "| 0.2 | cpu ×1 thread |") in text
     # mle: its own grid, linked to the grid's README relative to the report; no "after MLE" value of its own
-    assert "| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | – | 2.0 | 0.2 |" in text
+    assert ("| mle | [mle_oracle](results/mle_oracle/README.md) | `bbbb` | 1 | 9.000 | 8.000 | – | – | 2.0 | 0.2 |"
+            in text)
     assert "zzzz" not in text and "image_baseline" not in text  # subfolders and non-text results skipped
     # published numbers beside ours, with their source
     assert "| mle | 9.038 |" in text and "| relgan | 6.680 ± 0.343 |" in text
