@@ -53,11 +53,15 @@ def infill_section(results_dir: Path, out: Path) -> str:
                     f"{runs[0].get('n_filled')} / {runs[0].get('n_references')}",
                     f"{sum(train_min) / len(train_min):.1f}" if train_min else "–"])
         rows.append("| " + " | ".join(cells) + " |")
-    budgets = sorted({str(r.get("budget")) for runs in groups.values() for r in runs if r.get("budget")})
+    budgets: dict[str, list[str]] = {}  # grid folder -> its distinct budget notes, in row order
+    for (grid, _), runs in groups.items():
+        for note in (str(r["budget"]) for r in runs if r.get("budget")):
+            if note not in budgets.setdefault(grid, []):
+                budgets[grid].append(note)
     md = ["## In-filling (MaskGAN)", "",
           "Masked test sentences filled by the model and scored against the other test sentences (each grid's "
           "README states the masking and references); not comparable with the free-running rows above. "
           "`train min / run` is the training time its JSON records (a MaskMLE row taken from a MaskGAN run's "
           "pretrained checkpoint records that whole run's).", "", *rows, ""]
-    md += [f"Budget: {b}." for b in budgets]
+    md += [f"Budget of {grid}: {note}." for grid, notes in budgets.items() for note in notes]
     return "\n".join(md) + "\n"

@@ -112,7 +112,7 @@ def test_report_has_an_infilling_section_with_seeds_averaged(tmp_path):
     section = text.split("## In-filling (MaskGAN)")[1]
     assert "| MaskGAN (infill) | 2 | 0.700 ± 0.141 |" in section
     assert "| MaskMLE (infill) | 1 | 0.500 |" in section
-    assert "| 10 / 90 | 2.0 |" in section and "Budget: tiny budget." in section
+    assert "| 10 / 90 | 2.0 |" in section and "Budget of infill: tiny budget." in section
 
 
 def test_report_without_infilling_results_has_no_infilling_section(tmp_path):
