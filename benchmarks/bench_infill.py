@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.harness import hardware  # noqa: E402
+from benchmarks.render import fmt_mean_std  # noqa: E402
 
 MLE_SOURCE = {"pretrained": "the MaskGAN run after its MaskMLE pretraining (the weights its adversarial phase "
                             "starts from)", "run": "a separate maskmle run"}
@@ -86,16 +87,6 @@ METRICS: list[tuple[str, Any]] = (
        ("in-filling NLL (masked tokens)", lambda r: r["infill_nll"])])
 
 
-def mean_std(values: list[float], signed: bool = False) -> str:
-    """`mean ± sample std` (the mean alone for one value), three decimals; `signed` writes +/− always."""
-    mean = sum(values) / len(values)
-    text = f"{round(mean, 3) + 0.0:+.3f}".replace("-", "−") if signed else f"{mean:.3f}"  # + 0.0: no "−0.000"
-    if len(values) == 1:
-        return text
-    std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
-    return f"{text} ± {std:.3f}"
-
-
 def table(mle: list[dict[str, Any]], gan: list[dict[str, Any]]) -> str:
     """Mean ± std over seeds of each metric for MaskMLE and MaskGAN, and of their per-seed difference.
 
@@ -106,8 +97,8 @@ def table(mle: list[dict[str, Any]], gan: list[dict[str, Any]]) -> str:
              "|---|---|---|---|"]
     for name, value in METRICS:
         diffs = [value(g) - value(m) for m, g in zip(mle, gan)]
-        lines.append(f"| {name} | {mean_std([value(r) for r in mle])} | {mean_std([value(r) for r in gan])} "
-                     f"| {mean_std(diffs, signed=True)} |")
+        lines.append(f"| {name} | {fmt_mean_std([value(r) for r in mle])} | {fmt_mean_std([value(r) for r in gan])} "
+                     f"| {fmt_mean_std(diffs, signed=True)} |")
     return "\n".join(lines)
 
 

@@ -94,11 +94,12 @@ def data_key(result: dict[str, Any]) -> str:
     return f"{name}_len{seq_len}" if name == "oracle" and seq_len != 20 else name
 
 
-def fmt_mean_std(values: list[float]) -> str:
-    """"m.mmm" for one value, "mean ± std" (sample std) for several."""
-    if len(values) == 1:
-        return f"{values[0]:.3f}"
-    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+def fmt_mean_std(values: list[float], signed: bool = False) -> str:
+    """"m.mmm" for one value, "mean ± std" (sample std) for several; `signed` (for differences) always writes
+    the mean's sign, "+" or "−", and never "−0.000"."""
+    mean = statistics.mean(values)
+    text = f"{round(mean, 3) + 0.0:+.3f}".replace("-", "−") if signed else f"{mean:.3f}"
+    return text if len(values) == 1 else f"{text} ± {statistics.stdev(values):.3f}"
 
 
 def mean_std_cell(values: list[float]) -> str:
