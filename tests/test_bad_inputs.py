@@ -62,6 +62,14 @@ ROWS = {
     "disk_full_checkpoint": (TRAIN, [*MLE, "--run-dir", "full"],
                              ["No space left on device", "previous checkpoint (step-00000001) is intact", "--resume"],
                              "error"),
+    "valid_size_too_large": (TRAIN, [*TEXT, "--data", "train.txt", "data.valid_size=12"],
+                             ["data.valid_size=12 leaves no training data", "has 8 training sentences", "use a value below 8"], "error"),
+    "best_metric_not_reported": (TRAIN, [*MLE, "train.best_metric=nll_valid"],
+                                 ["train.best_metric=nll_valid is not reported", "data.valid_size=N"], "error"),
+    "patience_without_best_metric": (TRAIN, [*MLE, "train.patience=3"],
+                                     ["train.patience and train.restore_best need train.best_metric"], "error"),
+    "sample_best_without_best": (SAMPLE, ["--run", "run", "--checkpoint", "best"], ["has no best checkpoint"],
+                                 "error"),
     "disk_full_metrics": (TRAIN, [*MLE, "--run-dir", "full"], ["No space left on device", "metrics.jsonl"], "error"),
 }
 SUBPROCESS_ROWS = ("data_binary", "vocab_one_word", "sample_top_p_zero", "checkpoints_all_truncated")

@@ -4,7 +4,8 @@ Checks, for MLE, SeqGAN and conditional SeqGAN: both ranks hold bitwise identica
 checkpoint's meta.json records every rank's weight digest), rank 0 alone writes (one checkpoint folder
 per step, one metrics line per evaluation, one run_info line per launch), and `--resume` continues the
 run — for MLE bitwise equal to an uninterrupted 2-process run; a SIGTERM to torchrun stops both workers
-at the same step with one checkpoint. Slow: each launch starts three Python
+at the same step with one checkpoint; model selection (`train.best_metric`, `train.patience`,
+`train.restore_best`) ends the MLE phase at the same step on both ranks. Slow: each launch starts three Python
 processes (the torchrun agent and two workers).
 """
 
@@ -99,3 +100,23 @@ def test_sigterm_to_torchrun_saves_once_and_resumes(tmp_path):
     assert meta["phase"] == "adversarial" and 1 <= meta["iteration"] < 200
     torchrun("--resume", "--run-dir", "run", f"adversarial.rounds={meta['iteration'] + 1}", cwd=tmp_path)
     check_ranks_and_writes(run, 2)
+
+
+def test_model_selection_two_processes(tmp_path):
+    """train.best_metric / patience / restore_best under torchrun: the ranks agree on the best evaluation and
+    on ending the phase (rank 0 evaluates), write the best checkpoint together, and stay identical."""
+    torchrun("--model", "seqgan", "--config", TINY / "seqgan.yaml", "--run-dir", "run", "data.valid_size=20",
+             "mle.epochs=20", "mle.lr=0.05", "train.best_metric=nll_valid", "train.patience=2",
+             "train.restore_best=true", cwd=tmp_path)
+    run = tmp_path / "run"
+    for ckpt in list_checkpoints(run / "checkpoints") + list_checkpoints(run / "best"):
+        digests = json.loads((ckpt / "meta.json").read_text())["rank_weights_sha256"]
+        assert len(digests) == 2 and digests[0] == digests[1], ckpt
+    best = json.loads((latest_checkpoint(run / "best") / "meta.json").read_text())
+    assert best["phase"] == "mle" and best["best"]["metric"] == "nll_valid"
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert all("nll_valid" in r for r in records) and records[-1]["phase"] == "adversarial"
+    # at lr 0.05 the tiny oracle's validation NLL stops improving within the 20 epochs: the phase ends early
+    restored = [r for r in records if "restored_from_step" in r]
+    assert len(restored) == 1 and restored[0]["restored_from_step"] == best["step"]
+    assert max(r["iteration"] for r in records if r["phase"] == "mle") < 20

@@ -4,6 +4,8 @@ Every evaluation samples `eval.num_samples` sequences from a private, fixed-seed
 shifts the training RNG stream, which keeps resumed runs identical) and measures:
 - `nll_oracle` when the data has an oracle (SeqGAN's synthetic benchmark);
 - `nll_test` (mean NLL per real token + EOS of the test set under the generator) when there is a test set;
+- `nll_valid`, the same over the validation sentences held out of the training set (`data.valid_size`),
+  which `train.best_metric` selects checkpoints on (textgan/best.py);
 - BLEU-2..5 of the samples against the test set and self-BLEU-2..5 (protocol in the benchmarks docs),
   for real text, when `eval.bleu` is on.
 """
@@ -67,6 +69,9 @@ class Evaluator:
         if test is not None and generator is not None:
             n = self.cfg.num_test or len(test)
             metrics["nll_test"] = sequence_nll(generator, test.tokens[:n], test.lengths[:n])
+        valid = getattr(data, "valid", None)  # data.valid_size: the split model selection reads
+        if valid is not None and generator is not None:
+            metrics["nll_valid"] = sequence_nll(generator, valid.tokens, valid.lengths)
         if data.oracle is None and test is not None and self.cfg.bleu:
             hyps = strip_after_eos(samples, data.vocab.eos_id)
             for n, v in bleu(hyps, self.references(), self.cfg.bleu_max_n).items():

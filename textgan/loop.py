@@ -11,6 +11,10 @@ be resumed; SIGINT / SIGTERM stop the run at the end of the current iteration af
 non-finite gradients or losses stop the run (or skip the update, `train.nonfinite=skip`) without
 touching the last good checkpoint. Under torchrun, rank 0 evaluates, logs and writes checkpoints
 (holding every rank's RNG state), and all ranks agree on when to stop.
+
+Model selection (docs/model_selection.md, `textgan/best.py`): with `train.best_metric` the best
+evaluation of the MLE phase is kept in `<run>/best/`, `train.patience` ends that phase early and
+`train.restore_best` hands its best weights to the next phase.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +31,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from textgan.best import BestTracker
 from textgan.checkpoint import (
+    PREFIX,
     latest_checkpoint,
     latest_name,
+    list_checkpoints,
     load_checkpoint,
     load_weights_into,
     remove_temporary,
@@ -57,6 +65,16 @@ class TrainConfig:
     nonfinite: str = param("stop", choices=NONFINITE_MODES,
                            help="on a non-finite gradient or loss: stop (no checkpoint; the last good one is "
                                 "kept), skip (drop that update and go on), off (no gradient check)")
+    # model selection on a held-out metric (textgan/best.py)
+    best_metric: str = param("", help="an evaluation metric to minimise, e.g. nll_valid (with data.valid_size): "
+                                      "the best evaluation of each phase in train.best_phases is kept in "
+                                      "<run>/best/ ('' = off)")
+    best_phases: list[str] = param(["mle"], help="phases whose best evaluation is kept (default: MLE training "
+                                                 "and every GAN's MLE pretraining)")
+    patience: int = param(0, min=0, help="end a phase of train.best_phases after N evaluations in a row without "
+                                         "a new best of train.best_metric (0 = run the whole budget)")
+    restore_best: bool = param(False, help="when a phase of train.best_phases ends, load its best weights back, "
+                                           "so the next phase and the final checkpoint start from them")
 
 
 def seed_everything(seed: int) -> None:
@@ -87,6 +105,10 @@ class Trainer:
         self.dist: Distributed = getattr(ctx, "dist", None) or Distributed()
         self.progress = {"phase": 0, "iteration": 0, "step": 0, "elapsed": 0.0}
         self.restored = False
+        if (self.cfg.patience or self.cfg.restore_best) and not self.cfg.best_metric:
+            raise UserError("train.patience and train.restore_best need train.best_metric (e.g. "
+                            "train.best_metric=nll_valid with data.valid_size=1000)")
+        self.best = BestTracker(self.cfg.best_metric, self.cfg.best_phases, self.cfg.patience)
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -99,8 +121,16 @@ class Trainer:
             meta["labels"] = list(data.labels.names)  # a class-conditional generator: sample by label
         return meta
 
-    def save(self, phase_name: str) -> None:
-        """Write a checkpoint (rank 0; under torchrun every rank calls this: it gathers their state)."""
+    @property
+    def best_root(self):
+        return self.run.path / "best"
+
+    def save(self, phase_name: str, best: bool = False) -> None:
+        """Write a checkpoint (rank 0; under torchrun every rank calls this: it gathers their state).
+
+        `best`: write it as the run's best checkpoint in `<run>/best/` instead (the newest two are kept: the older
+        one is the best again when a resume discards a newer one written by the training it repeats).
+        """
         rng = rng_state()
         ranks_rng = self.dist.gather(rng) if self.dist.enabled else None
         digests = self.dist.gather(weights_digest(self.algo.modules())) if self.dist.enabled else None
@@ -112,6 +142,8 @@ class Trainer:
             extra = getattr(self.algo, "extra_state", None)
             if extra is not None:
                 state["algorithm"] = extra()
+            if self.best.enabled:
+                state["best"] = self.best.state()
             meta = self._meta(phase_name)
             if digests is not None:
                 meta["rank_weights_sha256"] = digests
@@ -119,8 +151,10 @@ class Trainer:
                     log.warning("ranks hold different weights at step %d: this model does not average its "
                                 "gradients across processes (docs/reliability.md); rank 0's are saved",
                                 self.progress["step"])
-            save_checkpoint(self.run.checkpoints, self.progress["step"], self.algo.modules(), state,
-                            meta, keep=self.cfg.keep_checkpoints)
+            if best:
+                meta["best"] = {"metric": self.best.metric, "value": self.best.value}
+            save_checkpoint(self.best_root if best else self.run.checkpoints, self.progress["step"],
+                            self.algo.modules(), state, meta, keep=2 if best else self.cfg.keep_checkpoints)
         self.dist.barrier()
 
     def restore(self) -> bool:
@@ -145,11 +179,17 @@ class Trainer:
             opt.load_state_dict(state["optimizers"][name])
         if "algorithm" in state:
             self.algo.load_extra_state(state["algorithm"])
+        if "best" in state and self.best.enabled:
+            self.best.load_state(state["best"])
         self._restore_rng(state, meta)
         self.progress = dict(state["progress"])
         self.restored = True
         if self.dist.is_main:
             remove_temporary(self.run.checkpoints)
+            remove_temporary(self.best_root)
+            for newer in list_checkpoints(self.best_root):
+                if int(newer.name[len(PREFIX):]) > self.progress["step"]:
+                    shutil.rmtree(newer, ignore_errors=True)  # a best from training the resume repeats
             # Evaluations logged after this checkpoint (a run killed between evaluating and saving) are
             # run again; drop them so that metrics.jsonl reads like an uninterrupted run's.
             self.run.truncate_metrics(self.progress["step"])
@@ -203,16 +243,25 @@ class Trainer:
             if not self.restored:
                 name = phases[0].name if phases else "init"
                 last = self.evaluate(name, 0, {})
+                self.best.check_available(last)
                 self.save(name)  # step 0: a run killed before its first evaluation can still be resumed
             for index in range(self.progress["phase"], len(phases)):
                 phase = phases[index]
                 start = self.progress["iteration"] if index == self.progress["phase"] else 0
                 self.progress.update(phase=index, iteration=start)
+                selects = self.best.selects(phase.name)
+                if selects:
+                    self.best.start_phase(index)
                 every = phase.eval_every or self.cfg.eval_every
                 bar = tqdm(range(start, phase.iterations), initial=start, total=phase.iterations,
                            desc=f"{phase.name} ({phase.unit}s)", disable=not (self.cfg.progress and self.dist.is_main),
                            leave=False, dynamic_ncols=True)
                 for i in bar:
+                    if selects and self.best.exhausted:
+                        if self.dist.is_main:
+                            tqdm.write(f"[{phase.name}] no new best {self.best.metric} in {self.best.patience} "
+                                       f"evaluations (train.patience): ending the phase after {phase.unit} {i}")
+                        break
                     t0 = time.perf_counter()
                     guard.begin()
                     train_metrics = self._check_finite(phase, i, phase.run(i), guard)
@@ -225,6 +274,8 @@ class Trainer:
                     stopping = self.dist.any(stop.requested) and not finished  # every rank stops at the same step
                     if due:
                         last = self.evaluate(phase.name, i + 1, train_metrics)
+                        if selects:
+                            self._observe_best(phase.name, last)
                     if due or stopping:
                         self.save(phase.name)
                     if stopping:
@@ -234,8 +285,47 @@ class Trainer:
                             f"{i + 1}; checkpoint step-{self.progress['step']:08d} saved — continue with: "
                             f"python -m textgan.train --resume --run-dir {self.run.path}", stop.signum or 15)
                 bar.close()
+                if selects and self.cfg.restore_best:
+                    last = self._restore_best(phase.name, index, last)
                 self.progress.update(phase=index + 1, iteration=0)
         return last
+
+    # -- model selection (textgan/best.py) ------------------------------------------------------
+
+    def _observe_best(self, phase_name: str, record: dict[str, Any]) -> None:
+        """Count an evaluation of a selected phase; a new best is written to `<run>/best/`."""
+        improved = self.dist.any(self.dist.is_main and self.best.improves(record))  # rank 0 evaluated
+        self.best.record(improved, record.get(self.best.metric), self.progress["step"])
+        if improved:
+            self.save(phase_name, best=True)
+
+    def _restore_best(self, phase_name: str, index: int, last: dict[str, Any]) -> dict[str, Any]:
+        """At the end of a selected phase, load its best weights and optimiser states back and checkpoint
+        them as the run's current state (the next phase starts from them; the progress moves past the phase,
+        so a resume does not load them twice)."""
+        if self.best.step is None or self.best.step == self.progress["step"]:
+            return last  # the phase's last evaluation was its best: the weights are already those
+        self.dist.barrier()
+        path = latest_checkpoint(self.best_root)
+        weights, state, meta = load_checkpoint(path) if path else (None, None, {})
+        if meta.get("step") != self.best.step:
+            raise UserError(f"train.restore_best: the best checkpoint of {phase_name} (step {self.best.step}) is "
+                            f"missing from '{self.best_root}'; rerun without train.restore_best, or start a new run")
+        load_weights_into(self.algo.modules(), weights, path)
+        for name, opt in self.algo.optimizers().items():
+            opt.load_state_dict(state["optimizers"][name])
+        if "algorithm" in state:
+            self.algo.load_extra_state(state["algorithm"])
+        self.progress.update(phase=index + 1, iteration=0)
+        self.save(phase_name)
+        if not self.dist.is_main:
+            return last
+        best = next((r for r in self.run.read_metrics() if r.get("step") == self.best.step), {})
+        record = {**best, "phase": phase_name, "step": self.progress["step"], "restored_from_step": self.best.step}
+        self.run.log_metrics(record)
+        tqdm.write(f"[{phase_name}] restored the weights of step {self.best.step} ({self.best.metric} "
+                   f"{self.best.value:.4f}, the phase's best; train.restore_best)")
+        return record
 
     def _check_finite(self, phase, iteration: int, metrics: dict[str, float], guard: NonFiniteGuard
                       ) -> dict[str, float]:

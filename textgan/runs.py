@@ -124,11 +124,18 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> LoadedRun:
-    """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one)."""
+    """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one; "best": the
+    one `train.best_metric` kept in `<run>/best/`)."""
     run_dir = Path(run_dir)
     spec, cfg = load_run_config(run_dir)
     vocab = load_vocab(run_dir)
-    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir / "checkpoints")
+    if checkpoint == "best":  # the best evaluation kept by train.best_metric (textgan/best.py)
+        ckpt = latest_checkpoint(run_dir / "best")
+        if ckpt is None:
+            raise UserError(f"run directory '{run_dir}' has no best checkpoint; it was trained without "
+                            "train.best_metric (e.g. train.best_metric=nll_valid data.valid_size=1000)")
+    else:
+        ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run_dir / "checkpoints")
     if ckpt is None:
         raise UserError(f"run directory '{run_dir}' has no checkpoint yet; train it first "
                         f"(python -m textgan.train --resume --run-dir {run_dir})")

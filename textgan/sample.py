@@ -21,7 +21,8 @@ from textgan.sampling import check_sampling_args, sample
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m textgan.sample", description="Sample from a trained run.")
     p.add_argument("--run", required=True, help="run directory (runs/<name>)")
-    p.add_argument("--checkpoint", help="a specific checkpoint folder (default: the newest intact one)")
+    p.add_argument("--checkpoint", help="a specific checkpoint folder, or 'best' (the best evaluation kept by "
+                                         "train.best_metric); default: the newest intact one")
     p.add_argument("--num", type=int, default=20, help="number of samples (default 20)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--top-k", type=int, default=0, help="keep the k most likely tokens (0 = off)")

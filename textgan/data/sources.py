@@ -22,6 +22,7 @@ from textgan.data.labels import NAMED_LABELLED, LabelSet
 from textgan.data.oracle import SEQGAN_PARAMS, load_seqgan_oracle, seeded_oracle
 from textgan.data.paths import resolve_data_root
 from textgan.data.text import load_words
+from textgan.data.validation import hold_out_validation
 from textgan.data.vocab import SPECIAL_TOKENS, SPLITTERS, IdVocab, TextVocab
 from textgan.errors import UserError
 from textgan.sampling import sample
@@ -75,6 +76,8 @@ class DataConfig:
     min_freq: int = param(1, min=1)
     max_vocab: int = param(0, min=0, help="0 = no cap")
     max_train: int = param(0, min=0, help="use only the first N training sentences (0 = all)")
+    valid_size: int = param(0, min=0, help="hold N random training sentences out as a validation set (nll_valid, "
+                                           "for train.best_metric; seed data.split_seed; 0 = none)")
     # labelled data (conditional models; see textgan/data/labelled.py)
     labels: str = param("none", choices=["none", "tsv", "files"],
                         help="'tsv': label<TAB>sentence lines; 'files': one file per class (data.class_files); "
@@ -82,7 +85,7 @@ class DataConfig:
     class_files: list[str] = param([], help="LABEL=PATH per class, for data.labels=files")
     test_fraction: float = param(0.1, min=0.0, max=0.9, help="labelled data without a test file: share of "
                                                              "each class held out as test")
-    split_seed: int = param(0, help="seed of the labelled train/test split")
+    split_seed: int = param(0, help="seed of the labelled train/test split and of the validation split")
     drop_longer: bool = param(False, help="labelled data: drop sentences longer than data.max_len instead "
                                           "of truncating them (SentiGAN / CatGAN's mr15 convention)")
     oracle: OracleConfig = section(OracleConfig)
@@ -97,6 +100,7 @@ class DataBundle:
     oracle: nn.Module | None = None
     info: dict = field(default_factory=dict)
     labels: LabelSet | None = None  # class labels of labelled data; unconditional models ignore them
+    valid: Corpus | None = None  # held out of the training data (data.valid_size; textgan/data/validation.py)
 
     @property
     def seq_len(self) -> int:
@@ -193,7 +197,15 @@ def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = N
 def load_data(cfg: DataConfig, data_dir: str | Path | None = None,
               vocab: TextVocab | IdVocab | None = None) -> DataBundle:
     """Build the data bundle for a config; `vocab` (from a saved run) replaces building a new one."""
-    data_root = resolve_data_root(data_dir)
+    bundle = _load_bundle(cfg, resolve_data_root(data_dir), vocab)
+    if cfg.valid_size:
+        if not isinstance(bundle, DataBundle):
+            raise UserError(f"data.valid_size applies to text and oracle data, not '{cfg.name}'; use data.valid_size=0")
+        bundle = hold_out_validation(bundle, cfg.valid_size, cfg.split_seed)
+    return bundle
+
+
+def _load_bundle(cfg: DataConfig, data_root: Path, vocab: TextVocab | IdVocab | None) -> Any:
     if cfg.name not in DATA_SOURCES and cfg.name not in DATA_SETS:
         from textgan.registry import all_models  # imported late: the registry imports this module
 

@@ -1,0 +1,62 @@
+"""The validation split (`data.valid_size`, textgan/data/validation.py): held-out rows leave the training
+set, the split is fixed by `data.split_seed`, the vocabulary is unchanged, the evaluator reports
+`nll_valid` on it, and an impossible size is a one-line error."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from textgan.data.sources import DataConfig, OracleConfig, load_data
+from textgan.errors import UserError
+from textgan.evaluation import EvalConfig, Evaluator
+from textgan.nn import GeneratorConfig, build_generator
+
+
+def text_cfg(train, test, **kw) -> DataConfig:
+    return DataConfig(name=str(train), test=str(test), tokenize="whitespace", **kw)
+
+
+def rows(corpus) -> list[tuple[int, ...]]:
+    return [tuple(r) for r in corpus.tokens.tolist()]
+
+
+def test_held_out_rows_leave_the_training_set(tiny_text):
+    train, test = tiny_text
+    whole = load_data(text_cfg(train, test))
+    split = load_data(text_cfg(train, test, valid_size=3))
+    assert whole.valid is None and (len(split.train), len(split.valid)) == (len(whole.train) - 3, 3)
+    assert sorted(rows(split.train) + rows(split.valid)) == sorted(rows(whole.train))
+    assert split.vocab.size == whole.vocab.size and torch.equal(split.test.tokens, whole.test.tokens)
+    assert split.info["valid"] == 3 and split.info["train"] == len(whole.train) - 3
+    again = load_data(text_cfg(train, test, valid_size=3))
+    other = load_data(text_cfg(train, test, valid_size=3, split_seed=1))
+    assert rows(again.valid) == rows(split.valid) and rows(other.valid) != rows(split.valid)
+
+
+def test_oracle_data_splits_too():
+    oracle = OracleConfig(params="seeded", vocab_size=20, emb_dim=4, hidden_dim=4, seq_len=6, num_train=40,
+                          num_test=10)
+    bundle = load_data(DataConfig(name="oracle", valid_size=8, oracle=oracle))
+    assert (len(bundle.train), len(bundle.valid), len(bundle.test)) == (32, 8, 10)
+
+
+def test_evaluator_reports_nll_valid(tiny_text):
+    train, test = tiny_text
+    bundle = load_data(text_cfg(train, test, valid_size=3))
+    generator = build_generator(GeneratorConfig(emb_dim=4, hidden_dim=4), bundle.vocab.size, bundle.vocab.bos_id)
+    metrics, _ = Evaluator(bundle, EvalConfig(num_samples=4, bleu=False)).evaluate(generator)
+    assert {"nll_valid", "nll_test"} <= set(metrics) and metrics["nll_valid"] > 0
+
+
+@pytest.mark.parametrize("size", [12, 50])
+def test_a_split_that_leaves_no_training_data_is_refused(tiny_text, size):
+    train, test = tiny_text
+    with pytest.raises(UserError, match=f"data.valid_size={size} leaves no training data") as err:
+        load_data(text_cfg(train, test, valid_size=size))
+    assert "\n" not in str(err.value)
+
+
+def test_labelled_data_is_refused(tiny_labelled):
+    with pytest.raises(UserError, match="not supported for labelled data"):
+        load_data(DataConfig(name=str(tiny_labelled), labels="tsv", tokenize="whitespace", valid_size=4))

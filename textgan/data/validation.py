@@ -1,0 +1,36 @@
+"""The validation split: `data.valid_size` training sentences held out for model selection.
+
+Selecting a checkpoint or stopping early on the test set's NLL would tune the model on the test set, so
+`train.best_metric=nll_valid` (textgan/best.py) reads a validation set carved out of the *training*
+corpus instead. The held-out rows are drawn at random with `data.split_seed` (a file may be sorted, so
+the last N lines need not be representative); the remaining training rows keep their order. The
+vocabulary is unaffected: it is built before the split, from the whole files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from textgan.data.corpus import Corpus
+from textgan.errors import UserError
+
+
+def hold_out_validation(bundle, size: int, seed: int):
+    """A copy of the data bundle whose `valid` holds `size` random training rows, removed from `train`."""
+    if size <= 0:
+        return bundle
+    if bundle.labels is not None:
+        raise UserError("data.valid_size is not supported for labelled data yet (the labels would have to be "
+                        "split alongside); use data.valid_size=0")
+    available = len(bundle.train)
+    if size >= available:
+        raise UserError(f"data.valid_size={size} leaves no training data ({bundle.name} has {available} training "
+                        f"sentences); use a value below {available}, e.g. {max(1, available // 10)}")
+    order = torch.randperm(available, generator=torch.Generator().manual_seed(seed))
+    held, kept = order[:size].sort().values, order[size:].sort().values
+    train = Corpus(bundle.train.tokens[kept], bundle.train.lengths[kept])
+    valid = Corpus(bundle.train.tokens[held], bundle.train.lengths[held])
+    info = {**bundle.info, "train": len(train), "valid": len(valid)}
+    return dataclasses.replace(bundle, train=train, valid=valid, info=info)
