@@ -6,6 +6,7 @@ test at the end runs the real entry points on a tiny MLE."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -202,6 +203,11 @@ def test_cli_best_checkpoint_on_tiny_text(tmp_path):
     proc = run_cli("textgan.sample", "--run", tmp_path / "run", "--checkpoint", "best", "--num", "2", cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.strip().splitlines()) == 2
+    proc = run_cli("textgan.evaluate", "--run", tmp_path / "run", "--checkpoint", "best", "--metrics", "nll",
+                   "--num", "4", "--json", tmp_path / "best.json", cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    best_step = int(latest_checkpoint(tmp_path / "run" / "best").name.split("-")[1])
+    assert json.loads((tmp_path / "best.json").read_text())["checkpoint_step"] == best_step
     proc = train_cli("--model", "mle", "--config", "configs/tiny/mle_text.yaml", "--data", train,
                      f"data.test={test}", "data.valid_size=12", "--run-dir", tmp_path / "run2", cwd=REPO)
     assert proc.returncode == 2 and "data.valid_size=12 leaves no training data" in proc.stderr
