@@ -43,6 +43,13 @@ class BestTracker:
     def selects(self, phase_name: str) -> bool:
         return self.enabled and phase_name in self.phases
 
+    def check_phases(self, names: list[str]) -> None:
+        """Refuse a `train.best_phases` entry the model has no phase of (a typo would silently select nothing)."""
+        unknown = sorted(self.phases - set(names)) if self.enabled else []
+        if unknown:
+            raise UserError(f"train.best_phases names {', '.join(repr(u) for u in unknown)}, which this model has no "
+                            f"phase of; its phases: {', '.join(names)}")
+
     def check_available(self, record: dict[str, Any]) -> None:
         """Refuse a metric the evaluation does not report (called on the first evaluation, before training)."""
         if not self.enabled or not record or self.metric in record:

@@ -236,6 +236,7 @@ class Trainer:
 
     def fit(self) -> dict[str, Any]:
         phases = self.algo.phases()
+        self.best.check_phases([p.name for p in phases])
         last: dict[str, Any] = {}
         guard = NonFiniteGuard(self.algo.optimizers(), self.algo.modules(), self.cfg.nonfinite)
         # the averager's hooks go first, so the guard judges the averaged gradients (the same on all ranks)
