@@ -147,6 +147,13 @@ def remove_temporary(ckpt_root: Path) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
+def remove_newer_than(ckpt_root: Path, step: int) -> None:
+    """Delete the checkpoints after `step` (a resume from `step` repeats the training that wrote them)."""
+    for path in list_checkpoints(ckpt_root):
+        if int(path.name[len(PREFIX):]) > step:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def list_checkpoints(ckpt_root: Path) -> list[Path]:
     """Checkpoint folders, oldest first (temporary folders excluded)."""
     if not ckpt_root.is_dir():

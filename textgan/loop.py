@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-import shutil
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,12 +32,11 @@ from tqdm.auto import tqdm
 
 from textgan.best import BestTracker
 from textgan.checkpoint import (
-    PREFIX,
     latest_checkpoint,
     latest_name,
-    list_checkpoints,
     load_checkpoint,
     load_weights_into,
+    remove_newer_than,
     remove_temporary,
     rng_state,
     save_checkpoint,
@@ -174,11 +172,7 @@ class Trainer:
             raise UserError(f"checkpoint '{path}' was trained with a different vocabulary than the run's "
                             "tokenizer.json / vocab.json (same size, other words); restore the run's own "
                             "vocabulary file or start a new run")
-        load_weights_into(self.algo.modules(), weights, path)
-        for name, opt in self.algo.optimizers().items():
-            opt.load_state_dict(state["optimizers"][name])
-        if "algorithm" in state:
-            self.algo.load_extra_state(state["algorithm"])
+        self._load_training_state(weights, state, path)
         if "best" in state and self.best.enabled:
             self.best.load_state(state["best"])
         self._restore_rng(state, meta)
@@ -187,15 +181,22 @@ class Trainer:
         if self.dist.is_main:
             remove_temporary(self.run.checkpoints)
             remove_temporary(self.best_root)
-            for newer in list_checkpoints(self.best_root):
-                if int(newer.name[len(PREFIX):]) > self.progress["step"]:
-                    shutil.rmtree(newer, ignore_errors=True)  # a best from training the resume repeats
+            remove_newer_than(self.best_root, self.progress["step"])  # a best from training the resume repeats
             # Evaluations logged after this checkpoint (a run killed between evaluating and saving) are
             # run again; drop them so that metrics.jsonl reads like an uninterrupted run's.
             self.run.truncate_metrics(self.progress["step"])
         self.dist.barrier()
         log.info("resumed from %s", path)
         return True
+
+    def _load_training_state(self, weights, state: dict[str, Any], path) -> None:
+        """The networks' weights, optimiser states and the algorithm's own state of a loaded checkpoint (not
+        its RNG streams or progress: those belong to a resume only)."""
+        load_weights_into(self.algo.modules(), weights, path)
+        for name, opt in self.algo.optimizers().items():
+            opt.load_state_dict(state["optimizers"][name])
+        if "algorithm" in state:
+            self.algo.load_extra_state(state["algorithm"])
 
     def _restore_rng(self, state: dict[str, Any], meta: dict[str, Any]) -> None:
         saved_world = int(meta.get("world_size", 1))
@@ -312,11 +313,7 @@ class Trainer:
         if meta.get("step") != self.best.step:
             raise UserError(f"train.restore_best: the best checkpoint of {phase_name} (step {self.best.step}) is "
                             f"missing from '{self.best_root}'; rerun without train.restore_best, or start a new run")
-        load_weights_into(self.algo.modules(), weights, path)
-        for name, opt in self.algo.optimizers().items():
-            opt.load_state_dict(state["optimizers"][name])
-        if "algorithm" in state:
-            self.algo.load_extra_state(state["algorithm"])
+        self._load_training_state(weights, state, path)
         self.progress.update(phase=index + 1, iteration=0)
         self.save(phase_name)
         if not self.dist.is_main:

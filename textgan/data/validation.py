@@ -19,8 +19,6 @@ from textgan.errors import UserError
 
 def hold_out_validation(bundle, size: int, seed: int):
     """A copy of the data bundle whose `valid` holds `size` random training rows, removed from `train`."""
-    if size <= 0:
-        return bundle
     if bundle.labels is not None:
         raise UserError("data.valid_size is not supported for labelled data yet (the labels would have to be "
                         "split alongside); use data.valid_size=0")
