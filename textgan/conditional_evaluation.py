@@ -11,7 +11,8 @@ Per evaluation:
 - `bleu_<n>_<label>` against the test sentences *of that class*, `self_bleu_<n>_<label>` within the
   class's samples (definitions as `textgan/evaluation.py`); `bleu_<n>` / `self_bleu_<n>` are means over
   classes;
-- `nll_test`: NLL per real token + EOS of the test set, each sentence conditioned on its own label.
+- `nll_test`: NLL per real token + EOS of the test set, each sentence conditioned on its own label;
+  `nll_valid` the same over the validation split (`data.valid_size`), for model selection.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from textgan.data.corpus import strip_after_eos
+from textgan.data.corpus import Corpus, strip_after_eos
 from textgan.data.sources import DataBundle
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig, Evaluator
@@ -51,7 +52,12 @@ class ConditionalEvaluator(Evaluator):
         if self._classifier is None:
             data, labels = self.data, self.labels
             test = data.test.tokens if data.test is not None else None
-            self._classifier = get_classifier(data.train.tokens, labels.train, test, labels.test,
+            train, train_labels = data.train.tokens, labels.train
+            valid = getattr(data, "valid", None)
+            if valid is not None:  # the classifier is a measuring tool, not the model under selection:
+                # it learns from every real training sentence, held out or not
+                train, train_labels = torch.cat([train, valid.tokens]), torch.cat([train_labels, labels.valid])
+            self._classifier = get_classifier(train, train_labels, test, labels.test,
                                               data.vocab.size, labels.num_classes, self.cfg.classifier)
         return self._classifier
 
@@ -85,7 +91,11 @@ class ConditionalEvaluator(Evaluator):
         predicted = predict(model, samples)
         metrics: dict[str, float] = {}
         if generator is not None and data.test is not None:
-            metrics["nll_test"] = self.conditional_nll(generator)
+            n = self.cfg.num_test or len(data.test)
+            metrics["nll_test"] = self.conditional_nll(generator, data.test, self.labels.test, n)
+        valid = getattr(data, "valid", None)  # data.valid_size: the split model selection reads
+        if generator is not None and valid is not None:
+            metrics["nll_valid"] = self.conditional_nll(generator, valid, self.labels.valid, len(valid))
         per_class: dict[str, list[float]] = {}
         refs = strip_after_eos(data.test.tokens, data.vocab.eos_id) if data.test is not None else []
         for c, name in enumerate(names):
@@ -104,11 +114,10 @@ class ConditionalEvaluator(Evaluator):
         metrics["classifier_test_acc"] = test_acc
         return metrics
 
-    def conditional_nll(self, generator: nn.Module) -> float:
-        """NLL per real token + EOS of the test set, every sentence under its own label."""
-        test, total, count = self.data.test, 0.0, 0
-        n = self.cfg.num_test or len(test)
-        tokens, lengths, labels = test.tokens[:n], test.lengths[:n], self.labels.test[:n]
+    def conditional_nll(self, generator: nn.Module, corpus: Corpus, classes: torch.Tensor, n: int) -> float:
+        """NLL per real token + EOS of the first `n` sentences of `corpus`, every one under its own class."""
+        total, count = 0.0, 0
+        tokens, lengths, labels = corpus.tokens[:n], corpus.lengths[:n], classes[:n]
         for c in range(self.labels.num_classes):
             rows = labels == c
             if rows.any():

@@ -217,6 +217,9 @@ class Trainer:
             return {}
         t0 = time.perf_counter()
         metrics, samples = self.evaluator.evaluate(self.algo.generator)
+        extra = getattr(self.algo, "evaluation_metrics", None)  # an algorithm's own measures (e.g. in-filling)
+        if extra is not None:
+            metrics.update(extra())
         record = {"phase": phase, "iteration": iteration, "step": self.progress["step"],
                   "elapsed_s": round(self.progress["elapsed"], 3), **train_metrics, **metrics,
                   "eval_s": round(time.perf_counter() - t0, 3)}

@@ -1,6 +1,6 @@
 """The validation split (`data.valid_size`, textgan/data/validation.py): held-out rows leave the training
-set, the split is fixed by `data.split_seed`, the vocabulary is unchanged, the evaluator reports
-`nll_valid` on it, and an impossible size is a one-line error."""
+set (labelled ones with their class), the split is fixed by `data.split_seed`, the vocabulary is unchanged,
+the evaluator reports `nll_valid` on it, and an impossible size is a one-line error."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ def test_a_split_that_leaves_no_training_data_is_refused(tiny_text, size):
     assert "\n" not in str(err.value)
 
 
-def test_labelled_data_is_refused(tiny_labelled):
-    with pytest.raises(UserError, match="not supported for labelled data"):
-        load_data(DataConfig(name=str(tiny_labelled), labels="tsv", tokenize="whitespace", valid_size=4))
+def test_labelled_data_keeps_each_held_out_sentence_class(tiny_labelled):
+    cfg = dict(name=str(tiny_labelled), labels="tsv", tokenize="whitespace")
+    whole, split = load_data(DataConfig(**cfg)), load_data(DataConfig(**cfg, valid_size=6))
+    assert (len(split.train), len(split.valid)) == (len(whole.train) - 6, 6)
+    assert (len(split.labels.train), len(split.labels.valid)) == (len(split.train), 6)
+    # every (sentence, class) pair of the split is one of the whole set's, none lost or relabelled
+    pairs = sorted(zip(rows(whole.train), whole.labels.train.tolist()))
+    parts = list(zip(rows(split.train), split.labels.train.tolist()))
+    parts += list(zip(rows(split.valid), split.labels.valid.tolist()))
+    assert sorted(parts) == pairs
+    assert sum(split.info["labels"].values()) == len(split.train)

@@ -12,7 +12,9 @@ import torch
 from conftest import assert_same_final_weights
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
+from textgan.conditional_evaluation import ConditionalEvaluator
 from textgan.data.sources import DataConfig, load_data
+from textgan.evaluation import EvalConfig
 from textgan.gans.base import TrainContext
 from textgan.gans.cseqgan import ConditionalSeqGAN
 from textgan.gans.sentigan import SentiGAN
@@ -48,6 +50,23 @@ def test_trains_every_phase_and_saves_labels(cli, capsys, tiny_labelled, tmp_pat
     run = load_run(tmp_path / "run")
     out = torch.stack([run.generator.bind(c).init_state(3)[0].flatten() for c in range(2)])
     assert not torch.equal(out[0], out[1]) or model == "sentigan"  # per-class state: the label itself
+
+
+def test_conditional_model_selects_on_its_class_conditioned_validation_nll(cli, capsys, tiny_labelled, tmp_path):
+    records = train(cli, capsys, "cgan_mle", tiny_labelled, tmp_path / "run", "data.valid_size=6",
+                    "train.eval_every=1", "train.best_metric=nll_valid")
+    evaluations = [r for r in records if "nll_valid" in r]
+    assert len(evaluations) == len(records) and all(r["nll_valid"] > 0 for r in evaluations)
+    # the kept checkpoint's nll_valid is the NLL of each held-out sentence under its own class
+    run = load_run(tmp_path / "run", "best")
+    data = load_data(run.cfg.data)
+    evaluator = ConditionalEvaluator(data, EvalConfig(num_samples=4, bleu=False))
+    valid, classes = data.valid, data.labels.valid
+    kept = min(evaluations, key=lambda r: r["nll_valid"])
+    assert run.meta["step"] == kept["step"]
+    right = evaluator.conditional_nll(run.generator, valid, classes, len(valid))
+    wrong = evaluator.conditional_nll(run.generator, valid, 1 - classes, len(valid))
+    assert right == pytest.approx(kept["nll_valid"], abs=1e-6) and right != wrong
 
 
 def test_sentigan_reward_is_minus_its_penalty(tiny_labelled, tmp_path, monkeypatch):

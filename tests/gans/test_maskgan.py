@@ -100,6 +100,9 @@ def test_cli_train_and_bitwise_resume_on_the_oracle(cli, tmp_path, capsys, monke
     assert {"mle", "pretrain_d", "adversarial"} <= set(phases)
     last = json.loads((tmp_path / "mle" / "metrics.jsonl").read_text().splitlines()[-1])
     assert {"mle_loss", "infill_nll_test", "nll_oracle"} <= set(last)
+    # every evaluation carries the in-filling NLL, the one before training too (a selectable metric)
+    records = [json.loads(line) for line in (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()]
+    assert all("infill_nll_test" in r for r in records)
     # unconditional sampling (all-masked input) through the normal path, and oracle in-filling
     out = cli.main(sample_main, ["--run", "full", "--num", "4", "--seed", "0"], capsys)
     assert out.returncode == 0 and len(out.stdout.split("\n")[0].split()) == 8, out.stderr
@@ -108,6 +111,21 @@ def test_cli_train_and_bitwise_resume_on_the_oracle(cli, tmp_path, capsys, monke
     for line in fill.stdout.splitlines():
         ids = line.split()
         assert [ids[i] for i in (0, 1, 3, 4, 7)] == ["1", "2", "4", "5", "8"]
+
+
+def test_maskmle_selects_on_the_validation_in_filling_nll(cli, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    proc = cli.main(train_main, ["--config", TINY["maskmle"], "--run-dir", "run", "mle.epochs=3", "data.valid_size=32",
+                                 "train.best_metric=infill_nll_valid", "train.restore_best=true"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    evaluations = [r for r in records if "restored_from_step" not in r]
+    assert len(evaluations) == 4 and all(r["infill_nll_valid"] > 0 for r in evaluations)
+    best = min(evaluations, key=lambda r: r["infill_nll_valid"])
+    if best["step"] != evaluations[-1]["step"]:  # restored: the last record repeats the best one's value
+        assert records[-1]["restored_from_step"] == best["step"]
+        assert records[-1]["infill_nll_valid"] == best["infill_nll_valid"]
+    assert (tmp_path / "run" / "best").is_dir()
 
 
 def test_cli_infill_on_text_keeps_present_words(cli, tmp_path, tiny_text, capsys, monkeypatch, caplog):

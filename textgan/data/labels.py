@@ -16,11 +16,12 @@ NAMED_LABELLED = {"mr": {"negative": "mr/rt-polarity.neg", "positive": "mr/rt-po
 
 @dataclass
 class LabelSet:
-    """Class names and the class id of every train / test sentence."""
+    """Class names and the class id of every train / test (/ validation) sentence."""
 
-    names: list[str]              # class id -> name (sorted)
-    train: torch.Tensor           # (N_train,) int64
-    test: torch.Tensor | None     # (N_test,) int64
+    names: list[str]                    # class id -> name (sorted)
+    train: torch.Tensor                 # (N_train,) int64
+    test: torch.Tensor | None           # (N_test,) int64
+    valid: torch.Tensor | None = None   # (N_valid,) int64, with data.valid_size (textgan/data/validation.py)
 
     @property
     def num_classes(self) -> int:

@@ -4,7 +4,8 @@ Selecting a checkpoint or stopping early on the test set's NLL would tune the mo
 `train.best_metric=nll_valid` (textgan/best.py) reads a validation set carved out of the *training*
 corpus instead. The held-out rows are drawn at random with `data.split_seed` (a file may be sorted, so
 the last N lines need not be representative); the remaining training rows keep their order. The
-vocabulary is unaffected: it is built before the split, from the whole files.
+vocabulary is unaffected: it is built before the split, from the whole files. Labelled data keeps each
+held-out sentence's class (`LabelSet.valid`), so a conditional model's `nll_valid` conditions on it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from textgan.errors import UserError
 
 def hold_out_validation(bundle, size: int, seed: int):
     """A copy of the data bundle whose `valid` holds `size` random training rows, removed from `train`."""
-    if bundle.labels is not None:
-        raise UserError("data.valid_size is not supported for labelled data yet (the labels would have to be "
-                        "split alongside); use data.valid_size=0")
     available = len(bundle.train)
     if size >= available:
         raise UserError(f"data.valid_size={size} leaves no training data ({bundle.name} has {available} training "
@@ -31,4 +29,8 @@ def hold_out_validation(bundle, size: int, seed: int):
     train = Corpus(bundle.train.tokens[kept], bundle.train.lengths[kept])
     valid = Corpus(bundle.train.tokens[held], bundle.train.lengths[held])
     info = {**bundle.info, "train": len(train), "valid": len(valid)}
-    return dataclasses.replace(bundle, train=train, valid=valid, info=info)
+    labels = bundle.labels
+    if labels is not None:  # labelled data: each held-out sentence keeps its class
+        labels = dataclasses.replace(labels, train=labels.train[kept], valid=labels.train[held])
+        info["labels"] = {name: int((labels.train == i).sum()) for i, name in enumerate(labels.names)}
+    return dataclasses.replace(bundle, train=train, valid=valid, info=info, labels=labels)

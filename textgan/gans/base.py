@@ -64,3 +64,6 @@ class Algorithm(Protocol):
 
     def phases(self) -> list[Phase]:
         """The training schedule, in order."""
+
+    # Optional: `evaluation_metrics(self) -> dict[str, float]`, measures of the algorithm's own added to
+    # every evaluation record (rank 0 only; e.g. MaskMLE's in-filling NLL). The loop looks it up with getattr.

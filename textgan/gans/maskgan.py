@@ -144,9 +144,6 @@ class MaskGAN(MaskMLE):
         d = [self.discriminator_step() for _ in range(self.adv.d_steps)]
         metrics = {k: sum(r[k] for r in g) / len(g) for k in g[0]} if g else {}
         metrics.update(d[-1] if d else {})
-        every = self.ctx.cfg.train.eval_every
-        if (index + 1) % every == 0 or index + 1 == self.adv.rounds:  # the rounds the loop evaluates
-            metrics.update(self.infill_metrics())
         return metrics
 
     def generator_step(self) -> dict[str, float]:

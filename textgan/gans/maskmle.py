@@ -6,9 +6,10 @@ per sentence (`textgan/masking.py`, scheme and present rate from the `mask` sect
 NLL of the real tokens at the masked positions (EOS included, padding never), given m(x) and the true
 prefix. Present positions carry no loss: the in-filling decoder copies them.
 
-`maskmle_epoch` and `batch_masks` are the pieces MaskGAN reuses for its pretraining phase. After every
-epoch the phase also reports `infill_nll_test`: the masked-position NLL of the first `mask.eval_num`
-test sentences under fixed-seed masks (comparable across epochs and models).
+`maskmle_epoch` and `batch_masks` are the pieces MaskGAN reuses for its pretraining phase. Every
+evaluation also reports `infill_nll_test`: the masked-position NLL of the first `mask.eval_num`
+test sentences under fixed-seed masks (comparable across epochs and models), and `infill_nll_valid`, the
+same on the validation split when `data.valid_size` holds one out.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from textgan.nn import build_generator
 class MaskEvalConfig(MaskConfig):
     """The `mask` section: the masking scheme, and the fixed test masks of the per-epoch in-filling NLL."""
 
-    eval_num: int = param(500, min=0, help="test sentences of the per-epoch infill_nll_test (0 = off)")
+    eval_num: int = param(500, min=0, help="test (and validation) sentences of the per-epoch infill_nll_test "
+                                           "(infill_nll_valid) (0 = off)")
     eval_seed: int = param(1234, help="seed of the masks of infill_nll_test and of in-filling evaluation")
 
 
@@ -85,14 +87,18 @@ class MaskMLE:
         cfg = self.ctx.cfg
         metrics = maskmle_epoch(self.generator, self.optimizer, self.ctx.data.train, cfg.mask, cfg.mle.batch_size,
                                 cfg.mle.grad_clip, self.has_eos, self.ctx.device)
-        return {**metrics, **self.infill_metrics()}
+        return metrics
 
-    def infill_metrics(self) -> dict[str, float]:
-        mask, test = self.ctx.cfg.mask, self.ctx.data.test
-        if not mask.eval_num or test is None or len(test) == 0:
-            return {}
-        return {"infill_nll_test": infill_nll(self.generator, test, mask.scheme, mask.present_rate, self.has_eos,
-                                              mask.eval_num, mask.eval_seed)}
+    def evaluation_metrics(self) -> dict[str, float]:
+        """Added to every evaluation (the loop calls it): `infill_nll_test`, and `infill_nll_valid` on the
+        validation split (`data.valid_size`), which `train.best_metric` can select on."""
+        mask, data = self.ctx.cfg.mask, self.ctx.data
+        out = {}
+        for name, corpus in (("test", data.test), ("valid", getattr(data, "valid", None))):
+            if mask.eval_num and corpus is not None and len(corpus) > 0:
+                out[f"infill_nll_{name}"] = infill_nll(self.generator, corpus, mask.scheme, mask.present_rate,
+                                                       self.has_eos, mask.eval_num, mask.eval_seed)
+        return out
 
     def phases(self) -> list[Phase]:
         return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch")]
