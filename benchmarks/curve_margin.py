@@ -6,7 +6,8 @@ Falling Short": compare a GAN with MLE over MLE's temperature sweep, not at temp
 
 The baseline's `sweep` (one entry per temperature) is a curve in the (x, y) plane; the run's point is its
 temperature-1 `metrics`. The script interpolates the baseline's y at the run's x (linearly between the two
-sweep points around it, after sorting by x) and prints both with the margin (baseline y - run y when lower
+sweep points around it, after sorting by x; where x turns back over the sweep, only the low-temperature
+branch up to the turn counts) and prints both with the margin (baseline y - run y when lower
 is better, as for NLL-oracle; run y - baseline y otherwise, as for BLEU). A positive margin means the run
 is beyond the curve: better quality than the baseline reaches by changing its temperature, at equal
 diversity. Defaults: the oracle pair, x = NLL-test, y = NLL-oracle, lower is better. Several --run /
@@ -43,11 +44,29 @@ def interpolate(curve: list[tuple[float, float]], x: float) -> float:
                      f"[{points[0][0]:.4f}, {points[-1][0]:.4f}]; sweep wider temperatures")
 
 
+def low_temperature_branch(curve: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points of a curve given in temperature order, up to where x turns back.
+
+    x is not always monotone in the temperature: an MLE model stopped early has its lowest NLL-test near
+    T = 1.1, so NLL-test falls and then rises again over the sweep, and one x is met twice. The margin reads
+    the low-temperature (quality) branch, where a GAN's sharpened samples lie."""
+    branch = list(curve[:2])
+    if len(branch) < 2:
+        return branch
+    rising = branch[1][0] > branch[0][0]
+    for point in curve[2:]:
+        if (point[0] > branch[-1][0]) != rising:
+            break
+        branch.append(point)
+    return branch
+
+
 def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tuple[float, float, float]:
     """(run x, run y, baseline y at run x); the caller turns them into a margin by its quality direction."""
     if not baseline.get("sweep"):
         raise ValueError("the baseline result has no temperature sweep (grid eval.temperatures)")
-    curve = [(_value(e, x), _value(e, y)) for e in baseline["sweep"]]
+    entries = sorted(baseline["sweep"], key=lambda e: float(e.get("temperature", 0.0)))
+    curve = low_temperature_branch([(_value(e, x), _value(e, y)) for e in entries])
     rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
     return rx, ry, interpolate(curve, rx)
 

@@ -40,6 +40,20 @@ def test_cli_margins_lower_and_higher_better(tmp_path, capsys):
     assert "margin -0.050" in capsys.readouterr().out                      # below MLE's curve
 
 
+def test_a_curve_whose_x_turns_back_is_read_on_its_low_temperature_branch(tmp_path, capsys):
+    # NLL-test falls from T = 0.5 to 1.0 and rises again at 2.0 (an early-stopped MLE): x = 8.0 is met on both
+    # sides; the low-temperature side (NLL-oracle 8.0 there) is the one a sharpened GAN is compared with
+    sweep = [{"temperature": 2.0, "nll_test": 8.5, "nll_oracle": 11.0},
+             {"temperature": 0.5, "nll_test": 9.0, "nll_oracle": 7.0},
+             {"temperature": 1.0, "nll_test": 7.0, "nll_oracle": 9.0}]
+    base = _write(tmp_path / "mle.json", {}, sweep)
+    run = _write(tmp_path / "gan.json", {"nll_test": 8.0, "nll_oracle": 7.5})
+    assert main(["--run", str(run), "--baseline", str(base)]) == 0
+    assert "nll_oracle 8.000; margin +0.500" in capsys.readouterr().out
+    beyond = _write(tmp_path / "far.json", {"nll_test": 8.7, "nll_oracle": 7.5})  # on the branch: fine
+    assert main(["--run", str(beyond), "--baseline", str(base)]) == 0
+
+
 def test_cli_errors_are_one_line(tmp_path, capsys):
     run = _write(tmp_path / "gan.json", {"nll_test": 9.0, "nll_oracle": 8.0})
     assert main(["--run", str(run), "--baseline", str(run)]) == 2
