@@ -53,10 +53,9 @@ class ConditionalEvaluator(Evaluator):
             data, labels = self.data, self.labels
             test = data.test.tokens if data.test is not None else None
             train, train_labels = data.train.tokens, labels.train
-            valid = getattr(data, "valid", None)
-            if valid is not None:  # the classifier is a measuring tool, not the model under selection:
+            if data.valid is not None:  # the classifier is a measuring tool, not the model under selection:
                 # it learns from every real training sentence, held out or not
-                train, train_labels = torch.cat([train, valid.tokens]), torch.cat([train_labels, labels.valid])
+                train, train_labels = torch.cat([train, data.valid.tokens]), torch.cat([train_labels, labels.valid])
             self._classifier = get_classifier(train, train_labels, test, labels.test,
                                               data.vocab.size, labels.num_classes, self.cfg.classifier)
         return self._classifier
@@ -93,9 +92,8 @@ class ConditionalEvaluator(Evaluator):
         if generator is not None and data.test is not None:
             n = self.cfg.num_test or len(data.test)
             metrics["nll_test"] = self.conditional_nll(generator, data.test, self.labels.test, n)
-        valid = getattr(data, "valid", None)  # data.valid_size: the split model selection reads
-        if generator is not None and valid is not None:
-            metrics["nll_valid"] = self.conditional_nll(generator, valid, self.labels.valid, len(valid))
+        if generator is not None and data.valid is not None:  # data.valid_size: the split model selection reads
+            metrics["nll_valid"] = self.conditional_nll(generator, data.valid, self.labels.valid, len(data.valid))
         per_class: dict[str, list[float]] = {}
         refs = strip_after_eos(data.test.tokens, data.vocab.eos_id) if data.test is not None else []
         for c, name in enumerate(names):

@@ -23,6 +23,10 @@ class LabelSet:
     test: torch.Tensor | None           # (N_test,) int64
     valid: torch.Tensor | None = None   # (N_valid,) int64, with data.valid_size (textgan/data/validation.py)
 
+    def train_counts(self) -> dict[str, int]:
+        """Training sentences per class name (the data summary printed at the start of a run)."""
+        return {name: int((self.train == i).sum()) for i, name in enumerate(self.names)}
+
     @property
     def num_classes(self) -> int:
         return len(self.names)

@@ -32,5 +32,5 @@ def hold_out_validation(bundle, size: int, seed: int):
     labels = bundle.labels
     if labels is not None:  # labelled data: each held-out sentence keeps its class
         labels = dataclasses.replace(labels, train=labels.train[kept], valid=labels.train[held])
-        info["labels"] = {name: int((labels.train == i).sum()) for i, name in enumerate(labels.names)}
+        info["labels"] = labels.train_counts()
     return dataclasses.replace(bundle, train=train, valid=valid, info=info, labels=labels)

@@ -94,7 +94,7 @@ class MaskMLE:
         validation split (`data.valid_size`), which `train.best_metric` can select on."""
         mask, data = self.ctx.cfg.mask, self.ctx.data
         out = {}
-        for name, corpus in (("test", data.test), ("valid", getattr(data, "valid", None))):
+        for name, corpus in (("test", data.test), ("valid", data.valid)):
             if mask.eval_num and corpus is not None and len(corpus) > 0:
                 out[f"infill_nll_{name}"] = infill_nll(self.generator, corpus, mask.scheme, mask.present_rate,
                                                        self.has_eos, mask.eval_num, mask.eval_seed)
