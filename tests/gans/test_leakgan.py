@@ -1,5 +1,5 @@
 """Tests of LeakGAN's training: the bootstrapped rescaled activation on a known ranking, the manager and
-worker losses, one CLI run through every phase (oracle and text), sampling from the run, and bitwise
+worker losses, one CLI run through every phase (oracle and text; the oracle at length 40), sampling from the run, and bitwise
 resume across phases."""
 
 from __future__ import annotations
@@ -125,6 +125,19 @@ def test_cli_runs_on_text(cli, tmp_path, tiny_text, capsys):
     last = metric_records(tmp_path / "run")[-1]
     assert last["phase"] == "adversarial" and "nll_oracle" not in last
     assert {"nll_test", "bleu_2", "self_bleu_2", "worker_loss"} <= set(last)
+
+
+def test_cli_runs_on_the_oracle_at_length_40_with_the_papers_window(cli, tmp_path, capsys):
+    # the paper's second oracle setting: sequences of 40 tokens, goals summed over c = 4 steps (10 windows)
+    run = tmp_path / "run"
+    proc = cli.main(train_main, ["--model", "leakgan", "--config", TINY, "--run-dir", run,
+                                 "data.oracle.seq_len=40", "leakgan.window=4", "adversarial.rounds=1"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    last = metric_records(run)[-1]
+    assert last["phase"] == "adversarial" and math.isfinite(last["nll_oracle"])
+    sampled = cli.main(sample_main, ["--run", run, "--num", "3", "--seed", "0"], capsys)
+    assert sampled.returncode == 0, sampled.stderr
+    assert [len(line.split()) for line in sampled.stdout.strip().splitlines()] == [40, 40, 40]
 
 
 def test_generator_knobs_without_a_leakgan_meaning_are_one_line_errors(cli, tmp_path, capsys):
