@@ -1,6 +1,6 @@
 """Tests of LeakGAN's training: the bootstrapped rescaled activation on a known ranking, the manager and
-worker losses, one CLI run through every phase (oracle and text; the oracle at length 40), sampling from the run, and bitwise
-resume across phases."""
+worker losses, one CLI run through every phase (oracle and text; the oracle at length 40), sampling from
+the run, and bitwise resume across phases."""
 
 from __future__ import annotations
 
