@@ -216,6 +216,13 @@ def unswept_points(results: list[dict[str, Any]], lines: dict[str, Any], x_key: 
     return {n: (statistics.mean(p[0] for p in pts), statistics.mean(p[1] for p in pts)) for n, pts in acc.items()}
 
 
+def line_style(index: int) -> dict[str, Any]:
+    """Colour, marker and dash of the index-th line: the ten colours of the default cycle, then the same
+    colours again with another marker and dash, so that no two lines of a crowded plot look alike."""
+    round_ = index // 10
+    return {"color": f"C{index % 10}", "marker": "osD^v"[round_ % 5], "linestyle": ("-", "--", ":", "-.")[round_ % 4]}
+
+
 def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
                            label: Callable[[dict[str, Any]], str] | None = None,
                            title: str = "Quality–diversity over temperature") -> Path | None:
@@ -230,14 +237,16 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
         return None
     x_key, y_key, hint = axes
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    for model, by_t in sorted(lines.items()):
+    for index, (model, by_t) in enumerate(sorted(lines.items())):
         pts = [(t, row[x_key], row[y_key]) for t, row in by_t.items() if x_key in row and y_key in row]
-        ax.plot([p[1] for p in pts], [p[2] for p in pts], marker="o", label=model)
+        ax.plot([p[1] for p in pts], [p[2] for p in pts], label=model, **line_style(index))
         for t, x, y in pts:
             ax.annotate(f"T={t:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
     # settings without a sweep still belong on the picture: their temperature-1 point (mean over seeds)
-    for name, (x, y) in sorted(unswept_points(results, lines, x_key, y_key, label).items()):
-        ax.plot([x], [y], marker="*", markersize=11, linestyle="none", label=f"{name}, T=1 only")
+    for index, (name, (x, y)) in enumerate(sorted(unswept_points(results, lines, x_key, y_key, label).items()),
+                                           start=len(lines)):
+        ax.plot([x], [y], marker="*", markersize=11, linestyle="none", color=line_style(index)["color"],
+                label=f"{name}, T=1 only")
     ax.set_xlabel(AXIS_LABELS.get(x_key, x_key.replace("_", "-")))
     ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
     ax.set_title(f"{title} ({hint})", fontsize=9)

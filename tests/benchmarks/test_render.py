@@ -65,6 +65,13 @@ def test_quality_diversity_axes():
     assert render.quality_diversity_axes(oracle)[:2] == ("nll_test", "nll_oracle")
 
 
+def test_crowded_plots_give_every_line_its_own_look():
+    styles = [render.line_style(i) for i in range(24)]
+    looks = {(st["color"], st["marker"], st["linestyle"]) for st in styles}
+    assert len(looks) == 24                                   # no two of 24 lines alike
+    assert styles[3]["color"] == styles[13]["color"] and styles[3]["marker"] != styles[13]["marker"]
+
+
 def test_render_empty_folder_is_an_error(tmp_path):
     assert render.main([str(tmp_path)]) == 2
 
