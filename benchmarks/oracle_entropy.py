@@ -7,8 +7,9 @@ measures the floor of the oracle our runs use, so a reader can tell whether thos
 
     python benchmarks/oracle_entropy.py [--lengths 20 40] [--num 10000] [--data-dir DIR] [--out FILE.json]
 
-Uses SeqGAN's `target_params.npz` under the data root (`--data-dir` or $TEXTGAN_DATA_DIR), else the
-project's seeded N(0, 1) oracle of the same shape (said in the output).
+The oracle is the one every oracle run builds with the default `data.oracle` settings
+(`textgan.data.sources.build_oracle`): SeqGAN's `target_params.npz` under the data root (`--data-dir` or
+$TEXTGAN_DATA_DIR), else the project's seeded N(0, 1) oracle of the same shape (said in the output).
 """
 
 from __future__ import annotations
@@ -23,25 +24,19 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from textgan.data.oracle import SEQGAN_PARAMS, load_seqgan_oracle, seeded_oracle  # noqa: E402
 from textgan.data.paths import resolve_data_root  # noqa: E402
+from textgan.data.sources import OracleConfig, build_oracle  # noqa: E402
 from textgan.metrics.nll import nll_oracle  # noqa: E402
-from textgan.sampling import sample_batch  # noqa: E402
+from textgan.sampling import sample  # noqa: E402
 
 
 def own_sample_nll(oracle: torch.nn.Module, seq_len: int, num: int, seed: int = 0, batch: int = 1000) -> float:
     """Mean per-token NLL under `oracle` of `num` of its own samples of `seq_len` tokens (temperature 1)."""
-    rng = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        samples = torch.cat([sample_batch(oracle, min(batch, num - i), seq_len, rng=rng)
-                             for i in range(0, num, batch)])
-    return nll_oracle(oracle, samples)
+    return nll_oracle(oracle, sample(oracle, num, seq_len, batch_size=batch, seed=seed))
 
 
 def measure(lengths: list[int], num: int, data_dir: str | None = None) -> dict[str, Any]:
-    path = resolve_data_root(data_dir) / SEQGAN_PARAMS
-    oracle, source = ((load_seqgan_oracle(path), f"SeqGAN target_params ({SEQGAN_PARAMS})") if path.is_file()
-                      else (seeded_oracle(), "seeded N(0, 1) oracle (target_params.npz not found)"))
+    oracle, source = build_oracle(OracleConfig(), resolve_data_root(data_dir))
     return {"oracle": source, "samples": num,
             "nll_own_samples": {str(n): round(own_sample_nll(oracle, n, num), 4) for n in lengths}}
 
