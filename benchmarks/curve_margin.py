@@ -12,6 +12,11 @@ is better, as for NLL-oracle; run y - baseline y otherwise, as for BLEU). A posi
 is beyond the curve: better quality than the baseline reaches by changing its temperature, at equal
 diversity. Defaults: the oracle pair, x = NLL-test, y = NLL-oracle, lower is better. Several --run /
 --baseline pairs (same count, paired in order, e.g. the same seeds) print one line each and the mean ± std.
+
+--curve also reads the run's in-training evaluations (the result's `curve`, one entry per evaluation that
+measured both metrics; --phase keeps one training phase, e.g. adversarial) and prints the margin at each,
+so one sees where in training a GAN crossed the baseline's curve and where it crossed back. A point whose x
+lies outside the baseline's sweep prints as outside instead of failing the whole listing.
 """
 
 from __future__ import annotations
@@ -63,12 +68,56 @@ def low_temperature_branch(curve: list[tuple[float, float]]) -> list[tuple[float
 
 def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tuple[float, float, float]:
     """(run x, run y, baseline y at run x); the caller turns them into a margin by its quality direction."""
+    curve = baseline_curve(baseline, x, y)
+    rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
+    return rx, ry, interpolate(curve, rx)
+
+
+def baseline_curve(baseline: dict[str, Any], x: str, y: str) -> list[tuple[float, float]]:
+    """The baseline's (x, y) sweep points, on the low-temperature branch, ready for `interpolate`."""
     if not baseline.get("sweep"):
         raise ValueError("the baseline result has no temperature sweep (grid eval.temperatures)")
     entries = sorted(baseline["sweep"], key=lambda e: float(e.get("temperature", 0.0)))
-    curve = low_temperature_branch([(_value(e, x), _value(e, y)) for e in entries])
-    rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
-    return rx, ry, interpolate(curve, rx)
+    return low_temperature_branch([(_value(e, x), _value(e, y)) for e in entries])
+
+
+def training_margins(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str, higher_better: bool,
+                     phase: str | None = None) -> list[dict[str, Any]]:
+    """One row per in-training evaluation of `run` that has both metrics: phase, iteration, x, y, margin.
+
+    The margin is None where x lies outside the baseline's curve (an early MLE epoch, say, is more diverse
+    than any temperature of the finished baseline)."""
+    if not run.get("curve"):
+        raise ValueError("the run result has no in-training curve (its metrics.jsonl had no evaluations)")
+    curve = baseline_curve(baseline, x, y)
+    rows = []
+    for entry in run["curve"]:
+        if phase is not None and entry.get("phase") != phase:
+            continue
+        try:
+            rx, ry = _value(entry, x), _value(entry, y)
+        except KeyError:
+            continue                                  # an evaluation that did not measure this pair
+        try:
+            by: float | None = interpolate(curve, rx)
+        except ValueError:
+            by = None
+        m = None if by is None else (ry - by if higher_better else by - ry)
+        rows.append({"phase": entry.get("phase", ""), "iteration": entry.get("iteration"), "x": rx, "y": ry,
+                     "baseline_y": by, "margin": m})
+    return rows
+
+
+def _print_training_margins(rows: list[dict[str, Any]], x: str, y: str, run_name: str) -> None:
+    print(f"{run_name}: margin at each in-training evaluation")
+    for r in rows:
+        where = (f"baseline {r['baseline_y']:.3f}, margin {r['margin']:+.3f}" if r["margin"] is not None
+                 else "outside the baseline's curve")
+        print(f"  {r['phase']:>12} {r['iteration']!s:>6}: {x} {r['x']:.3f}, {y} {r['y']:.3f}; {where}")
+    inside = [r for r in rows if r["margin"] is not None]
+    if inside:
+        best = max(inside, key=lambda r: r["margin"])
+        print(f"  largest margin {best['margin']:+.3f} at {best['phase']} {best['iteration']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--x", default="nll_test", help="diversity axis (default nll_test)")
     p.add_argument("--y", default="nll_oracle", help="quality axis (default nll_oracle)")
     p.add_argument("--higher-better", action="store_true", help="quality y is better when higher (BLEU)")
+    p.add_argument("--curve", action="store_true",
+                   help="also print the margin at each in-training evaluation of every run")
+    p.add_argument("--phase", default=None, help="with --curve: only this training phase (e.g. adversarial)")
     args = p.parse_args(argv)
     if len(args.run) != len(args.baseline):
         print("error: give as many --baseline files as --run files (paired in order)", file=sys.stderr)
@@ -87,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run, base = (json.loads(Path(f).read_text()) for f in (run_path, base_path))
             rx, ry, by = margin(run, base, args.x, args.y)
+            rows = training_margins(run, base, args.x, args.y, args.higher_better, args.phase) if args.curve else []
         except (OSError, ValueError, KeyError) as err:
             print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
             return 2
@@ -94,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         margins.append(m)
         print(f"{Path(run_path).name}: {args.x} {rx:.3f}, {args.y} {ry:.3f}; {Path(base_path).name} at that "
               f"{args.x}: {args.y} {by:.3f}; margin {m:+.3f}")
+        if args.curve:
+            _print_training_margins(rows, args.x, args.y, Path(run_path).name)
     if len(margins) > 1:
         print(f"margin mean ± std over {len(margins)}: {statistics.mean(margins):+.3f} ± "
               f"{statistics.stdev(margins):.3f}")

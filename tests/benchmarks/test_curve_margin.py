@@ -59,3 +59,30 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["--run", str(run), "--baseline", str(run)]) == 2
     assert "no temperature sweep" in capsys.readouterr().err
     assert main(["--run", str(run), str(run), "--baseline", str(run)]) == 2
+
+
+def test_curve_flag_prints_the_margin_at_each_in_training_evaluation(tmp_path, capsys):
+    base = _write(tmp_path / "mle.json", {}, [{"temperature": 0.5, "nll_test": 8.0, "nll_oracle": 9.0},
+                                              {"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 8.0}])
+    curve = [{"phase": "mle", "iteration": 5, "nll_test": 7.0, "nll_oracle": 10.0},     # left of the sweep
+             {"phase": "mle", "iteration": 10, "mle_loss": 3.0},                         # no evaluation pair
+             {"phase": "adversarial", "iteration": 50, "nll_test": 8.0, "nll_oracle": 8.5},   # +0.5 beyond
+             {"phase": "adversarial", "iteration": 100, "nll_test": 9.0, "nll_oracle": 9.0}]  # -0.5 behind
+    run = tmp_path / "gan.json"
+    run.write_text(json.dumps({"metrics": {"nll_test": 9.0, "nll_oracle": 9.0}, "curve": curve}))
+    assert main(["--run", str(run), "--baseline", str(base), "--curve"]) == 0
+    out = capsys.readouterr().out
+    assert "mle      5: nll_test 7.000, nll_oracle 10.000; outside the baseline's curve" in out
+    assert "adversarial     50: nll_test 8.000, nll_oracle 8.500; baseline 9.000, margin +0.500" in out
+    assert "adversarial    100: nll_test 9.000, nll_oracle 9.000; baseline 8.500, margin -0.500" in out
+    assert "largest margin +0.500 at adversarial 50" in out
+    assert main(["--run", str(run), "--baseline", str(base), "--curve", "--phase", "mle"]) == 0
+    assert "adversarial" not in capsys.readouterr().out
+
+
+def test_curve_flag_on_a_result_without_a_curve_is_a_one_line_error(tmp_path, capsys):
+    base = _write(tmp_path / "mle.json", {}, [{"nll_test": 8.0, "nll_oracle": 9.0},
+                                              {"nll_test": 10.0, "nll_oracle": 8.0}])
+    run = _write(tmp_path / "gan.json", {"nll_test": 9.0, "nll_oracle": 8.0})
+    assert main(["--run", str(run), "--baseline", str(base), "--curve"]) == 2
+    assert "no in-training curve" in capsys.readouterr().err
