@@ -16,7 +16,9 @@ diversity. Defaults: the oracle pair, x = NLL-test, y = NLL-oracle, lower is bet
 --curve also reads the run's in-training evaluations (the result's `curve`, one entry per evaluation that
 measured both metrics; --phase keeps one training phase, e.g. adversarial) and prints the margin at each,
 so one sees where in training a GAN crossed the baseline's curve and where it crossed back. A point whose x
-lies outside the baseline's sweep prints as outside instead of failing the whole listing.
+lies outside the baseline's sweep prints as outside instead of failing the whole listing. A --run may also
+be a training run's folder (the one holding `metrics.jsonl`), to follow a run that is still training: its
+last evaluation stands in for the final point.
 """
 
 from __future__ import annotations
@@ -73,6 +75,26 @@ def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tup
     return rx, ry, interpolate(curve, rx)
 
 
+def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
+    """A result JSON, or a run folder's `metrics.jsonl` as {"curve": its records, "metrics": the last
+    record that measured x and y} (a run still training has no result JSON yet)."""
+    if not path.is_dir():
+        return json.loads(path.read_text())
+    records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    evaluated = [r for r in records if _has(r, x) and _has(r, y)]
+    if not evaluated:
+        raise ValueError(f"{path / 'metrics.jsonl'} holds no evaluation of {x} and {y} yet")
+    return {"curve": records, "metrics": evaluated[-1]}
+
+
+def _has(entry: dict[str, Any], key: str) -> bool:
+    try:
+        _value(entry, key)
+    except KeyError:
+        return False
+    return True
+
+
 def baseline_curve(baseline: dict[str, Any], x: str, y: str) -> list[tuple[float, float]]:
     """The baseline's (x, y) sweep points, on the low-temperature branch, ready for `interpolate`."""
     if not baseline.get("sweep"):
@@ -122,7 +144,8 @@ def _print_training_margins(rows: list[dict[str, Any]], x: str, y: str, run_name
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/curve_margin.py", description=__doc__.splitlines()[0])
-    p.add_argument("--run", nargs="+", required=True, help="result JSON(s) of the model")
+    p.add_argument("--run", nargs="+", required=True,
+                   help="result JSON(s) of the model, or run folder(s) holding metrics.jsonl")
     p.add_argument("--baseline", nargs="+", required=True, help="result JSON(s) with a sweep, paired with --run")
     p.add_argument("--x", default="nll_test", help="diversity axis (default nll_test)")
     p.add_argument("--y", default="nll_oracle", help="quality axis (default nll_oracle)")
@@ -137,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     margins = []
     for run_path, base_path in zip(args.run, args.baseline):
         try:
-            run, base = (json.loads(Path(f).read_text()) for f in (run_path, base_path))
+            run, base = load_run(Path(run_path), args.x, args.y), json.loads(Path(base_path).read_text())
             rx, ry, by = margin(run, base, args.x, args.y)
             rows = training_margins(run, base, args.x, args.y, args.higher_better, args.phase) if args.curve else []
         except (OSError, ValueError, KeyError) as err:

@@ -86,3 +86,19 @@ def test_curve_flag_on_a_result_without_a_curve_is_a_one_line_error(tmp_path, ca
     run = _write(tmp_path / "gan.json", {"nll_test": 9.0, "nll_oracle": 8.0})
     assert main(["--run", str(run), "--baseline", str(base), "--curve"]) == 2
     assert "no in-training curve" in capsys.readouterr().err
+
+
+def test_a_run_folder_still_training_is_read_from_its_metrics_jsonl(tmp_path, capsys):
+    base = _write(tmp_path / "mle.json", {}, [{"nll_test": 8.0, "nll_oracle": 9.0},
+                                              {"nll_test": 10.0, "nll_oracle": 8.0}])
+    run_dir = tmp_path / "gan-run"
+    run_dir.mkdir()
+    records = [{"phase": "adversarial", "iteration": 5, "nll_test": 8.0, "nll_oracle": 8.5},
+               {"phase": "adversarial", "iteration": 6, "g_loss": 0.7}]     # a training record comes last
+    (run_dir / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert main(["--run", str(run_dir), "--baseline", str(base), "--curve"]) == 0
+    out = capsys.readouterr().out
+    assert "gan-run: nll_test 8.000, nll_oracle 8.500" in out and "margin +0.500" in out
+    (run_dir / "metrics.jsonl").write_text(json.dumps(records[1]) + "\n")
+    assert main(["--run", str(run_dir), "--baseline", str(base)]) == 2
+    assert "no evaluation of nll_test and nll_oracle yet" in capsys.readouterr().err
