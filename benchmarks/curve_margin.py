@@ -80,19 +80,21 @@ def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
     record that measured x and y} (a run still training has no result JSON yet)."""
     if not path.is_dir():
         return json.loads(path.read_text())
-    records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    evaluated = [r for r in records if _has(r, x) and _has(r, y)]
+    from textgan.runs import RunDir  # imports torch: only for run folders, so result JSONs stay quick to read
+
+    records = RunDir(path).read_metrics()
+    evaluated = [r for r in records if _pair(r, x, y) is not None]
     if not evaluated:
-        raise ValueError(f"{path / 'metrics.jsonl'} holds no evaluation of {x} and {y} yet")
+        raise ValueError(f"{path} has no evaluation of {x} and {y} in a metrics.jsonl yet")
     return {"curve": records, "metrics": evaluated[-1]}
 
 
-def _has(entry: dict[str, Any], key: str) -> bool:
+def _pair(entry: dict[str, Any], x: str, y: str) -> tuple[float, float] | None:
+    """(x, y) of a metrics record, or None for a record that did not measure both (a training record)."""
     try:
-        _value(entry, key)
+        return _value(entry, x), _value(entry, y)
     except KeyError:
-        return False
-    return True
+        return None
 
 
 def baseline_curve(baseline: dict[str, Any], x: str, y: str) -> list[tuple[float, float]]:
@@ -116,10 +118,10 @@ def training_margins(run: dict[str, Any], baseline: dict[str, Any], x: str, y: s
     for entry in run["curve"]:
         if phase is not None and entry.get("phase") != phase:
             continue
-        try:
-            rx, ry = _value(entry, x), _value(entry, y)
-        except KeyError:
-            continue                                  # an evaluation that did not measure this pair
+        point = _pair(entry, x, y)
+        if point is None:
+            continue
+        rx, ry = point
         try:
             by: float | None = interpolate(curve, rx)
         except ValueError:

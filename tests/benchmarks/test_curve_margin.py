@@ -101,4 +101,4 @@ def test_a_run_folder_still_training_is_read_from_its_metrics_jsonl(tmp_path, ca
     assert "gan-run: nll_test 8.000, nll_oracle 8.500" in out and "margin +0.500" in out
     (run_dir / "metrics.jsonl").write_text(json.dumps(records[1]) + "\n")
     assert main(["--run", str(run_dir), "--baseline", str(base)]) == 2
-    assert "no evaluation of nll_test and nll_oracle yet" in capsys.readouterr().err
+    assert "no evaluation of nll_test and nll_oracle in a metrics.jsonl yet" in capsys.readouterr().err
