@@ -38,6 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.harness import flatten, hardware  # noqa: E402
+from textgan.runs import RunDir  # noqa: E402
 
 TRANSFORMER_VARIANTS = ("mle", "seqgan", "relgan")
 # Budget keys set to 1 when a model's config has them: one iteration of every phase (see each algorithm's
@@ -153,11 +154,6 @@ def last_line(log: Path) -> str:
 
 # -- parsing ---------------------------------------------------------------------------------
 
-def read_records(run_dir: Path) -> list[dict[str, Any]]:
-    path = run_dir / "metrics.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
-
-
 def phase_times(records: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per phase: training seconds and iterations, from the cumulative elapsed_s at each phase's last
     record (the loop keeps one clock across phases, so a phase's time is the difference to the previous)."""
@@ -216,7 +212,7 @@ def bench_model(entry: str, args: argparse.Namespace, env: dict[str, str]) -> di
     result["generator_params"] = generator_params(log)
     if rc != 0:
         return {**result, "error": f"train exit {rc}: {last_line(log)}"}
-    records = read_records(run_dir)
+    records = RunDir(run_dir).read_metrics()
     result["phases"] = phase_times(records)
     result["units"] = phase_units(run_dir)
     evals = [r["eval_s"] for r in records if "eval_s" in r]

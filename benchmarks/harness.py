@@ -327,7 +327,7 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
 
 
 def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir: str | None, log) -> Path:
-    from textgan.runs import git_sha
+    from textgan.runs import RunDir, git_sha
 
     rid = run_dir.name
     runs_root = run_dir.parent
@@ -338,7 +338,7 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
     t0 = time.perf_counter()
     evaluated = evaluate(run_dir, job.grid.eval, data_dir)
     eval_s = time.perf_counter() - t0
-    curve = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    curve = RunDir(run_dir).read_metrics()
     result = {
         "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
         "protocol": evaluated["metrics"].pop("protocol"),

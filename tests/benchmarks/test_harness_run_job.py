@@ -1,0 +1,37 @@
+"""benchmarks/harness.py `run_job` end to end on a tiny text run: train, evaluate, write the result JSON (its
+training curve read back from the run folder), then skip the finished job on the next call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks.harness import Grid, Job, run_job
+from tests.conftest import TINY_MLE_TEXT, write_tiny_text
+
+
+def test_run_job_writes_the_result_then_skips_it(tmp_path):
+    train, test = write_tiny_text(tmp_path)
+    grid = Grid(name="tiny", models=["mle"], data=[str(train)], seeds=[0], config=str(TINY_MLE_TEXT),
+                overrides=[f"data.test={test}", "train.threads=1"],
+                eval={"num_samples": 20, "max_n": 3, "metrics": ["bleu", "nll"], "temperatures": [1.0]})
+    job = Job(grid, "mle", str(train), 0)
+    runs, results = tmp_path / "runs", tmp_path / "results"
+    messages: list[str] = []
+
+    out = run_job(job, runs, results, log=messages.append)
+    assert out is not None and out.parent == results / "tiny" and out.name.startswith("mle-train-seed0-")
+    result = json.loads(out.read_text())
+    run_dir = runs / out.stem
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    assert result["curve"] == records and len(records) >= 2  # the step-0 evaluation and at least one more
+    assert result["metrics"]["bleu"].keys() >= {"2", "3"} and result["metrics"]["nll_test"] > 0
+    assert [e["temperature"] for e in result["sweep"]] == [1.0]
+    assert result["train_compute_s"] == round(records[-1]["elapsed_s"], 1)
+
+    messages.clear()
+    assert run_job(job, runs, results, log=messages.append) == out
+    assert messages == [f"skip {out.stem} (result exists: {out})"]
