@@ -16,9 +16,10 @@ diversity. Defaults: the oracle pair, x = NLL-test, y = NLL-oracle, lower is bet
 --curve also reads the run's in-training evaluations (the result's `curve`, one entry per evaluation that
 measured both metrics; --phase keeps one training phase, e.g. adversarial) and prints the margin at each,
 so one sees where in training a GAN crossed the baseline's curve and where it crossed back. A point whose x
-lies outside the baseline's sweep prints as outside instead of failing the whole listing. A --run may also
-be a training run's folder (the one holding `metrics.jsonl`), to follow a run that is still training: its
-last evaluation stands in for the final point.
+lies outside the baseline's sweep (an in-training evaluation or the final point) prints as outside instead
+of failing the whole listing; the exit status is then 1, and the mean covers the pairs that have a margin.
+A --run may also be a training run's folder (the one holding `metrics.jsonl`), to follow a run that is still
+training: its last evaluation stands in for the final point.
 """
 
 from __future__ import annotations
@@ -68,11 +69,20 @@ def low_temperature_branch(curve: list[tuple[float, float]]) -> list[tuple[float
     return branch
 
 
-def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tuple[float, float, float]:
-    """(run x, run y, baseline y at run x); the caller turns them into a margin by its quality direction."""
+def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tuple[float, float, float | None]:
+    """(run x, run y, baseline y at run x); the caller turns them into a margin by its quality direction.
+
+    The baseline y is None where the run's x lies outside the baseline's sweep (no margin can be read)."""
     curve = baseline_curve(baseline, x, y)
     rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
-    return rx, ry, interpolate(curve, rx)
+    return rx, ry, _interpolate_or_none(curve, rx)
+
+
+def _interpolate_or_none(curve: list[tuple[float, float]], x: float) -> float | None:
+    try:
+        return interpolate(curve, x)
+    except ValueError:
+        return None
 
 
 def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
@@ -122,10 +132,7 @@ def training_margins(run: dict[str, Any], baseline: dict[str, Any], x: str, y: s
         if point is None:
             continue
         rx, ry = point
-        try:
-            by: float | None = interpolate(curve, rx)
-        except ValueError:
-            by = None
+        by = _interpolate_or_none(curve, rx)
         m = None if by is None else (ry - by if higher_better else by - ry)
         rows.append({"phase": entry.get("phase", ""), "iteration": entry.get("iteration"), "x": rx, "y": ry,
                      "baseline_y": by, "margin": m})
@@ -159,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args.run) != len(args.baseline):
         print("error: give as many --baseline files as --run files (paired in order)", file=sys.stderr)
         return 2
-    margins = []
+    margins, outside = [], 0
     for run_path, base_path in zip(args.run, args.baseline):
         try:
             run, base = load_run(Path(run_path), args.x, args.y), json.loads(Path(base_path).read_text())
@@ -168,16 +175,23 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, KeyError) as err:
             print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
             return 2
-        m = ry - by if args.higher_better else by - ry
-        margins.append(m)
-        print(f"{Path(run_path).name}: {args.x} {rx:.3f}, {args.y} {ry:.3f}; {Path(base_path).name} at that "
-              f"{args.x}: {args.y} {by:.3f}; margin {m:+.3f}")
+        point = f"{Path(run_path).name}: {args.x} {rx:.3f}, {args.y} {ry:.3f}"
+        if by is None:  # no margin here, but the other pairs and the in-training rows still print
+            outside += 1
+            x_range = [p[0] for p in baseline_curve(base, args.x, args.y)]
+            print(f"{point}; outside {Path(base_path).name}'s curve ({args.x} {min(x_range):.3f} to "
+                  f"{max(x_range):.3f}): no margin; sweep wider temperatures")
+        else:
+            m = ry - by if args.higher_better else by - ry
+            margins.append(m)
+            print(f"{point}; {Path(base_path).name} at that {args.x}: {args.y} {by:.3f}; margin {m:+.3f}")
         if args.curve:
             _print_training_margins(rows, args.x, args.y, Path(run_path).name)
     if len(margins) > 1:
-        print(f"margin mean ± std over {len(margins)}: {statistics.mean(margins):+.3f} ± "
+        of = f" (of {len(args.run)}; the rest lie outside their baseline's curve)" if outside else ""
+        print(f"margin mean ± std over {len(margins)}{of}: {statistics.mean(margins):+.3f} ± "
               f"{statistics.stdev(margins):.3f}")
-    return 0
+    return 1 if outside else 0  # a point without a margin is not an error, but scripts should notice
 
 
 if __name__ == "__main__":

@@ -102,3 +102,23 @@ def test_a_run_folder_still_training_is_read_from_its_metrics_jsonl(tmp_path, ca
     (run_dir / "metrics.jsonl").write_text(json.dumps(records[1]) + "\n")
     assert main(["--run", str(run_dir), "--baseline", str(base)]) == 2
     assert "no evaluation of nll_test and nll_oracle in a metrics.jsonl yet" in capsys.readouterr().err
+
+
+def test_a_final_point_outside_the_sweep_still_prints_the_other_pairs_and_the_curve(tmp_path, capsys):
+    base = _write(tmp_path / "mle.json", {}, [{"temperature": 0.5, "nll_test": 8.0, "nll_oracle": 9.0},
+                                              {"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 8.0}])
+    far = tmp_path / "far.json"  # it ends more diverse than any temperature of the baseline
+    far.write_text(json.dumps({"metrics": {"nll_test": 11.0, "nll_oracle": 9.0},
+                               "curve": [{"phase": "adversarial", "iteration": 5, "nll_test": 9.0,
+                                          "nll_oracle": 8.0}]}))
+    near, near2 = tmp_path / "near.json", tmp_path / "near2.json"
+    for path, y in ((near, 8.0), (near2, 8.2)):
+        point = {"nll_test": 9.0, "nll_oracle": y}
+        path.write_text(json.dumps({"metrics": point, "curve": [{"phase": "adversarial", "iteration": 5, **point}]}))
+    assert main(["--run", str(far), str(near), str(near2), "--baseline", str(base), str(base), str(base),
+                 "--curve"]) == 1
+    out = capsys.readouterr().out
+    assert "far.json: nll_test 11.000, nll_oracle 9.000; outside mle.json's curve (nll_test 8.000 to 10.000)" in out
+    assert "adversarial      5: nll_test 9.000, nll_oracle 8.000; baseline 8.500, margin +0.500" in out
+    assert "near.json: nll_test 9.000" in out and "margin +0.500" in out
+    assert "margin mean ± std over 2 (of 3; the rest lie outside their baseline's curve): +0.400 ± 0.141" in out
