@@ -60,12 +60,17 @@ def _texts(data: DataBundle, rows: list[list[int]]) -> list[str]:
     return [vocab.decode(r) for r in rows]
 
 
+def sentences_of(data: DataBundle, rows: list[list[int]]) -> Sentences:
+    """Token-id rows (cut at EOS) in both forms the metrics read: the ids (BLEU) and detokenised text (FED)."""
+    return Sentences(rows, _texts(data, rows))
+
+
 def reference_sentences(data: DataBundle) -> Sentences | None:
     """The test set as references: token ids cut at EOS, and detokenised text."""
     if data.test is None:
         return None
     rows = strip_after_eos(data.test.tokens, data.vocab.eos_id)
-    return Sentences(rows, _texts(data, rows))
+    return sentences_of(data, rows)
 
 
 
@@ -90,7 +95,7 @@ def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence
         if references is None and any(m in metrics for m in ("bleu", "fed", "sacrebleu")):
             references = reference_sentences(data)  # self-BLEU alone needs none
         rows = strip_after_eos(ids, vocab.eos_id)
-        samples = Sentences(rows, _texts(data, rows))
+        samples = sentences_of(data, rows)
         entry.update(score_texts(metrics, samples, references, max_n, fed_cache=fed_cache))
     entry["protocol"] = protocol_knobs(metrics, num_samples, entry["n_references"], max_n,
                                        temperature=temperature, seed=seed, top_k=0, top_p=1.0,

@@ -1,0 +1,149 @@
+"""What the text metrics give for real data: the training sentences scored as if a generator had sampled them.
+
+A generator can at best reproduce the distribution it was trained on. Scoring the training set itself against
+the test set, with the protocol's metrics and sample size, shows where that best lies on each data set:
+
+- BLEU-2..5 and self-BLEU-2..5 of the training sentences (the first `--num`) against the test set;
+- FED (Fréchet embedding distance, de Masson d'Autume et al. 2019) of the training sentences against the test
+  set, and, as its sampling-noise floor, FED between two random halves of the training set and between two
+  random halves of the test set;
+- the words whose frequency differs most between the two splits (add-one smoothed log ratio, words seen at
+  least `--min-count` times in both splits together), which say *why* train and test differ where they do.
+
+Run it on the data sets of the report:
+
+    python benchmarks/real_data_reference.py [--data coco emnlp_news_10k] [--num 10000] [--seed 0]
+        [--data-dir DIR] [--out benchmarks/results/real_data_reference.json]
+
+The sentences are tokenised exactly as a training run tokenises them (`textgan.data.sources.load_data`) and
+scored through the same code as a run's evaluation (`textgan.metrics.suite.score_texts`), so the numbers sit
+on the same scale as the tables. FED needs the optional extra `textgan[fed]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from textgan.data.corpus import strip_after_eos  # noqa: E402
+from textgan.data.sources import DataBundle, DataConfig, load_data  # noqa: E402
+from textgan.errors import UserError  # noqa: E402
+from textgan.metrics.suite import RealStats, Sentences, score_texts  # noqa: E402
+from textgan.metrics.sweep import reference_sentences, sentences_of  # noqa: E402
+
+
+def train_sentences(data: DataBundle, num: int) -> Sentences:
+    """The first `num` training sentences in the form a generator's samples take (ids cut at EOS, text)."""
+    return sentences_of(data, strip_after_eos(data.train.tokens[:num], data.vocab.eos_id))
+
+
+def halves(sentences: Sentences, seed: int) -> tuple[Sentences, Sentences]:
+    """Two disjoint random halves (seeded), for FED's sampling-noise floor at half the sample size."""
+    order = list(range(len(sentences)))
+    random.Random(seed).shuffle(order)
+    cut = len(order) // 2
+
+    def pick(ids: list[int]) -> Sentences:
+        return Sentences([sentences.tokens[i] for i in ids], [sentences.text[i] for i in ids])
+
+    return pick(order[:cut]), pick(order[cut:])
+
+
+def word_shift(data: DataBundle, a: Sentences, b: Sentences, min_count: int, top: int) -> dict[str, list[list[Any]]]:
+    """The `top` words most over-represented in a (against b) and in b (against a): [word, count a, count b].
+
+    Words are the data set's tokens (punctuation and numbers left out); the ratio is add-one smoothed."""
+    def counts(s: Sentences) -> Counter:
+        return Counter(w for row in s.tokens for w in data.vocab.decode(row).split())
+
+    ca, cb = counts(a), counts(b)
+    na, nb = sum(ca.values()), sum(cb.values())
+    words = [w for w in set(ca) | set(cb) if ca[w] + cb[w] >= min_count and w.isalpha()]
+    ratio = {w: math.log((ca[w] + 1) / na) - math.log((cb[w] + 1) / nb) for w in words}
+    ranked = sorted(words, key=lambda w: (ratio[w], w))
+    return {"more_in_train": [[w, ca[w], cb[w]] for w in reversed(ranked[-top:])],
+            "more_in_test": [[w, ca[w], cb[w]] for w in ranked[:top]]}
+
+
+def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_count: int = 100,
+            top: int = 15) -> dict[str, Any]:
+    """Every number of the module docstring for one data set (a named one, or a user file with its test file)."""
+    t0 = time.perf_counter()
+    data = load_data(config, data_dir)
+    refs = reference_sentences(data)
+    if refs is None:
+        raise UserError(f"data set '{config.name}' has no test set to score against")
+    train = train_sentences(data, num)
+    scores = score_texts(["bleu", "self_bleu", "fed"], train, refs)
+    train_a, train_b = halves(train, seed)
+    test_a, test_b = halves(refs, seed)
+    # a fresh RealStats per pair: each pair has its own reference half
+    fed_train_halves = score_texts(["fed"], train_a, train_b, fed_cache=RealStats())["fed"]
+    fed_test_halves = score_texts(["fed"], test_a, test_b, fed_cache=RealStats())["fed"]
+    return {"data": config.name, "train_file": data.info.get("train_file", ""), "n_train_scored": len(train),
+            "n_references": len(refs),
+            "train_vs_test": {"bleu": scores["bleu"], "self_bleu": scores["self_bleu"], "fed": scores["fed"]},
+            "fed_noise_floor": {"train_half_vs_half": fed_train_halves, "test_half_vs_half": fed_test_halves,
+                                "half_size": len(train_a), "split_seed": seed},
+            "word_shift": word_shift(data, train, refs, min_count, top),
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python benchmarks/real_data_reference.py",
+                                description=__doc__.splitlines()[0])
+    p.add_argument("--data", nargs="+", default=["coco", "emnlp_news_10k"], help="named text data sets")
+    p.add_argument("--num", type=int, default=10000, help="training sentences scored (the protocol's sample size)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random halves")
+    p.add_argument("--min-count", type=int, default=100, help="word-shift list: words seen at least this often")
+    p.add_argument("--data-dir", default=None, help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
+    p.add_argument("--out", default=None, help="also write the results as JSON")
+    args = p.parse_args(argv)
+    if args.num < 4:
+        p.error("--num must be at least 4 (FED needs two sentences in each half)")
+    torch.set_num_threads(1)
+    try:
+        results = [measure(DataConfig(name=name), args.num, args.seed, args.data_dir, args.min_count)
+                   for name in args.data]
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(summary(r))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+def summary(r: dict[str, Any]) -> str:
+    """A few readable lines per data set (the JSON holds the same numbers)."""
+    tv, floor, shift = r["train_vs_test"], r["fed_noise_floor"], r["word_shift"]
+
+    def orders(scores: dict[str, float]) -> str:
+        return " / ".join(f"{v:.3f}" for v in scores.values())
+
+    def words(rows: list[list[Any]]) -> str:
+        return ", ".join(f"{w} {a}:{b}" for w, a, b in rows[:8])
+
+    return "\n".join([
+        f"{r['data']}: {r['n_train_scored']} training sentences against {r['n_references']} test sentences",
+        f"  BLEU-2..5 {orders(tv['bleu'])}; self-BLEU-2..5 {orders(tv['self_bleu'])}",
+        f"  FED train vs test {tv['fed']:.4f}; noise floor at {floor['half_size']} vs {floor['half_size']}: "
+        f"train halves {floor['train_half_vs_half']:.4f}, test halves {floor['test_half_vs_half']:.4f}",
+        f"  more in train (train:test counts): {words(shift['more_in_train'])}",
+        f"  more in test: {words(shift['more_in_test'])}"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
