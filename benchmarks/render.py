@@ -225,8 +225,12 @@ def line_style(index: int) -> dict[str, Any]:
 
 def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
                            label: Callable[[dict[str, Any]], str] | None = None,
-                           title: str = "Quality–diversity over temperature") -> Path | None:
-    """One line per label (`sweep_lines`); returns None when no sweep measured both axes."""
+                           title: str = "Quality–diversity over temperature",
+                           references: dict[str, dict[str, float]] | None = None) -> Path | None:
+    """One line per label (`sweep_lines`); returns None when no sweep measured both axes.
+
+    `references` adds fixed points, {label: flat metrics}, drawn where they measured both axes (the
+    training data scored as samples, `benchmarks/real_data_reference.py`)."""
     import matplotlib
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
@@ -247,6 +251,10 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
                                            start=len(lines)):
         ax.plot([x], [y], marker="*", markersize=11, linestyle="none", color=line_style(index)["color"],
                 label=f"{name}, T=1 only")
+    for name, metrics in sorted((references or {}).items()):
+        if x_key in metrics and y_key in metrics:
+            ax.plot([metrics[x_key]], [metrics[y_key]], marker="X", markersize=10, linestyle="none", color="black",
+                    label=name)
     ax.set_xlabel(AXIS_LABELS.get(x_key, x_key.replace("_", "-")))
     ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
     ax.set_title(f"{title} ({hint})", fontsize=9)

@@ -17,6 +17,7 @@ re-running it without new results changes nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -34,6 +35,7 @@ from benchmarks.report_infill import infill_section  # noqa: E402
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 OUT = HERE / "REPORT.md"
+REAL_DATA_FILE = "real_data_reference.json"  # benchmarks/real_data_reference.py --out results/<this>
 
 Setting = tuple[str, str, str]  # (model, grid, config hash): the seeds of one setting share it
 
@@ -203,16 +205,51 @@ def sizes_line(settings: dict[Setting, list[dict[str, Any]]]) -> str:
                      for (n, refs), g in sorted(grids.items()))
 
 
+def real_data_references(results_dir: Path) -> dict[str, dict[str, Any]]:
+    """data set -> its entry of `real_data_reference.json` (benchmarks/real_data_reference.py), if written."""
+    path = Path(results_dir) / REAL_DATA_FILE
+    if not path.is_file():
+        return {}
+    return {entry["data"]: entry for entry in json.loads(path.read_text())}
+
+
+def real_data_section(entry: dict[str, Any]) -> str:
+    """The training set scored as if sampled: where a perfect model of the training data would sit."""
+    tv, floor = entry["train_vs_test"], entry["fed_noise_floor"]
+    orders = list(tv["bleu"])
+    header = ([f"bleu_{n}" for n in orders] + [f"self_bleu_{n}" for n in orders]
+              + ["fed", f"fed noise floor ({floor['half_size']} vs {floor['half_size']}: train / test halves)"])
+    cells = ([f"{tv['bleu'][n]:.3f}" for n in orders] + [f"{tv['self_bleu'][n]:.3f}" for n in orders]
+             + [f"{tv['fed']:.3f}", f"{floor['train_half_vs_half']:.3f} / {floor['test_half_vs_half']:.3f}"])
+    shift = entry["word_shift"]
+
+    def words(rows: list[list[Any]]) -> str:
+        return ", ".join(f"{w} {a}:{b}" for w, a, b in rows[:8])
+
+    return "\n".join([
+        "### Real data: the training set scored as samples", "",
+        f"The first {entry['n_train_scored']} training sentences scored against the {entry['n_references']} test "
+        "sentences like a generator's samples (`python benchmarks/real_data_reference.py`): where a generator "
+        "equal to the training distribution would sit (the black X of the plot below).", "",
+        "| " + " | ".join(header) + " |", "|" + "---|" * len(header), "| " + " | ".join(cells) + " |", "",
+        f"Words most over-represented in the training set (train:test counts): {words(shift['more_in_train'])}; "
+        f"in the test set: {words(shift['more_in_test'])}.", ""])
+
+
 def data_section(data: str, settings: dict[Setting, list[dict[str, Any]]], published: dict[str, Any],
                  results_dir: Path, out: Path) -> str:
     runs = [r for rs in settings.values() for r in rs]
     md = [f"## {data}", "", f"Sample sizes: {sizes_line(settings)}.", "",
           "### Ours (mean ± std over seeds, temperature 1)", "", settings_table(data, settings, results_dir, out), ""]
+    real = real_data_references(results_dir).get(data)
+    if real is not None:
+        md += [real_data_section(real)]
     pub = published_table(published.get(data) or {})
     md += ["### Published", "", pub if pub else "No published numbers for this data set in `published.yaml`.", ""]
     png = Path(results_dir) / f"quality_diversity_{data}.png"
     title = f"{data}: quality–diversity, every setting"
-    if render.plot_quality_diversity(runs, png, label=setting_label, title=title):
+    refs = ({"training data scored as samples": render.flat(real["train_vs_test"])} if real is not None else None)
+    if render.plot_quality_diversity(runs, png, label=setting_label, title=title, references=refs):
         rel = Path(os.path.relpath(png, out.parent)).as_posix()
         md += ["### Quality–diversity (temperature sweep)", "",
                "One line per setting (model, grid, config hash); seeds averaged at each temperature. "

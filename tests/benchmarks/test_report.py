@@ -131,3 +131,29 @@ def test_report_shows_generator_and_discriminator_sizes(tmp_path):
     assert "| params G / D |" in text
     assert "| 2.50M / 48k |" in text   # the seqgan row
     assert "| – |" in text             # the mle row has no sizes recorded
+
+
+def _coco(seed: int) -> dict:
+    sweep = [{"temperature": t, "bleu": {"5": 0.3 - 0.1 * t}, "self_bleu": {"5": 0.6 - 0.2 * t}} for t in (0.5, 1.0)]
+    return {"model": "mle", "data": "coco", "seed": seed, "grid": "g", "config_hash": "cccc",
+            "protocol": {"n_samples": 10, "n_references": 20},
+            "metrics": {"n_samples": 10, "n_references": 20, "bleu": {"5": 0.2}, "self_bleu": {"5": 0.4}},
+            "sweep": sweep, "wall_s": 60.0, "train_wall_s": 54.0, "eval_wall_s": 6.0,
+            "hardware": {"torch_threads": 1, "cuda": None}}
+
+
+def test_report_shows_the_training_data_scored_as_samples_where_measured(tmp_path):
+    results = tmp_path / "results"
+    _write(results / "g", "m.json", _coco(0))
+    real = [{"data": "coco", "n_train_scored": 30, "n_references": 20,
+             "train_vs_test": {"bleu": {"2": 0.7, "5": 0.22}, "self_bleu": {"2": 0.9, "5": 0.42}, "fed": 0.389},
+             "fed_noise_floor": {"train_half_vs_half": 0.013, "test_half_vs_half": 0.012, "half_size": 15},
+             "word_shift": {"more_in_train": [["toilet", 9, 0]], "more_in_test": [["zebra", 0, 7]]}}]
+    (results / report.REAL_DATA_FILE).write_text(json.dumps(real))
+    text = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")
+    assert "### Real data: the training set scored as samples" in text
+    assert "| 0.700 | 0.220 | 0.900 | 0.420 | 0.389 | 0.013 / 0.012 |" in text
+    assert "(train:test counts): toilet 9:0; in the test set: zebra 0:7." in text
+    assert (results / "quality_diversity_coco.png").stat().st_size > 1000
+    (results / report.REAL_DATA_FILE).unlink()  # without the file the section is left out, nothing fails
+    assert "Real data" not in report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")
