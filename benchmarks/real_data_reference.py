@@ -37,6 +37,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from textgan.data.corpus import strip_after_eos  # noqa: E402
+from textgan.data.paths import resolve_data_root  # noqa: E402
 from textgan.data.sources import DataBundle, DataConfig, load_data  # noqa: E402
 from textgan.errors import UserError  # noqa: E402
 from textgan.metrics.suite import RealStats, Sentences, score_texts  # noqa: E402
@@ -91,13 +92,22 @@ def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_c
     # a fresh RealStats per pair: each pair has its own reference half
     fed_train_halves = score_texts(["fed"], train_a, train_b, fed_cache=RealStats())["fed"]
     fed_test_halves = score_texts(["fed"], test_a, test_b, fed_cache=RealStats())["fed"]
-    return {"data": config.name, "train_file": data.info.get("train_file", ""), "n_train_scored": len(train),
+    return {"data": config.name, "train_file": _relative_to_data_root(data.info.get("train_file", ""), data_dir),
+            "n_train_scored": len(train),
             "n_references": len(refs),
             "train_vs_test": {"bleu": scores["bleu"], "self_bleu": scores["self_bleu"], "fed": scores["fed"]},
             "fed_noise_floor": {"train_half_vs_half": fed_train_halves, "test_half_vs_half": fed_test_halves,
                                 "half_size": len(train_a), "split_seed": seed},
             "word_shift": word_shift(data, train, refs, min_count, top),
             "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _relative_to_data_root(path: str, data_dir: str | None) -> str:
+    """A file under the data root as its path there (`coco/train.txt`): results name no machine's folders."""
+    try:
+        return Path(path).resolve().relative_to(resolve_data_root(data_dir).resolve()).as_posix()
+    except ValueError:  # a user file outside the data root
+        return Path(path).name
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,7 +45,7 @@ def test_a_topic_shift_between_the_splits_shows_in_fed_and_in_the_word_list(tmp_
     monkeypatch.setattr(fed_mod, "load_encoder", lambda *a, **k: BagOfWordsEncoder())
     train, test = _splits(tmp_path)
     out = measure(DataConfig(name=str(train), test=str(test)), num=20, seed=0, data_dir=None, min_count=5, top=2)
-    assert out["n_train_scored"] == 20 and out["n_references"] == 25
+    assert out["n_train_scored"] == 20 and out["n_references"] == 25 and out["train_file"] == "train.txt"
     tv = out["train_vs_test"]
     assert set(tv["bleu"]) == set(tv["self_bleu"]) == {"2", "3", "4", "5"}
     assert 0 < tv["bleu"]["5"] <= 1
