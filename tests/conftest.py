@@ -15,6 +15,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -209,3 +210,14 @@ def text_run(tmp_path_factory) -> Path:
                      "--run-dir", "run", cwd=cwd)
     assert proc.returncode == 0, proc.stderr
     return cwd / "run"
+
+
+class BagOfWordsEncoder:
+    """A deterministic stand-in for the sentence encoder: hashed bag-of-words vectors."""
+
+    def encode(self, sentences):
+        out = np.zeros((len(sentences), 16))
+        for i, s in enumerate(sentences):
+            for w in s.split():
+                out[i, sum(map(ord, w)) % 16] += 1.0
+        return out

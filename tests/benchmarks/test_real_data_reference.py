@@ -6,23 +6,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
 from benchmarks.real_data_reference import halves, main, measure
+from tests.conftest import BagOfWordsEncoder
 from textgan.data.sources import DataConfig
 from textgan.metrics import fed as fed_mod
 from textgan.metrics.suite import Sentences
-
-
-class BagOfWordsEncoder:
-    def encode(self, sentences):
-        out = np.zeros((len(sentences), 16))
-        for i, s in enumerate(sentences):
-            for w in s.split():
-                out[i, sum(map(ord, w)) % 16] += 1.0
-        return out
 
 
 def _splits(folder: Path) -> tuple[Path, Path]:

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import BagOfWordsEncoder
 from textgan.errors import UserError
 from textgan.metrics import fed as fed_mod
 from textgan.metrics.fed import fed, frechet_distance, gaussian_stats
@@ -46,17 +47,6 @@ def test_frechet_distance_general_matches_scipy_sqrtm():
 def test_frechet_distance_rejects_shape_mismatch():
     with pytest.raises(ValueError, match="shape"):
         frechet_distance(np.zeros(3), np.eye(3), np.zeros(2), np.eye(2))
-
-
-class BagOfWordsEncoder:
-    """A deterministic stand-in for the sentence encoder: hashed bag-of-words vectors."""
-
-    def encode(self, sentences):
-        out = np.zeros((len(sentences), 16))
-        for i, s in enumerate(sentences):
-            for w in s.split():
-                out[i, sum(map(ord, w)) % 16] += 1.0
-        return out
 
 
 def test_fed_with_fake_encoder():
