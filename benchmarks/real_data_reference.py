@@ -8,12 +8,15 @@ the test set, with the protocol's metrics and sample size, shows where that best
   set, and, as its sampling-noise floor, FED between two random halves of the training set and between two
   random halves of the test set;
 - the words whose frequency differs most between the two splits (add-one smoothed log ratio, words seen at
-  least `--min-count` times in both splits together), which say *why* train and test differ where they do.
+  least `--min-count` times in both splits together), which say *why* train and test differ where they do;
+- with `--samples FILE ...` (one sample a line, as `python -m textgan.sample --out` writes them), FED of
+  each file's first half-size samples against the same second halves of the training and of the test set
+  that the noise floor uses: a run placed beside real data on both references (only with one `--data`).
 
 Run it on the data sets of the report:
 
     python benchmarks/real_data_reference.py [--data coco emnlp_news_10k] [--num 10000] [--seed 0]
-        [--data-dir DIR] [--out benchmarks/results/real_data_reference.json]
+        [--data-dir DIR] [--out benchmarks/results/real_data_reference.json] [--samples FILE ...]
 
 The sentences are tokenised exactly as a training run tokenises them (`textgan.data.sources.load_data`) and
 scored through the same code as a run's evaluation (`textgan.metrics.suite.score_texts`), so the numbers sit
@@ -77,14 +80,29 @@ def word_shift(data: DataBundle, a: Sentences, b: Sentences, min_count: int, top
             "more_in_test": [[w, ca[w], cb[w]] for w in ranked[:top]]}
 
 
+def file_sentences(data: DataBundle, path: Path) -> Sentences:
+    """A sample file (tokens joined by spaces, one sample a line) in the form a run's own samples take: its
+    words mapped to the data set's vocabulary and detokenised the same way."""
+    try:
+        lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as err:
+        reason = "not UTF-8" if isinstance(err, UnicodeDecodeError) else err.strerror
+        raise UserError(f"cannot read sample file '{path}' ({reason}); give a UTF-8 text file, one sample a "
+                        "line") from None
+    if len(lines) < 2:
+        raise UserError(f"sample file '{path}' has {len(lines)} non-empty line(s); FED needs at least two")
+    return sentences_of(data, data.vocab.encode(lines))
+
+
 def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_count: int = 100,
-            top: int = 15) -> dict[str, Any]:
+            top: int = 15, samples: list[Path] | None = None) -> dict[str, Any]:
     """Every number of the module docstring for one data set (a named one, or a user file with its test file)."""
     t0 = time.perf_counter()
     data = load_data(config, data_dir)
     refs = reference_sentences(data)
     if refs is None:
         raise UserError(f"data set '{config.name}' has no test set to score against")
+    generated = [(path, file_sentences(data, path)) for path in samples or []]  # bad files fail before the work
     train = train_sentences(data, num)
     scores = score_texts(["bleu", "self_bleu", "fed"], train, refs)
     train_a, train_b = halves(train, seed)
@@ -92,6 +110,14 @@ def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_c
     # a fresh RealStats per pair: each pair has its own reference half
     fed_train_halves = score_texts(["fed"], train_a, train_b, fed_cache=RealStats())["fed"]
     fed_test_halves = score_texts(["fed"], test_a, test_b, fed_cache=RealStats())["fed"]
+    on_samples = []
+    for path, sentences in generated:
+        head = Sentences(sentences.tokens[:len(train_a)], sentences.text[:len(train_a)])
+        on_samples.append({"file": path.name, "n_samples": len(head),
+                           "fed_vs_train_half": score_texts(["fed"], head, train_b, fed_cache=RealStats())["fed"],
+                           "fed_vs_test_half": score_texts(["fed"], head, test_b, fed_cache=RealStats())["fed"]})
+    # the real-data row of the same comparison: the other training half against both second halves
+    fed_train_a_vs_test_b = score_texts(["fed"], train_a, test_b, fed_cache=RealStats())["fed"] if samples else None
     return {"data": config.name, "train_file": _relative_to_data_root(data.info.get("train_file", ""), data_dir),
             "n_train_scored": len(train),
             "n_references": len(refs),
@@ -99,6 +125,9 @@ def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_c
             "fed_noise_floor": {"train_half_vs_half": fed_train_halves, "test_half_vs_half": fed_test_halves,
                                 "half_size": len(train_a), "split_seed": seed},
             "word_shift": word_shift(data, train, refs, min_count, top),
+            **({"samples_vs_halves": {"training_half_a": {"fed_vs_train_half": fed_train_halves,
+                                                          "fed_vs_test_half": fed_train_a_vs_test_b},
+                                      "files": on_samples}} if samples else {}),
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
@@ -119,13 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--min-count", type=int, default=100, help="word-shift list: words seen at least this often")
     p.add_argument("--data-dir", default=None, help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--out", default=None, help="also write the results as JSON")
+    p.add_argument("--samples", nargs="+", type=Path, default=None,
+                   help="sample files (one a line) to place beside real data by FED; needs a single --data")
     args = p.parse_args(argv)
     if args.num < 4:
         p.error("--num must be at least 4 (FED needs two sentences in each half)")
+    if args.samples and len(args.data) != 1:
+        p.error("--samples needs exactly one --data (the data set the samples imitate)")
     torch.set_num_threads(1)
     try:
-        results = [measure(DataConfig(name=name), args.num, args.seed, args.data_dir, args.min_count)
-                   for name in args.data]
+        results = [measure(DataConfig(name=name), args.num, args.seed, args.data_dir, args.min_count,
+                           samples=args.samples) for name in args.data]
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -152,7 +185,18 @@ def summary(r: dict[str, Any]) -> str:
         f"  FED train vs test {tv['fed']:.4f}; noise floor at {floor['half_size']} vs {floor['half_size']}: "
         f"train halves {floor['train_half_vs_half']:.4f}, test halves {floor['test_half_vs_half']:.4f}",
         f"  more in train (train:test counts): {words(shift['more_in_train'])}",
-        f"  more in test: {words(shift['more_in_test'])}"])
+        f"  more in test: {words(shift['more_in_test'])}",
+        *[f"  FED at {floor['half_size']} a side, against training half B / test half B: {name} "
+          f"{row['fed_vs_train_half']:.4f} / {row['fed_vs_test_half']:.4f}"
+          for name, row in _sample_rows(r)]])
+
+
+def _sample_rows(r: dict[str, Any]) -> list[tuple[str, dict[str, float]]]:
+    """(label, FED pair) for the training half A and each sample file, when --samples was given."""
+    s = r.get("samples_vs_halves")
+    if not s:
+        return []
+    return [("training half A", s["training_half_a"])] + [(f["file"], f) for f in s["files"]]
 
 
 if __name__ == "__main__":

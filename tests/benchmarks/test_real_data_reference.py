@@ -6,11 +6,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
 from benchmarks.real_data_reference import halves, main, measure
 from tests.conftest import BagOfWordsEncoder
 from textgan.data.sources import DataConfig
+from textgan.errors import UserError
 from textgan.metrics import fed as fed_mod
 from textgan.metrics.suite import Sentences
 
@@ -51,3 +54,43 @@ def test_a_data_set_without_test_set_is_a_one_line_error(tmp_path, capsys):
     train, _ = _splits(tmp_path)
     assert main(["--data", str(train), "--num", "8"]) == 2
     assert capsys.readouterr().err.strip() == f"error: data set '{train}' has no test set to score against"
+
+
+def test_sample_files_are_placed_beside_real_data_on_both_references(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(fed_mod, "load_encoder", lambda *a, **k: BagOfWordsEncoder())
+    train, test = _splits(tmp_path)
+    like_train = tmp_path / "like_train.txt"
+    like_train.write_text("".join(f"a big dog runs in the {p} .\n" for p in ["park", "road", "beach"] * 4))
+    like_test = tmp_path / "like_test.txt"
+    like_test.write_text("".join(f"a red cat sleeps in the {p} .\n" for p in ["park", "road", "beach"] * 4))
+    out = measure(DataConfig(name=str(train), test=str(test)), num=20, seed=0, data_dir=None, min_count=5,
+                  samples=[like_train, like_test])
+    rows = {f["file"]: f for f in out["samples_vs_halves"]["files"]}
+    assert rows["like_train.txt"]["n_samples"] == 10  # cut to the halves' size
+    assert rows["like_train.txt"]["fed_vs_train_half"] < rows["like_test.txt"]["fed_vs_train_half"]
+    assert rows["like_test.txt"]["fed_vs_test_half"] < rows["like_test.txt"]["fed_vs_train_half"]
+    real = out["samples_vs_halves"]["training_half_a"]
+    assert real["fed_vs_train_half"] == out["fed_noise_floor"]["train_half_vs_half"]
+
+
+def test_bad_sample_files_are_one_line_errors_raised_before_any_scoring(tmp_path, monkeypatch):
+    def no_encoder(*args, **kwargs):
+        raise AssertionError("scored before the sample files were checked")
+
+    monkeypatch.setattr(fed_mod, "load_encoder", no_encoder)
+    train, test = _splits(tmp_path)
+    config = DataConfig(name=str(train), test=str(test))
+    with pytest.raises(UserError, match=r"cannot read sample file '.*missing.txt' \(No such file or directory\)"):
+        measure(config, num=20, seed=0, data_dir=None, samples=[tmp_path / "missing.txt"])
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1") * 3)
+    with pytest.raises(UserError, match="not UTF-8"):
+        measure(config, num=20, seed=0, data_dir=None, samples=[tmp_path / "latin1.txt"])
+    (tmp_path / "one.txt").write_text("a dog\n\n")
+    with pytest.raises(UserError, match="1 non-empty line"):
+        measure(config, num=20, seed=0, data_dir=None, samples=[tmp_path / "one.txt"])
+
+
+def test_samples_need_a_single_data_set(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["--data", "coco", "emnlp_news_10k", "--samples", str(tmp_path / "s.txt")])
+    assert exc.value.code == 2
