@@ -69,11 +69,11 @@ def low_temperature_branch(curve: list[tuple[float, float]]) -> list[tuple[float
     return branch
 
 
-def margin(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str) -> tuple[float, float, float | None]:
-    """(run x, run y, baseline y at run x); the caller turns them into a margin by its quality direction.
+def margin(run: dict[str, Any], curve: list[tuple[float, float]], x: str, y: str) -> tuple[float, float, float | None]:
+    """(run x, run y, baseline y at run x) on the baseline's `curve` (`baseline_curve`); the caller turns them
+    into a margin by its quality direction.
 
     The baseline y is None where the run's x lies outside the baseline's sweep (no margin can be read)."""
-    curve = baseline_curve(baseline, x, y)
     rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
     return rx, ry, _interpolate_or_none(curve, rx)
 
@@ -115,7 +115,7 @@ def baseline_curve(baseline: dict[str, Any], x: str, y: str) -> list[tuple[float
     return low_temperature_branch([(_value(e, x), _value(e, y)) for e in entries])
 
 
-def training_margins(run: dict[str, Any], baseline: dict[str, Any], x: str, y: str, higher_better: bool,
+def training_margins(run: dict[str, Any], curve: list[tuple[float, float]], x: str, y: str, higher_better: bool,
                      phase: str | None = None) -> list[dict[str, Any]]:
     """One row per in-training evaluation of `run` that has both metrics: phase, iteration, x, y, margin.
 
@@ -123,7 +123,6 @@ def training_margins(run: dict[str, Any], baseline: dict[str, Any], x: str, y: s
     than any temperature of the finished baseline)."""
     if not run.get("curve"):
         raise ValueError("the run result has no in-training curve (its metrics.jsonl had no evaluations)")
-    curve = baseline_curve(baseline, x, y)
     rows = []
     for entry in run["curve"]:
         if phase is not None and entry.get("phase") != phase:
@@ -170,15 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     for run_path, base_path in zip(args.run, args.baseline):
         try:
             run, base = load_run(Path(run_path), args.x, args.y), json.loads(Path(base_path).read_text())
-            rx, ry, by = margin(run, base, args.x, args.y)
-            rows = training_margins(run, base, args.x, args.y, args.higher_better, args.phase) if args.curve else []
+            curve = baseline_curve(base, args.x, args.y)  # built once, read by both
+            rx, ry, by = margin(run, curve, args.x, args.y)
+            rows = training_margins(run, curve, args.x, args.y, args.higher_better, args.phase) if args.curve else []
         except (OSError, ValueError, KeyError) as err:
             print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
             return 2
         point = f"{Path(run_path).name}: {args.x} {rx:.3f}, {args.y} {ry:.3f}"
         if by is None:  # no margin here, but the other pairs and the in-training rows still print
             outside += 1
-            x_range = [p[0] for p in baseline_curve(base, args.x, args.y)]
+            x_range = [p[0] for p in curve]
             print(f"{point}; outside {Path(base_path).name}'s curve ({args.x} {min(x_range):.3f} to "
                   f"{max(x_range):.3f}): no margin; sweep wider temperatures")
         else:
