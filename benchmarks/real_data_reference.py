@@ -43,7 +43,9 @@ from textgan.data.corpus import strip_after_eos  # noqa: E402
 from textgan.data.paths import resolve_data_root  # noqa: E402
 from textgan.data.sources import DataBundle, DataConfig, load_data  # noqa: E402
 from textgan.errors import UserError  # noqa: E402
-from textgan.metrics.suite import RealStats, Sentences, score_texts  # noqa: E402
+from textgan.metrics import fed as fed_metric  # noqa: E402 (the module: tests replace its load_encoder)
+from textgan.metrics.fed import frechet_distance, gaussian_stats  # noqa: E402
+from textgan.metrics.suite import Sentences, score_texts  # noqa: E402
 from textgan.metrics.sweep import reference_sentences, sentences_of  # noqa: E402
 
 
@@ -52,16 +54,26 @@ def train_sentences(data: DataBundle, num: int) -> Sentences:
     return sentences_of(data, strip_after_eos(data.train.tokens[:num], data.vocab.eos_id))
 
 
-def halves(sentences: Sentences, seed: int) -> tuple[Sentences, Sentences]:
-    """Two disjoint random halves (seeded), for FED's sampling-noise floor at half the sample size."""
-    order = list(range(len(sentences)))
+def half_indices(n: int, seed: int) -> tuple[list[int], list[int]]:
+    """Two disjoint random halves of range(n) (seeded), for FED's sampling-noise floor at half the sample size."""
+    order = list(range(n))
     random.Random(seed).shuffle(order)
-    cut = len(order) // 2
+    return order[:n // 2], order[n // 2:]
 
-    def pick(ids: list[int]) -> Sentences:
-        return Sentences([sentences.tokens[i] for i in ids], [sentences.text[i] for i in ids])
 
-    return pick(order[:cut]), pick(order[cut:])
+class Embedded:
+    """One set's sentence embeddings, computed once; FED between any two subsets reads them by index."""
+
+    def __init__(self, encoder: Any, sentences: Sentences) -> None:
+        self.vectors = encoder.encode(sentences.text)
+
+    def stats(self, ids: list[int] | None = None) -> tuple[Any, Any]:
+        return gaussian_stats(self.vectors if ids is None else self.vectors[ids])
+
+
+def fed_of(a: tuple[Any, Any], b: tuple[Any, Any]) -> float:
+    """FED between two (mean, covariance) pairs of `Embedded.stats`."""
+    return frechet_distance(a[0], a[1], b[0], b[1])
 
 
 def word_shift(data: DataBundle, a: Sentences, b: Sentences, min_count: int, top: int) -> dict[str, list[list[Any]]]:
@@ -104,26 +116,31 @@ def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_c
         raise UserError(f"data set '{config.name}' has no test set to score against")
     generated = [(path, file_sentences(data, path)) for path in samples or []]  # bad files fail before the work
     train = train_sentences(data, num)
-    scores = score_texts(["bleu", "self_bleu", "fed"], train, refs)
-    train_a, train_b = halves(train, seed)
-    test_a, test_b = halves(refs, seed)
-    # a fresh RealStats per pair: each pair has its own reference half
-    fed_train_halves = score_texts(["fed"], train_a, train_b, fed_cache=RealStats())["fed"]
-    fed_test_halves = score_texts(["fed"], test_a, test_b, fed_cache=RealStats())["fed"]
+    scores = score_texts(["bleu", "self_bleu"], train, refs)
+    # every sentence is encoded once; the halves and the sample files are compared through their Gaussians
+    encoder = fed_metric.load_encoder()
+    train_emb, test_emb = Embedded(encoder, train), Embedded(encoder, refs)
+    train_a, train_b = half_indices(len(train), seed)
+    test_a, test_b = half_indices(len(refs), seed)
+    train_b_stats, test_b_stats = train_emb.stats(train_b), test_emb.stats(test_b)
+    fed_train_halves = fed_of(train_emb.stats(train_a), train_b_stats)
+    fed_test_halves = fed_of(test_emb.stats(test_a), test_b_stats)
     on_samples = []
     for path, sentences in generated:
         head = Sentences(sentences.tokens[:len(train_a)], sentences.text[:len(train_a)])
+        head_stats = Embedded(encoder, head).stats()
         on_samples.append({"file": path.name, "n_samples": len(head),
-                           "fed_vs_train_half": score_texts(["fed"], head, train_b, fed_cache=RealStats())["fed"],
-                           "fed_vs_test_half": score_texts(["fed"], head, test_b, fed_cache=RealStats())["fed"]})
+                           "fed_vs_train_half": fed_of(head_stats, train_b_stats),
+                           "fed_vs_test_half": fed_of(head_stats, test_b_stats)})
     # the real-data row of the same comparison: the other training half against both second halves
-    fed_train_a_vs_test_b = score_texts(["fed"], train_a, test_b, fed_cache=RealStats())["fed"] if samples else None
+    fed_train_a_vs_test_b = fed_of(train_emb.stats(train_a), test_b_stats) if samples else None
+    fed_train_vs_test = fed_of(train_emb.stats(), test_emb.stats())
     return {"data": config.name, "train_file": _relative_to_data_root(data.info.get("train_file", ""), data_dir),
             "n_train_scored": len(train),
             "n_references": len(refs),
-            "train_vs_test": {"bleu": scores["bleu"], "self_bleu": scores["self_bleu"], "fed": scores["fed"]},
+            "train_vs_test": {"bleu": scores["bleu"], "self_bleu": scores["self_bleu"], "fed": fed_train_vs_test},
             "fed_noise_floor": {"train_half_vs_half": fed_train_halves, "test_half_vs_half": fed_test_halves,
-                                "half_size": len(train_a), "split_seed": seed},
+                                "half_size": len(train_a), "test_half_size": len(test_a), "split_seed": seed},
             "word_shift": word_shift(data, train, refs, min_count, top),
             **({"samples_vs_halves": {"training_half_a": {"fed_vs_train_half": fed_train_halves,
                                                           "fed_vs_test_half": fed_train_a_vs_test_b},
@@ -182,8 +199,9 @@ def summary(r: dict[str, Any]) -> str:
     return "\n".join([
         f"{r['data']}: {r['n_train_scored']} training sentences against {r['n_references']} test sentences",
         f"  BLEU-2..5 {orders(tv['bleu'])}; self-BLEU-2..5 {orders(tv['self_bleu'])}",
-        f"  FED train vs test {tv['fed']:.4f}; noise floor at {floor['half_size']} vs {floor['half_size']}: "
-        f"train halves {floor['train_half_vs_half']:.4f}, test halves {floor['test_half_vs_half']:.4f}",
+        f"  FED train vs test {tv['fed']:.4f}; noise floor: train halves ({floor['half_size']} a side) "
+        f"{floor['train_half_vs_half']:.4f}, test halves ({floor.get('test_half_size', floor['half_size'])} a side) "
+        f"{floor['test_half_vs_half']:.4f}",
         f"  more in train (train:test counts): {words(shift['more_in_train'])}",
         f"  more in test: {words(shift['more_in_test'])}",
         *[f"  FED at {floor['half_size']} a side, against training half B / test half B: {name} "

@@ -10,12 +10,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
-from benchmarks.real_data_reference import halves, main, measure
+from benchmarks.real_data_reference import half_indices, main, measure
 from tests.conftest import BagOfWordsEncoder
 from textgan.data.sources import DataConfig
 from textgan.errors import UserError
 from textgan.metrics import fed as fed_mod
-from textgan.metrics.suite import Sentences
 
 
 def _splits(folder: Path) -> tuple[Path, Path]:
@@ -28,10 +27,9 @@ def _splits(folder: Path) -> tuple[Path, Path]:
 
 
 def test_halves_are_disjoint_and_seeded():
-    s = Sentences([[i] for i in range(10)], [str(i) for i in range(10)])
-    a, b = halves(s, seed=0)
-    assert len(a) == len(b) == 5 and sorted(a.text + b.text) == sorted(s.text)
-    assert halves(s, seed=0)[0].text == a.text and halves(s, seed=1)[0].text != a.text
+    a, b = half_indices(10, seed=0)
+    assert len(a) == len(b) == 5 and sorted(a + b) == list(range(10))
+    assert half_indices(10, seed=0)[0] == a and half_indices(10, seed=1)[0] != a
 
 
 def test_a_topic_shift_between_the_splits_shows_in_fed_and_in_the_word_list(tmp_path, monkeypatch):
@@ -43,7 +41,7 @@ def test_a_topic_shift_between_the_splits_shows_in_fed_and_in_the_word_list(tmp_
     assert set(tv["bleu"]) == set(tv["self_bleu"]) == {"2", "3", "4", "5"}
     assert 0 < tv["bleu"]["5"] <= 1
     floor = out["fed_noise_floor"]
-    assert floor["half_size"] == 10
+    assert floor["half_size"] == 10 and floor["test_half_size"] == 12
     assert tv["fed"] > floor["train_half_vs_half"]  # dogs against a test set that is mostly cats
     assert {row[0] for row in out["word_shift"]["more_in_train"]} == {"dog", "runs"}
     assert {row[0] for row in out["word_shift"]["more_in_test"]} == {"cat", "sleeps"}
