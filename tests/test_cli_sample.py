@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import torch
 
 from textgan.sample import main as sample_main
 
@@ -40,6 +41,17 @@ def test_out_writes_the_file(procs, tmp_path, cli, capsys):
     assert out.read_text().splitlines() == procs[1]["a"].stdout.splitlines()
 
 
+def test_threads_limits_torch_and_keeps_the_samples(procs, cli, capsys):
+    before = torch.get_num_threads()
+    try:
+        proc = cli.main(sample_main, ["--run", procs[0] / "run", "--num", "5", "--seed", "1", "--threads", "1"],
+                        capsys)
+        assert proc.returncode == 0 and torch.get_num_threads() == 1
+        assert proc.stdout.splitlines() == procs[1]["a"].stdout.splitlines()
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("argv, needles", [
     (["--temperature", "0"], ["temperature must be > 0"]),
     (["--top-p", "0"], ["top-p must be in (0, 1]"]),
@@ -47,6 +59,7 @@ def test_out_writes_the_file(procs, tmp_path, cli, capsys):
     (["--temperature", "-1"], ["temperature must be > 0"]),
     (["--top-k", "-2"], ["top-k must be >= 0"]),
     (["--num", "0"], ["--num must be >= 1"]),
+    (["--threads", "0"], ["--threads must be >= 1"]),
     (["--checkpoint", "nowhere"], ["checkpoint 'nowhere' is damaged"]),
 ])
 def test_bad_input_in_process(oracle_run, cli, capsys, argv, needles):

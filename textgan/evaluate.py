@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from textgan.cli_threads import add_threads_flag, apply_threads
 from textgan.errors import UserError, cli_entry
 from textgan.metrics.suite import METRICS, Sentences, parse_metrics, protocol_knobs, score_texts
 from textgan.metrics.sweep import DEFAULT_TEMPERATURES
@@ -38,9 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--json", help="also write the results to this JSON file")
     p.add_argument("--seed", type=int, help="sampling seed (default: the run's eval.seed)")
-    p.add_argument("--threads", type=int,
-                   help="CPU threads for torch (default: torch's choice, all cores); 1 keeps a "
-                        "shared machine free for the runs beside it")
+    add_threads_flag(p)
     p.add_argument("--infill", action="store_true",
                    help="score in-filling (runs of maskgan / maskmle): mask the first --num test sentences (default "
                         "1000) with the run's masking scheme and seed --seed (default: the run's mask.eval_seed), "
@@ -160,12 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"--max-n must be >= 2, got {args.max_n}")
     if args.num is not None and args.num < 1:
         raise UserError(f"--num must be >= 1, got {args.num}")
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserError(f"--threads must be >= 1, got {args.threads}")
-        import torch
-
-        torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
     metrics = parse_metrics(args.metrics) if args.metrics is not None else None
     if args.infill:
         from textgan.metrics.infill import evaluate_infill_args, format_infill_table

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from textgan.cli_threads import add_threads_flag, apply_threads
 from textgan.errors import cli_entry
 from textgan.runs import load_run, load_run_config
 from textgan.sampling import check_sampling_args, sample
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--infill", metavar="TEMPLATE",
                    help='fill the blanks of a template, one token per ___ (in-filling runs: maskgan, maskmle), '
                         'e.g. "a man riding a ___ down the ___ ."; --num alternatives')
+    add_threads_flag(p)
     return p
 
 
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.num < 1:
         raise UserError(f"--num must be >= 1, got {args.num}")
+    apply_threads(args.threads)
     spec, _ = load_run_config(Path(args.run))
     own = getattr(spec.algorithm, "sample_cli", None)  # models whose samples are not text (image GANs)
     if own is not None:
