@@ -60,7 +60,7 @@ def test_threads_limits_torch_and_keeps_the_samples(procs, cli, capsys):
     (["--top-k", "-2"], ["top-k must be >= 0"]),
     (["--num", "0"], ["--num must be >= 1"]),
     (["--threads", "0"], ["--threads must be >= 1"]),
-    (["--checkpoint", "nowhere"], ["checkpoint 'nowhere' is damaged"]),
+    (["--checkpoint", "nowhere"], ["checkpoint 'nowhere' not found", "step-00000001"]),
 ])
 def test_bad_input_in_process(oracle_run, cli, capsys, argv, needles):
     cli.user_error(cli.main(sample_main, ["--run", oracle_run, *argv], capsys), *needles)
@@ -93,3 +93,6 @@ def test_top_k_1_is_seed_independent_and_checkpoint_flag(oracle_run, cli, capsys
     older = cli.main(sample_main, ["--run", oracle_run, "--num", "3", "--top-k", "1", "--checkpoint", first],
                      capsys)
     assert older.returncode == 0 and len(older.stdout.splitlines()) == 3
+    by_name = cli.main(sample_main, ["--run", oracle_run, "--num", "3", "--top-k", "1", "--checkpoint", first.name],
+                       capsys)  # the folder's name under <run>/checkpoints/ picks the same checkpoint
+    assert by_name.returncode == 0 and by_name.stdout == older.stdout

@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--run", help="run directory (runs/<name>): sample from its newest checkpoint")
     src.add_argument("--samples", help="text file, one generated sample a line")
     p.add_argument("--references", help="text file of references, one a line (with --samples)")
-    p.add_argument("--checkpoint", help="a specific checkpoint folder of --run, or 'best' (kept by train.best_metric)")
+    p.add_argument("--checkpoint", help="a specific checkpoint of --run: its folder or its name under "
+                                         "<run>/checkpoints/ (e.g. step-00000060), or 'best' (kept by "
+                                         "train.best_metric)")
     p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)} "
                                      "(default: bleu,self_bleu,nll,sacrebleu for text, nll for the oracle)")
     p.add_argument("--num", type=int, help="samples to draw (default: the run's eval.num_samples)")

@@ -22,7 +22,8 @@ from textgan.sampling import check_sampling_args, sample
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m textgan.sample", description="Sample from a trained run.")
     p.add_argument("--run", required=True, help="run directory (runs/<name>)")
-    p.add_argument("--checkpoint", help="a specific checkpoint folder, or 'best' (the best evaluation kept by "
+    p.add_argument("--checkpoint", help="a specific checkpoint: its folder or its name under <run>/checkpoints/ "
+                                         "(e.g. step-00000060), or 'best' (the best evaluation kept by "
                                          "train.best_metric); default: the newest intact one")
     p.add_argument("--num", type=int, default=20, help="number of samples (default 20)")
     p.add_argument("--temperature", type=float, default=1.0)
