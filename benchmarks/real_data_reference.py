@@ -122,8 +122,9 @@ def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_c
     train_emb, test_emb = Embedded(encoder, train), Embedded(encoder, refs)
     train_a, train_b = half_indices(len(train), seed)
     test_a, test_b = half_indices(len(refs), seed)
-    train_b_stats, test_b_stats = train_emb.stats(train_b), test_emb.stats(test_b)
-    fed_train_halves = fed_of(train_emb.stats(train_a), train_b_stats)
+    train_a_stats, train_b_stats = train_emb.stats(train_a), train_emb.stats(train_b)
+    test_b_stats = test_emb.stats(test_b)
+    fed_train_halves = fed_of(train_a_stats, train_b_stats)
     fed_test_halves = fed_of(test_emb.stats(test_a), test_b_stats)
     on_samples = []
     for path, sentences in generated:
@@ -133,7 +134,7 @@ def measure(config: DataConfig, num: int, seed: int, data_dir: str | None, min_c
                            "fed_vs_train_half": fed_of(head_stats, train_b_stats),
                            "fed_vs_test_half": fed_of(head_stats, test_b_stats)})
     # the real-data row of the same comparison: the other training half against both second halves
-    fed_train_a_vs_test_b = fed_of(train_emb.stats(train_a), test_b_stats) if samples else None
+    fed_train_a_vs_test_b = fed_of(train_a_stats, test_b_stats) if samples else None
     fed_train_vs_test = fed_of(train_emb.stats(), test_emb.stats())
     return {"data": config.name, "train_file": _relative_to_data_root(data.info.get("train_file", ""), data_dir),
             "n_train_scored": len(train),

@@ -178,3 +178,17 @@ def test_vocab_fingerprint_tells_vocabularies_apart():
     b = TextVocab.build([["a", "b", "d"]])
     assert a.size == b.size and vocab_fingerprint(a) != vocab_fingerprint(b)
     assert vocab_fingerprint(a) == vocab_fingerprint(TextVocab.build([["a", "b", "c"]]))
+
+
+def test_named_checkpoint_takes_a_folder_or_a_name_and_lists_the_kept_ones_when_missing(tmp_path):
+    from textgan.checkpoint import named_checkpoint
+    from textgan.errors import UserError
+
+    root = tmp_path / "checkpoints"
+    for name in ("step-00000001", "step-00000002", ".tmp-step-00000003"):
+        (root / name).mkdir(parents=True)
+    assert named_checkpoint(root, "step-00000002") == root / "step-00000002"
+    assert named_checkpoint(root, root / "step-00000001") == root / "step-00000001"
+    with pytest.raises(UserError, match=r"'step-9' not found.*\(step-00000001, step-00000002\)") as err:
+        named_checkpoint(root, "step-9")
+    assert ".tmp-" not in str(err.value)  # unfinished writes are not offered

@@ -183,6 +183,18 @@ def verify(path: Path) -> dict[str, Any]:
     return meta
 
 
+def named_checkpoint(ckpt_root: Path, checkpoint: str | Path) -> Path:
+    """A checkpoint the user named: its folder, or its name under `ckpt_root` (e.g. step-00000060)."""
+    path = Path(checkpoint)
+    if path.is_dir():
+        return path
+    if (ckpt_root / path).is_dir():
+        return ckpt_root / path
+    kept = ", ".join(p.name for p in list_checkpoints(ckpt_root)) or "none kept"
+    raise UserError(f"checkpoint '{checkpoint}' not found: it is neither a folder nor one of {ckpt_root}/ "
+                    f"({kept}); pass one of those names, 'best', or leave --checkpoint out for the newest")
+
+
 def latest_checkpoint(ckpt_root: Path) -> Path | None:
     """The newest intact checkpoint, warning about (and skipping) damaged newer ones; None if there are none.
 

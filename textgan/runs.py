@@ -17,7 +17,13 @@ from typing import Any
 
 from torch import nn
 
-from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into, vocab_fingerprint
+from textgan.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    load_weights_into,
+    named_checkpoint,
+    vocab_fingerprint,
+)
 from textgan.config import ConfigError, dump_yaml, load_yaml, merge_dict, without_init_only
 from textgan.data.vocab import IdVocab, TextVocab, load_vocab
 from textgan.errors import UserError
@@ -123,19 +129,6 @@ class LoadedRun:
         return int(self.meta["seq_len"])
 
 
-def _named_checkpoint(run_dir: Path, checkpoint: str | Path) -> Path:
-    """A checkpoint given by its folder, or by its name under `<run>/checkpoints/` (e.g. step-00000060)."""
-    path = Path(checkpoint)
-    if path.is_dir():
-        return path
-    if (run_dir / "checkpoints" / path).is_dir():
-        return run_dir / "checkpoints" / path
-    kept = sorted(p.name for p in (run_dir / "checkpoints").glob("*") if p.is_dir())
-    raise UserError(f"checkpoint '{checkpoint}' not found: it is neither a folder nor one of "
-                    f"{run_dir / 'checkpoints'}/ ({', '.join(kept) or 'none kept'}); pass one of those names, "
-                    "'best', or leave --checkpoint out for the newest")
-
-
 def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> LoadedRun:
     """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one; "best": the
     one `train.best_metric` kept in `<run>/best/`)."""
@@ -148,7 +141,8 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> Loade
             raise UserError(f"run directory '{run_dir}' has no best checkpoint; it was trained without "
                             "train.best_metric (e.g. train.best_metric=nll_valid data.valid_size=1000)")
     else:
-        ckpt = _named_checkpoint(run_dir, checkpoint) if checkpoint else latest_checkpoint(run_dir / "checkpoints")
+        root = run_dir / "checkpoints"
+        ckpt = named_checkpoint(root, checkpoint) if checkpoint else latest_checkpoint(root)
     if ckpt is None:
         raise UserError(f"run directory '{run_dir}' has no checkpoint yet; train it first "
                         f"(python -m textgan.train --resume --run-dir {run_dir})")

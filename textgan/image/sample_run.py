@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into
+from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into, named_checkpoint
 from textgan.data.sources import load_data
 from textgan.errors import UserError
 from textgan.gans.base import TrainContext
@@ -22,7 +22,8 @@ from textgan.runs import load_run_config
 def load_image_run(run: Path, checkpoint: str | Path | None = None):
     """(algorithm with the checkpoint's weights, its data's evaluator, config) of a continuous run."""
     spec, cfg = load_run_config(run)
-    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(run / "checkpoints")
+    root = run / "checkpoints"
+    ckpt = named_checkpoint(root, checkpoint) if checkpoint else latest_checkpoint(root)
     if ckpt is None:
         raise UserError(f"run directory '{run}' has no checkpoint yet; train it first "
                         f"(python -m textgan.train --resume --run-dir {run})")
