@@ -39,6 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from benchmarks.render import shifted_words  # noqa: E402
 from textgan.data.corpus import strip_after_eos  # noqa: E402
 from textgan.data.paths import resolve_data_root  # noqa: E402
 from textgan.data.sources import DataBundle, DataConfig, load_data  # noqa: E402
@@ -194,17 +195,14 @@ def summary(r: dict[str, Any]) -> str:
     def orders(scores: dict[str, float]) -> str:
         return " / ".join(f"{v:.3f}" for v in scores.values())
 
-    def words(rows: list[list[Any]]) -> str:
-        return ", ".join(f"{w} {a}:{b}" for w, a, b in rows[:8])
-
     return "\n".join([
         f"{r['data']}: {r['n_train_scored']} training sentences against {r['n_references']} test sentences",
         f"  BLEU-2..5 {orders(tv['bleu'])}; self-BLEU-2..5 {orders(tv['self_bleu'])}",
         f"  FED train vs test {tv['fed']:.4f}; noise floor: train halves ({floor['half_size']} a side) "
         f"{floor['train_half_vs_half']:.4f}, test halves ({floor.get('test_half_size', floor['half_size'])} a side) "
         f"{floor['test_half_vs_half']:.4f}",
-        f"  more in train (train:test counts): {words(shift['more_in_train'])}",
-        f"  more in test: {words(shift['more_in_test'])}",
+        f"  more in train (train:test counts): {shifted_words(shift['more_in_train'])}",
+        f"  more in test: {shifted_words(shift['more_in_test'])}",
         *[f"  FED at {floor['half_size']} a side, against training half B / test half B: {name} "
           f"{row['fed_vs_train_half']:.4f} / {row['fed_vs_test_half']:.4f}"
           for name, row in _sample_rows(r)]])

@@ -107,6 +107,11 @@ def mean_std_cell(values: list[float]) -> str:
     return fmt_mean_std(values) if values else "–"
 
 
+def shifted_words(rows: list[list[Any]], top: int = 8) -> str:
+    """Word-shift rows [word, count in a, count in b] (real_data_reference.word_shift) as "word a:b, ..."."""
+    return ", ".join(f"{w} {a}:{b}" for w, a, b in rows[:top])
+
+
 def grid_link(grid: str, results_dir: Path, out: Path) -> str:
     """The grid's name, linked to its rendered README relative to `out` (plain when not rendered)."""
     readme = Path(results_dir) / grid / "README.md"

@@ -223,17 +223,15 @@ def real_data_section(entry: dict[str, Any]) -> str:
              + [f"{tv['fed']:.3f}", f"{floor['train_half_vs_half']:.3f} / {floor['test_half_vs_half']:.3f}"])
     shift = entry["word_shift"]
 
-    def words(rows: list[list[Any]]) -> str:
-        return ", ".join(f"{w} {a}:{b}" for w, a, b in rows[:8])
-
     return "\n".join([
         "### Real data: the training set scored as samples", "",
         f"The first {entry['n_train_scored']} training sentences scored against the {entry['n_references']} test "
         "sentences like a generator's samples (`python benchmarks/real_data_reference.py`): where a generator "
         "equal to the training distribution would sit (the black X of the plot below).", "",
         "| " + " | ".join(header) + " |", "|" + "---|" * len(header), "| " + " | ".join(cells) + " |", "",
-        f"Words most over-represented in the training set (train:test counts): {words(shift['more_in_train'])}; "
-        f"in the test set: {words(shift['more_in_test'])}.", ""])
+        "Words most over-represented in the training set (train:test counts): "
+        f"{render.shifted_words(shift['more_in_train'])}; in the test set: "
+        f"{render.shifted_words(shift['more_in_test'])}.", ""])
 
 
 def data_section(data: str, settings: dict[Setting, list[dict[str, Any]]], published: dict[str, Any],
