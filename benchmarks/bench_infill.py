@@ -29,7 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.harness import hardware  # noqa: E402
+from benchmarks.machine import hardware  # noqa: E402
 from benchmarks.render import fmt_mean_std  # noqa: E402
 
 MLE_SOURCE = {"pretrained": "the MaskGAN run after its MaskMLE pretraining (the weights its adversarial phase "

@@ -36,6 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from anywhere without installing the package
 
+from benchmarks.machine import cpu_model
 from textgan.data.paths import resolve_data_root
 from textgan.metrics.bleu import bleu_per_hypothesis, self_bleu_per_sample
 
@@ -87,13 +88,7 @@ def cpu_info() -> dict:
             "python": platform.python_version()}
     if hasattr(os, "sched_getaffinity"):
         info["usable_cpus"] = len(os.sched_getaffinity(0))
-    try:  # platform.processor() is often empty on Linux; the model name is in /proc/cpuinfo
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["model_name"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    info["model_name"] = cpu_model()
     return info
 
 

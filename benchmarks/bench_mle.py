@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.machine import cpu_summary, hardware  # noqa: E402
 from textgan.allocator import keep_freed_memory  # noqa: E402
 from textgan.data.corpus import Corpus  # noqa: E402
 from textgan.gans.mle import mle_epoch  # noqa: E402
@@ -70,8 +70,7 @@ def main() -> None:
     load_before = os.getloadavg()
     rows = [bench_shape(name, v, t, args.num, args.epochs) for name, (v, t) in SHAPES.items()]
     result = {"rows": rows, "peak_rss_mib": round(peak_rss_mib(), 1), "threads": torch.get_num_threads(),
-              "hardware": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                           "cpu_count": os.cpu_count()},
+              "hardware": hardware(),
               "load_average_before_after": [list(load_before), list(os.getloadavg())],
               "torch": torch.__version__, "command": " ".join(["python", *sys.argv]),
               "targets": {"oracle_mle_epoch_s": 3.0, "oracle_sample_10k_s": 2.0}}
@@ -80,8 +79,8 @@ def main() -> None:
     (out / "mle_speed.json").write_text(json.dumps(result, indent=1))
     lines = ["# MLE and sampling speed", "",
              f"`{result['command']}` — torch {result['torch']}, {result['threads']} threads, "
-             f"{result['hardware']['cpu_count']} CPUs ({result['hardware']['processor']}); random token ids of the "
-             "benchmark shapes, LSTM generator emb 32 / hidden 32, batch 64, 10,000 sequences.", "",
+             f"{cpu_summary(result['hardware'])}; random token ids of the "
+             f"benchmark shapes, LSTM generator emb 32 / hidden 32, batch 64, {args.num:,} sequences.", "",
              "| shape | vocab | length | MLE epoch (s) | MLE tokens/s | sample 10k (s) | sample tokens/s |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:

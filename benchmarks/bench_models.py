@@ -37,7 +37,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.harness import flatten, hardware  # noqa: E402
+from benchmarks.harness import flatten  # noqa: E402
+from benchmarks.machine import hardware  # noqa: E402
 from textgan.runs import RunDir  # noqa: E402
 
 TRANSFORMER_VARIANTS = ("mle", "seqgan", "relgan")

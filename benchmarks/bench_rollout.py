@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.machine import cpu_summary, hardware  # noqa: E402
 from textgan.allocator import keep_freed_memory  # noqa: E402
 from textgan.data.corpus import Corpus  # noqa: E402
 from textgan.data.sources import DataBundle  # noqa: E402
@@ -95,16 +95,6 @@ def reference_rewards(policy, disc, samples, uniforms):
             decode_s, score_s = decode_s + t1 - t0, score_s + time.perf_counter() - t1
     rewards[:, -1] = torch.sigmoid(disc(samples))
     return completions, rewards, decode_s, score_s
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def timed(fn, repeats: int):
@@ -186,8 +176,7 @@ def main() -> None:
             for n in args.shapes.split(",")]
     g_steps = [bench_g_step(*SHAPES["oracle"], args.repeats, bf16) for bf16 in (False, True)]
     result = {"rows": rows, "g_step": g_steps, "threads": torch.get_num_threads(),
-              "hardware": {"platform": platform.platform(), "processor": cpu_model(),
-                           "cpu_count": os.cpu_count(), "load_avg_at_end": os.getloadavg()},
+              "hardware": {**hardware(), "load_avg_at_end": os.getloadavg()},
               "torch": torch.__version__, "command": " ".join(["python", *sys.argv]),
               "targets": {"speedup_min": 5.0, "oracle_g_step_s_max": 3.0}}
     out = Path(args.out)
@@ -195,7 +184,7 @@ def main() -> None:
     (out / "rollout_speed.json").write_text(json.dumps(result, indent=1))
     lines = ["# Monte Carlo rollout speed", "",
              f"`{result['command']}` — torch {result['torch']}, {result['threads']} threads, "
-             f"{result['hardware']['cpu_count']} CPUs ({result['hardware']['processor']}); batch {BATCH}, "
+             f"{cpu_summary(result['hardware'])}; batch {BATCH}, "
              f"{ROLLOUTS} rollouts, SeqGAN's discriminator, untrained LSTM generator emb 32 / hidden 32.", "",
              "| shape | vocab | length | completions | batched: total / decode / D (s) | reference: total / decode "
              "/ D (s) | speedup: total / decode / D | batched, D in bf16 (s) | peak RSS batched / reference (MiB) "

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.machine import cpu_summary, hardware  # noqa: E402
 from textgan.allocator import keep_freed_memory  # noqa: E402
 from textgan.data.corpus import Corpus  # noqa: E402
 from textgan.gans.mle import mle_epoch  # noqa: E402
@@ -82,8 +82,7 @@ def main() -> None:
             bench(f"transformer ({tcfg.layers} layers, {tcfg.heads} heads, d_model {tcfg.d_model})",
                   TransformerGenerator(gpt2_config(tcfg, VOCAB)), corpus, args.epochs)]
     result = {"rows": rows, "threads": torch.get_num_threads(), "sequences": args.num,
-              "hardware": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                           "cpu_count": os.cpu_count()},
+              "hardware": hardware(),
               "load_average_before_after": [list(load_before), list(os.getloadavg())],
               "torch": torch.__version__, "command": " ".join(["python", *sys.argv])}
     out = Path(args.out)
@@ -91,7 +90,7 @@ def main() -> None:
     (out / "transformer_speed.json").write_text(json.dumps(result, indent=1))
     lines = ["# Transformer generator speed against the LSTM (oracle shape)", "",
              f"`{result['command']}` — torch {result['torch']}, {result['threads']} thread(s), "
-             f"{result['hardware']['cpu_count']} CPUs ({result['hardware']['processor']}); random token ids, vocab "
+             f"{cpu_summary(result['hardware'])}; random token ids, vocab "
              f"{VOCAB}, length {SEQ_LEN}, {args.num:,} sequences, batch {BATCH}.", "",
              "Seconds: wall / process CPU time.", "",
              "| generator | parameters | MLE epoch (s) | MLE tokens/s (wall) | sample 10k (s) "

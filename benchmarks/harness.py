@@ -28,7 +28,6 @@ import functools
 import hashlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from benchmarks.machine import hardware
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = REPO / "benchmarks" / "runs"
@@ -142,17 +143,6 @@ _MISSING = object()
 
 def run_id(model: str, data: str, seed: int, chash: str) -> str:
     return f"{model}-{Path(data).stem}-seed{seed}-{chash}"
-
-
-def hardware() -> dict[str, Any]:
-    import torch
-
-    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(), "cuda": None}
-    if torch.cuda.is_available():
-        info["cuda"] = torch.cuda.get_device_name(0)
-    return info
 
 
 def pretrain_record(curve: list[dict[str, Any]]) -> dict[str, Any] | None:

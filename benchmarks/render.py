@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from benchmarks.machine import cpu_summary  # noqa: E402
 
 PUBLISHED = Path(__file__).resolve().parent / "published.yaml"
 ORDER = ["nll_oracle", "nll_test", *(f"bleu_{n}" for n in range(2, 6)), *(f"self_bleu_{n}" for n in range(2, 6)),
@@ -305,7 +306,7 @@ def _hardware_lines(results: list[dict[str, Any]]) -> list[str]:
     counts: dict[str, int] = {}
     for r in results:
         hw = r.get("hardware", {})
-        line = (f"{hw.get('platform')}, {hw.get('cpu_count')} CPUs, torch {hw.get('torch')} "
+        line = (f"{hw.get('platform')}, {cpu_summary(hw)}, torch {hw.get('torch')} "
                 f"({hw.get('torch_threads')} threads), CUDA: {hw.get('cuda') or 'none'}")
         counts[line] = counts.get(line, 0) + 1
     if len(counts) == 1:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.harness import config_hash, hardware
+from benchmarks.harness import config_hash
+from benchmarks.machine import hardware
 from textgan.errors import UserError, cli_entry
 
 
