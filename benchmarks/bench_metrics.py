@@ -24,7 +24,6 @@ import argparse
 import importlib.metadata
 import json
 import os
-import platform
 import resource
 import sys
 import time
@@ -36,7 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from anywhere without installing the package
 
-from benchmarks.machine import cpu_model
+from benchmarks.machine import cpu_summary, hardware
 from textgan.data.paths import resolve_data_root
 from textgan.metrics.bleu import bleu_per_hypothesis, self_bleu_per_sample
 
@@ -83,12 +82,10 @@ def version(pkg: str) -> str:
 
 
 def cpu_info() -> dict:
-    info = {"platform": platform.platform(), "machine": platform.machine(),
-            "processor": platform.processor(), "os_cpu_count": os.cpu_count(),
-            "python": platform.python_version()}
+    """The project's machine description plus the CPUs this process may use (affinity can be below the count)."""
+    info = hardware()
     if hasattr(os, "sched_getaffinity"):
         info["usable_cpus"] = len(os.sched_getaffinity(0))
-    info["model_name"] = cpu_model()
     return info
 
 
@@ -116,8 +113,7 @@ def write_markdown(res: dict, path: Path) -> None:
          f"self-BLEU {res['nltk_self_bleu_s_per_hyp']:.4f} s"),
         f"- peak RSS (ours, whole process): {res['peak_rss_mib']:.1f} MiB",
         f"- max |ours - nltk| on the subset: {res['max_abs_diff_vs_nltk']:.2e}",
-        (f"- hardware: {cpu.get('model_name', cpu['processor'] or cpu['machine'])}, "
-         f"os.cpu_count()={cpu['os_cpu_count']}, usable CPUs={cpu.get('usable_cpus', '?')}; "
+        (f"- hardware: {cpu_summary(cpu)}, usable CPUs={cpu.get('usable_cpus', '?')}; "
          f"{cpu['platform']}, Python {cpu['python']}"),
         (f"- versions: numpy {res['numpy_version']}, nltk {res['nltk_version']}, "
          f"torch {res['torch_version']}"),

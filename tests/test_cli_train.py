@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from conftest import metric_records
 from safetensors.torch import load_file
@@ -41,6 +42,7 @@ def test_oracle_run_layout(oracle_run):
     assert (oracle_run / "samples" / "step-000002.txt").read_text().count("\n") == 5
     info = json.loads((oracle_run / "run_info.jsonl").read_text().splitlines()[-1])
     assert info["phases"] == [{"name": "mle", "unit": "epoch", "iterations": 2}]   # the schedule, for tools
+    assert info["cpu_capability"] == torch.backends.cpu.get_cpu_capability()   # why reruns on other machines differ
 
 
 def test_text_run_layout(text_run):

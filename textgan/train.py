@@ -166,6 +166,9 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
             data.vocab.save(run.path)
         run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
                             "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info,
+                            # the instruction set of torch's CPU kernels: runs on machines whose kernels
+                            # differ round differently and agree only to the seed spread
+                            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
                             "world_size": dist.world_size,
                             # the schedule as the loop will run it: tools read each phase's unit from here
                             "phases": [{"name": ph.name, "unit": ph.unit, "iterations": ph.iterations}
