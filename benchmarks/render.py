@@ -78,14 +78,23 @@ def metric_order(names: set[str] | list[str]) -> list[str]:
 
 def model_label(result: dict[str, Any]) -> str:
     """The model's name, with its generator kind appended when the run changed it from the model's
-    default (`mle+transformer`), so the LSTM and Transformer rows of one model stay apart."""
-    from benchmarks.harness import model_defaults
+    default (`mle+transformer`), so the LSTM and Transformer rows of one model stay apart; likewise the
+    value of each of the model's `variant_keys` set away from its default (`maligan[mixed]`)."""
+    from benchmarks.harness import flatten, model_defaults
+    from textgan.registry import get_model
 
     model = str(result["model"])
-    kind = ((result.get("config") or {}).get("generator") or {}).get("kind")
-    if kind is None or kind == model_defaults(model).get("generator.kind"):
-        return model
-    return f"{model}+{kind}"
+    defaults = model_defaults(model)
+    config = flatten(result.get("config") or {})
+    label = model
+    kind = config.get("generator.kind")
+    if kind is not None and kind != defaults.get("generator.kind"):
+        label += f"+{kind}"
+    for key in get_model(model).variant_keys:
+        value = config.get(key)
+        if value is not None and value != defaults.get(key):
+            label += f"[{value}]"
+    return label
 
 
 def data_key(result: dict[str, Any]) -> str:

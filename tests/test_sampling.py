@@ -1,5 +1,6 @@
 """Tests of textgan.sampling: sequence sampling, seeds, EOS handling, temperature / top-k / top-p, and the
-two-level inverse-CDF `sample_next` against the softmax it must draw from."""
+two-level inverse-CDF `sample_next` against the softmax it must draw from, and continuations of given
+prefixes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import torch
 
 from textgan.errors import UserError
 from textgan.nn import LSTMGenerator
-from textgan.sampling import check_sampling_args, filter_logits, sample, sample_next
+from textgan.sampling import check_sampling_args, filter_logits, sample, sample_batch, sample_continuations, sample_next
 
 V, BOS, EOS, PAD = 20, 1, 2, 0
 
@@ -127,3 +128,25 @@ def test_sample_next_single_finite_token_and_batch_rows():
     logits[0, 0], logits[1, 63], logits[2, 99] = 0.0, 5.0, -3.0
     for _ in range(20):
         assert sample_next(logits).tolist() == [0, 63, 99]
+
+
+def test_continuations_keep_the_prefix_and_an_empty_prefix_is_plain_sampling(gen):
+    prefixes = torch.tensor([[3, 4, 5], [6, 7, 8]])
+    x = sample_continuations(gen, prefixes, 7, rng=torch.Generator().manual_seed(0))
+    assert x.shape == (2, 7) and torch.equal(x[:, :3], prefixes)
+    empty = torch.empty(4, 0, dtype=torch.long)
+    a = sample_continuations(gen, empty, 6, eos_id=EOS, pad_id=PAD, rng=torch.Generator().manual_seed(3))
+    b = sample_batch(gen, 4, 6, eos_id=EOS, pad_id=PAD, rng=torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+def test_continuations_depend_on_the_prefix_and_pad_after_an_eos_in_it(gen):
+    # a prefix that already ended: nothing is sampled after its EOS
+    ended = sample_continuations(gen, torch.tensor([[3, EOS, PAD]]), 8, eos_id=EOS, pad_id=PAD)
+    assert ended.tolist() == [[3, EOS] + [PAD] * 6]
+    # the state after the prefix drives the continuation: different prefixes, same noise, other tokens
+    rows = [sample_continuations(gen, torch.full((64, 2), tok), 6, rng=torch.Generator().manual_seed(1))
+            for tok in (3, 9)]
+    assert not torch.equal(rows[0][:, 2:], rows[1][:, 2:])
+    with pytest.raises(ValueError, match="exceeds seq_len"):
+        sample_continuations(gen, torch.zeros(1, 5, dtype=torch.long), 4)

@@ -33,6 +33,9 @@ class ModelSpec:
     data_kinds: tuple[str, ...] = ("oracle", "text")  # which data sources it trains on
     # dotted key -> the model's default for a key of a shared section, e.g. {"generator.kind": ...}
     defaults: dict[str, Any] = field(default_factory=dict)
+    # dotted keys that pick a variant of the algorithm (e.g. "maligan.reward"): result tables name a run
+    # set to a non-default value after it, so variants get rows of their own
+    variant_keys: tuple[str, ...] = ()
 
 
 MODELS: dict[str, ModelSpec] = {}

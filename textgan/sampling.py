@@ -110,24 +110,30 @@ def _decode(generator: nn.Module, tokens: torch.Tensor | None, batch: int, seq_l
             temperature: float, top_k: int, top_p: float, eos_id: int | None, pad_id: int,
             rng: torch.Generator | None, keep_states: bool = True
             ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None]:
-    """Decode (sampling, or reading `tokens` when given), optionally keeping the state after every input."""
+    """Decode, optionally keeping the state after every input.
+
+    `tokens` (B, N), when given, are read instead of sampled at positions 0..N-1 (N = seq_len reads a
+    whole sequence); the remaining positions are sampled.
+    """
     device = next(generator.parameters()).device
     state = generator.init_state(batch)
     inputs = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)
     out = torch.full((batch, seq_len), pad_id, dtype=torch.long, device=device)
     finished = torch.zeros(batch, dtype=torch.bool, device=device)
     history = []
+    forced = 0 if tokens is None else tokens.shape[1]
     for t in range(seq_len):
         logits, state = generator.step(inputs, state)
         if keep_states:
             history.append(state)
-        if tokens is not None:
+        if t < forced:
             token = tokens[:, t]
         else:
             token = sample_next(filter_logits(logits.float(), temperature, top_k, top_p), rng)
             if eos_id is not None:
                 token = token.masked_fill(finished, pad_id)
-                finished |= token == eos_id
+        if eos_id is not None:
+            finished |= token == eos_id
         out[:, t] = token
         inputs = token
     if not keep_states:
@@ -161,6 +167,22 @@ def teacher_forced_states(generator: nn.Module, tokens: torch.Tensor) -> tuple[t
     """
     return _decode(generator, tokens, tokens.shape[0], tokens.shape[1], 1.0, 0, 1.0, None, 0,
                                None)[1]
+
+
+@torch.inference_mode()
+def sample_continuations(generator: nn.Module, prefixes: torch.Tensor, seq_len: int, *,
+                         temperature: float = 1.0, eos_id: int | None = None, pad_id: int = 0,
+                         rng: torch.Generator | None = None) -> torch.Tensor:
+    """Keep `prefixes` (B, N) and sample positions N..seq_len-1 -> (B, seq_len) ids.
+
+    A row whose prefix already holds EOS gets `pad_id` after it, as a sampled sequence would; N = 0
+    is plain sampling. Used by MaliGAN's mixed training, which continues real-data prefixes.
+    """
+    check_sampling_args(temperature, 0, 1.0)
+    if prefixes.shape[1] > seq_len:
+        raise ValueError(f"prefix length {prefixes.shape[1]} exceeds seq_len {seq_len}")
+    return _decode(generator, prefixes, prefixes.shape[0], seq_len, temperature, 0, 1.0, eos_id, pad_id,
+                   rng, keep_states=False)[0]
 
 
 def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 2000,

@@ -135,6 +135,16 @@ def test_model_label_names_a_changed_generator_kind():
     assert "| metric | mle | mle+transformer |" in text
 
 
+def test_model_label_names_a_variant_set_away_from_its_default():
+    """MaliGAN-full (`maligan.reward=mixed`) gets rows of its own; MaliGAN-basic, set or not, reads `maligan`."""
+    basic, full, unset = _result("maligan", 0, 0.7), _result("maligan", 0, 0.7), _result("maligan", 0, 0.7)
+    basic["config"]["maligan"] = {"reward": "sequence"}
+    full["config"]["maligan"] = {"reward": "mixed"}
+    full["config"]["generator"] = {"kind": "transformer"}
+    assert [render.model_label(r) for r in (basic, full, unset)] == ["maligan", "maligan+transformer[mixed]",
+                                                                      "maligan"]
+
+
 def test_finished_result_finds_a_file_named_under_an_older_hash(tmp_path):
     """A result written under an earlier hash scheme still counts as done when its recorded config hashes
     to the job's hash today; another seed, or the same seed with another setting, does not."""

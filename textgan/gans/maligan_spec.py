@@ -1,4 +1,4 @@
-"""Registry entry of MaliGAN (SeqGAN's training with normalised importance-weight rewards)."""
+"""Registry entry of MaliGAN (SeqGAN's training with normalised importance-weight rewards; basic and full)."""
 
 from textgan.gans.maligan import MaliGAN, MaliGANConfig
 from textgan.gans.seqgan import AdversarialConfig, PretrainMLEConfig
@@ -12,4 +12,5 @@ register(ModelSpec(
               "maligan": MaliGANConfig},
     description="SeqGAN's training with normalised importance weights D/(1-D) as rewards",
     paper="MaliGAN, Che et al. 2017, arXiv:1702.07983",
+    variant_keys=("maligan.reward",),
 ))

@@ -25,7 +25,8 @@ What SeqGAN's code does, and what we do:
   `tf.identity` of G's variables) never reads, so the official runs effectively rolled out with the
   current G — rate 0 here; the default 0.8 is the delayed update the code was written to perform.
 
-`rewards()` is the hook subclasses override (MaliGAN changes only how D's output becomes a reward).
+`rewards()` is the hook subclasses override (MaliGAN-basic changes only how D's output becomes a reward);
+`apply_generator_loss()` is the optimiser step every generator update goes through.
 """
 
 from __future__ import annotations
@@ -171,12 +172,16 @@ class SeqGAN:
         rewards, info = self.rewards(samples, states if self.adv.rollout_update_rate == 0.0 else None)
         # clone: tensors made under inference_mode cannot be saved for backward
         loss = policy_gradient_loss(self.g_train, samples.clone(), rewards.clone(), eos_mask(samples, self.eos_id))
+        self.apply_generator_loss(loss)
+        return {"g_loss": float(loss.detach()), **info}
+
+    def apply_generator_loss(self, loss: torch.Tensor) -> None:
+        """Backward, clip (`g_grad_clip`) and one step of G's adversarial optimiser."""
         self.g_adv_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.adv.g_grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(gen.parameters(), self.adv.g_grad_clip)
+            torch.nn.utils.clip_grad_norm_(self.generator.parameters(), self.adv.g_grad_clip)
         self.g_adv_optimizer.step()
-        return {"g_loss": float(loss.detach()), **info}
 
     def train_discriminator(self, epochs: int) -> dict[str, float]:
         """Fresh negatives, then `epochs` epochs of BCE on real vs generated; returns the last epoch's."""

@@ -1,0 +1,68 @@
+"""MaliGAN-full's generator update (Che et al. 2017, arXiv 1702.07983, Algorithm 2): mixed MLE training.
+
+MaliGAN-basic (`maligan.py`) samples whole sequences from G. The paper's full model instead takes m
+real sequences, keeps each one's first N tokens, samples n continuations of every such prefix from G,
+and updates G with
+
+    grad = sum_i sum_j ( r_D(y_ij) / sum_j' r_D(y_ij')  -  b ) grad log p_G(y_ij[N:] | x_i[:N])
+         + (1/m) sum_i sum_{t<N} grad log p_G(x_i[t] | x_i[:t]),
+
+importance weights normalised over the n continuations of one prefix (which cuts the variance: the
+continuations share their prefix, so their weights compare like with like) minus the baseline b = 1/n,
+plus teacher-forced MLE on the real prefix tokens. N starts near the sequence length (almost all MLE)
+and falls by K tokens on a schedule until the whole sequence is sampled (N = 0), so the generator
+learns to continue real text before it generates from scratch.
+
+Our reading, where the paper leaves a choice open:
+- N after adversarial round r is max(0, T - K * (1 + r // rounds_per_step)): the first round already
+  samples K tokens, and at N = 0 training goes on as MaliGAN-basic with per-group normalisation.
+- Both terms are means, as SeqGAN's REINFORCE loss here (`seqgan.policy_gradient_loss`): the weighted
+  log-likelihood over the sampled positions up to EOS, the MLE term over the real prefix tokens up to EOS.
+- A step keeps the policy-gradient batch size: m = batch_size // n prefixes, n continuations each.
+- D trains as in MaliGAN-basic, on free samples of G against real sequences.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from textgan.gans.maligan_weights import maligan_rewards
+from textgan.rollout import eos_mask
+
+
+def prefix_length(round_index: int, seq_len: int, step: int, rounds_per_step: int) -> int:
+    """N, the real tokens kept in adversarial round `round_index` (0-based): T - K per stage, floored at 0."""
+    stage = 1 + round_index // rounds_per_step
+    return max(0, seq_len - step * stage)
+
+
+def group_rewards(logits: torch.Tensor, groups: int, continuations: int, mask: torch.Tensor) -> torch.Tensor:
+    """Per-sequence rewards (m * n,) from D's logits (m * n,), rows grouped prefix-major.
+
+    Row i * n + j is continuation j of prefix i. Within each group: softmax of the logits over the rows
+    with `mask` (those with at least one sampled token) minus 1 / (their count); rows without a sampled
+    token (the prefix already ended) get 0.
+    """
+    by_group = logits.view(groups, continuations).T                 # (n, m): one column per prefix
+    taking_part = mask.view(groups, continuations).T
+    return maligan_rewards(by_group, taking_part).T.reshape(-1)
+
+
+def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, rewards: torch.Tensor,
+               eos_id: int | None) -> tuple[torch.Tensor, dict[str, float]]:
+    """The mixed objective on `sequences` (B, T) = real prefix (N tokens) + sampled continuation.
+
+    rewards (B,): each sequence's weight, given to its sampled positions up to and including EOS.
+    Returns the loss (policy-gradient mean + prefix MLE mean) and its two parts for logging.
+    """
+    logits = generator(sequences)                                                  # (B, T, V)
+    logp = F.log_softmax(logits.float(), dim=-1).gather(2, sequences[..., None]).squeeze(2)  # (B, T)
+    alive = eos_mask(sequences, eos_id)
+    sampled = torch.arange(sequences.shape[1], device=sequences.device) >= prefix_len          # (T,)
+    pg_mask = (alive & sampled).to(logp.dtype)
+    mle_mask = (alive & ~sampled).to(logp.dtype)
+    pg = -(logp * rewards[:, None] * pg_mask).sum() / pg_mask.sum().clamp(min=1.0)
+    mle = -(logp * mle_mask).sum() / mle_mask.sum().clamp(min=1.0)
+    return pg + mle, {"pg_loss": float(pg.detach()), "prefix_nll": float(mle.detach())}
