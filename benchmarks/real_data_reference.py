@@ -95,15 +95,19 @@ def word_shift(data: DataBundle, a: Sentences, b: Sentences, min_count: int, top
 
 def file_sentences(data: DataBundle, path: Path) -> Sentences:
     """A sample file (tokens joined by spaces, one sample a line) in the form a run's own samples take: its
-    words mapped to the data set's vocabulary and detokenised the same way."""
+    words mapped to the data set's vocabulary and detokenised the same way.
+
+    Every line is a sample, an empty line the empty sample, as `textgan.sample --out` writes them: a run's
+    own FED embeds its empty samples too, so both give a collapsed generator the same treatment.
+    """
     try:
-        lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
     except (OSError, UnicodeDecodeError) as err:
         reason = "not UTF-8" if isinstance(err, UnicodeDecodeError) else err.strerror
         raise UserError(f"cannot read sample file '{path}' ({reason}); give a UTF-8 text file, one sample a "
                         "line") from None
     if len(lines) < 2:
-        raise UserError(f"sample file '{path}' has {len(lines)} non-empty line(s); FED needs at least two")
+        raise UserError(f"sample file '{path}' has {len(lines)} line(s); FED needs at least two samples")
     return sentences_of(data, data.vocab.encode(lines))
 
 

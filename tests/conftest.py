@@ -136,6 +136,18 @@ def assert_same_final_weights(run_a: os.PathLike, run_b: os.PathLike) -> tuple[d
     return sa, sb
 
 
+class FixedLogits(torch.nn.Module):
+    """A stand-in generator whose teacher-forced logits are a fixed parameter (B, T, V): losses over it
+    have known values, and its gradient shows which positions a loss reaches."""
+
+    def __init__(self, logits: torch.Tensor) -> None:
+        super().__init__()
+        self.logits = torch.nn.Parameter(logits.clone())
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.logits
+
+
 def run_cli(module: str, *args: str | os.PathLike, cwd: Path) -> subprocess.CompletedProcess:
     """Run `python -m <module> args...` in `cwd` and capture its output (text)."""
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], check=False, capture_output=True,

@@ -61,12 +61,17 @@ def test_sample_files_are_placed_beside_real_data_on_both_references(tmp_path, m
     like_train.write_text("".join(f"a big dog runs in the {p} .\n" for p in ["park", "road", "beach"] * 4))
     like_test = tmp_path / "like_test.txt"
     like_test.write_text("".join(f"a red cat sleeps in the {p} .\n" for p in ["park", "road", "beach"] * 4))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n" * 12)
     out = measure(DataConfig(name=str(train), test=str(test)), num=20, seed=0, data_dir=None, min_count=5,
-                  samples=[like_train, like_test])
+                  samples=[like_train, like_test, empty])
     rows = {f["file"]: f for f in out["samples_vs_halves"]["files"]}
     assert rows["like_train.txt"]["n_samples"] == 10  # cut to the halves' size
     assert rows["like_train.txt"]["fed_vs_train_half"] < rows["like_test.txt"]["fed_vs_train_half"]
     assert rows["like_test.txt"]["fed_vs_test_half"] < rows["like_test.txt"]["fed_vs_train_half"]
+    # empty lines are empty samples (as `textgan.sample` writes a collapsed run's output), scored, not refused
+    assert rows["empty.txt"]["n_samples"] == 10
+    assert rows["empty.txt"]["fed_vs_train_half"] > rows["like_test.txt"]["fed_vs_train_half"]
     real = out["samples_vs_halves"]["training_half_a"]
     assert real["fed_vs_train_half"] == out["fed_noise_floor"]["train_half_vs_half"]
 
@@ -83,8 +88,8 @@ def test_bad_sample_files_are_one_line_errors_raised_before_any_scoring(tmp_path
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1") * 3)
     with pytest.raises(UserError, match="not UTF-8"):
         measure(config, num=20, seed=0, data_dir=None, samples=[tmp_path / "latin1.txt"])
-    (tmp_path / "one.txt").write_text("a dog\n\n")
-    with pytest.raises(UserError, match="1 non-empty line"):
+    (tmp_path / "one.txt").write_text("a dog\n")
+    with pytest.raises(UserError, match="1 line"):
         measure(config, num=20, seed=0, data_dir=None, samples=[tmp_path / "one.txt"])
 
 

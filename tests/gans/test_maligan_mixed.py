@@ -4,30 +4,17 @@ CLI runs (every phase, and bitwise resume across a change of prefix length)."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_same_final_weights
-from torch import nn
+from conftest import FixedLogits, assert_same_final_weights, metric_records
 
 from textgan.gans.maligan_mixed import group_rewards, mixed_loss, prefix_length
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny" / "maligan.yaml"
 MIXED = ["maligan.reward=mixed", "maligan.continuations=4", "maligan.prefix_step=3"]
-
-
-class FixedLogits(nn.Module):
-    """A stand-in generator whose teacher-forced logits are a fixed parameter (B, T, V)."""
-
-    def __init__(self, logits: torch.Tensor) -> None:
-        super().__init__()
-        self.logits = nn.Parameter(logits.clone())
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.logits
 
 
 def test_prefix_length_falls_by_k_per_stage_and_stops_at_zero():
@@ -69,15 +56,11 @@ def test_mixed_loss_is_prefix_mle_plus_weighted_continuation_on_a_known_policy()
     assert gen.logits.grad[:, :2].abs().sum() > 0 and gen.logits.grad[0, 2:].abs().sum() > 0
 
 
-def _records(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
 def test_cli_runs_with_a_shrinking_prefix(cli, tmp_path):
     proc = cli.train("--model", "maligan", "--config", TINY, "--run-dir", "run", *MIXED,
                      "adversarial.rounds=3", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    adversarial = [r for r in _records(tmp_path / "run") if r["phase"] == "adversarial"]
+    adversarial = [r for r in metric_records(tmp_path / "run") if r["phase"] == "adversarial"]
     assert [r["prefix_len"] for r in adversarial] == [5.0, 2.0, 0.0]   # tiny oracle: seq_len 8, K = 3
     assert all({"pg_loss", "prefix_nll", "d_loss", "nll_oracle"} <= set(r) for r in adversarial)
     assert adversarial[-1]["prefix_nll"] == 0.0                          # N = 0: no real tokens left
@@ -92,4 +75,4 @@ def test_resume_continues_the_prefix_schedule_bitwise(cli, tmp_path):
     resumed = cli.train("--resume", "--run-dir", "cut", "adversarial.rounds=2", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
-    assert [r.get("prefix_len") for r in _records(tmp_path / "cut") if r["phase"] == "adversarial"] == [5.0, 2.0]
+    assert [r.get("prefix_len") for r in metric_records(tmp_path / "cut") if r["phase"] == "adversarial"] == [5.0, 2.0]

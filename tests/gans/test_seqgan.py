@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_same_final_weights
-from torch import nn
+from conftest import FixedLogits, assert_same_final_weights
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.gans.maligan import maligan_rewards
@@ -18,17 +17,6 @@ from textgan.gans.seqgan import policy_gradient_loss
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = {name: REPO / "configs" / "tiny" / f"{name}.yaml" for name in ("seqgan", "maligan")}
-
-
-class FixedLogits(nn.Module):
-    """A stand-in generator whose teacher-forced logits are a fixed parameter (B, T, V)."""
-
-    def __init__(self, logits: torch.Tensor) -> None:
-        super().__init__()
-        self.logits = nn.Parameter(logits.clone())
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.logits
 
 
 def test_policy_gradient_loss_known_value_and_masking():
