@@ -36,6 +36,9 @@ def test_weights_normalise_within_each_prefix_group():
     part = group_rewards(torch.log(d / (1 - d)), groups=2, continuations=3, mask=mask)
     assert part[2] == 0
     torch.testing.assert_close(part[:2], torch.tensor([1.0, 4.0]) / 5.0 - 0.5)
+    # one continuation per prefix: the weight normalises to 1 and the baseline 1/1 cancels it (the control)
+    single = group_rewards(torch.randn(5), groups=5, continuations=1, mask=torch.ones(5, dtype=torch.bool))
+    assert (single == 0).all()
 
 
 def test_mixed_loss_is_prefix_mle_plus_weighted_continuation_on_a_known_policy():
