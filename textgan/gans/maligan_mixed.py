@@ -25,10 +25,10 @@ Our reading, where the paper leaves a choice open:
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from textgan.gans.maligan_weights import maligan_rewards
+from textgan.gans.seqgan import token_log_probs
 from textgan.rollout import eos_mask
 
 
@@ -57,8 +57,7 @@ def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, r
     rewards (B,): each sequence's weight, given to its sampled positions up to and including EOS.
     Returns the loss (policy-gradient mean + prefix MLE mean) and its two parts for logging.
     """
-    logits = generator(sequences)                                                  # (B, T, V)
-    logp = F.log_softmax(logits.float(), dim=-1).gather(2, sequences[..., None]).squeeze(2)  # (B, T)
+    logp = token_log_probs(generator, sequences)                                   # (B, T)
     alive = eos_mask(sequences, eos_id)
     sampled = torch.arange(sequences.shape[1], device=sequences.device) >= prefix_len          # (T,)
     pg_mask = (alive & sampled).to(logp.dtype)

@@ -84,11 +84,16 @@ class AdversarialConfig:
                                          "on CPUs with AVX512-BF16; rewards move by ~1e-3)")
 
 
+def token_log_probs(generator: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
+    """log pi(y_t | y_<t) of every token of `tokens` (B, T) under teacher forcing -> (B, T), float32."""
+    logits = generator(tokens)                                               # (B, T, V)
+    return F.log_softmax(logits.float(), dim=-1).gather(2, tokens[..., None]).squeeze(2)
+
+
 def policy_gradient_loss(generator: nn.Module, samples: torch.Tensor, rewards: torch.Tensor,
                          mask: torch.Tensor) -> torch.Tensor:
     """REINFORCE: -mean over unmasked positions of log pi(y_t | y_<t) * reward_t; samples (B, T)."""
-    logits = generator(samples)                                              # (B, T, V)
-    logp = F.log_softmax(logits.float(), dim=-1).gather(2, samples[..., None]).squeeze(2)  # (B, T)
+    logp = token_log_probs(generator, samples)                               # (B, T)
     weight = mask.to(logp.dtype)
     return -(logp * rewards * weight).sum() / weight.sum().clamp(min=1.0)
 
