@@ -32,7 +32,8 @@ from torch import nn
 from textgan.config import ConfigError
 from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.discriminator_training import train_real_vs_generated
-from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, token_log_probs, worker_loss
+from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
+from textgan.gans.log_probs import gather_log_probs
 from textgan.nn import build_discriminator
 from textgan.nn.leakgan_generator import LeakGANGenerator
 from textgan.rollout import eos_mask, rollout_rewards
@@ -114,7 +115,7 @@ class LeakGAN:
             tokens, lengths = tokens.to(dev), lengths.to(dev)
             mask = torch.arange(tokens.shape[1], device=dev)[None, :] < lengths[:, None]     # (B, T)
             out = gen.unroll(tokens)
-            w_loss = -(token_log_probs(out.logits, tokens) * mask).sum() / mask.sum().clamp(min=1)
+            w_loss = -(gather_log_probs(out.logits, tokens) * mask).sum() / mask.sum().clamp(min=1)
             m_loss = manager_loss(out, self.lk.window, mask)
             self.worker_opt.zero_grad(set_to_none=True)
             self.manager_opt.zero_grad(set_to_none=True)

@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
+from textgan.gans.log_probs import gather_log_probs
 from textgan.nn.leakgan_generator import Unrolled, intrinsic_rewards, manager_cosines
 
 
@@ -34,11 +34,6 @@ def rescaled_activation(rewards: torch.Tensor, delta: float, mask: torch.Tensor 
     rank.scatter_(0, order, torch.arange(1, rewards.shape[0] + 1, device=rewards.device)[:, None].expand_as(order))
     count = mask.sum(dim=0, keepdim=True).clamp(min=1)                             # (1, T)
     return torch.sigmoid(delta * (0.5 - rank / count)) * mask
-
-
-def token_log_probs(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-    """log p(y_t) of the given tokens: logits (B, T, V), tokens (B, T) -> (B, T)."""
-    return F.log_softmax(logits.float(), dim=-1).gather(2, tokens[..., None]).squeeze(2)
 
 
 def _masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -63,4 +58,4 @@ def worker_loss(out: Unrolled, tokens: torch.Tensor, window: int, mask: torch.Te
     with torch.no_grad():
         reward = intrinsic_rewards(out.features, out.goals.detach(), window)       # (B, T)
     total = reward if extrinsic is None or weight == 0.0 else reward + weight * extrinsic
-    return -_masked_mean(token_log_probs(out.logits, tokens) * total, mask), reward
+    return -_masked_mean(gather_log_probs(out.logits, tokens) * total, mask), reward

@@ -27,8 +27,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from textgan.gans.log_probs import token_log_probs
 from textgan.gans.maligan_weights import maligan_rewards
-from textgan.gans.seqgan import token_log_probs
 from textgan.rollout import eos_mask
 
 

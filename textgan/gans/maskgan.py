@@ -32,6 +32,7 @@ from torch import nn
 
 from textgan.config import param
 from textgan.gans.base import Phase, TrainContext
+from textgan.gans.log_probs import gather_log_probs
 from textgan.gans.maskmle import SECTIONS as MASKMLE_SECTIONS
 from textgan.gans.maskmle import MaskMLE, batch_masks
 from textgan.gans.mle import MLEConfig
@@ -159,7 +160,7 @@ class MaskGAN(MaskMLE):
         values = disc.critic(torch.cat([before, memory], dim=-1))[..., 0]     # (B, T) baseline b_t
         gen.train()
         logits = gen.teacher_force(masked, filled)                             # (B, T, V)
-        logp = F.log_softmax(logits.float(), dim=-1).gather(2, filled[..., None])[..., 0]
+        logp = gather_log_probs(logits, filled)
         g_loss, critic_loss, returns = actor_critic_losses(logp, log_d, values, weights, self.adv.discount)
         self.g_adv_optimizer.zero_grad(set_to_none=True)
         self.critic_optimizer.zero_grad(set_to_none=True)

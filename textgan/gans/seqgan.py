@@ -35,12 +35,12 @@ import copy
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from textgan.config import param
 from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.discriminator_training import train_real_vs_generated
+from textgan.gans.log_probs import token_log_probs
 from textgan.gans.mle import MLEConfig, mle_epoch
 from textgan.nn import build_discriminator, build_generator
 from textgan.rollout import eos_mask, rollout_rewards, update_rollout_network
@@ -82,12 +82,6 @@ class AdversarialConfig:
     d_chunk_rows: int = param(2048, min=1, help="sequences per discriminator call when scoring rollouts")
     score_bf16: bool = param(False, help="score rollouts with D's matmuls in bfloat16 (~2x faster D scoring "
                                          "on CPUs with AVX512-BF16; rewards move by ~1e-3)")
-
-
-def token_log_probs(generator: nn.Module, tokens: torch.Tensor) -> torch.Tensor:
-    """log pi(y_t | y_<t) of every token of `tokens` (B, T) under teacher forcing -> (B, T), float32."""
-    logits = generator(tokens)                                               # (B, T, V)
-    return F.log_softmax(logits.float(), dim=-1).gather(2, tokens[..., None]).squeeze(2)
 
 
 def policy_gradient_loss(generator: nn.Module, samples: torch.Tensor, rewards: torch.Tensor,
