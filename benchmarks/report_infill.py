@@ -38,14 +38,15 @@ def infill_section(results_dir: Path, out: Path) -> str:
     groups = load_infill(results_dir)
     if not groups:
         return ""
-    head = (["setting", "seeds"] + [f"bleu_{n}" for n in ORDERS] + [f"self_bleu_{n}" for n in ORDERS]
+    head = (["setting", "data", "seeds"] + [f"bleu_{n}" for n in ORDERS] + [f"self_bleu_{n}" for n in ORDERS]
             + ["masked-token accuracy", "in-filling NLL", "filled / references", "train min / run"])
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (grid, label), runs in groups.items():
         where = render.grid_link(grid, results_dir, out)
         train_min = [sum((r.get("train_wall_s") or {}).values()) / 60 for r in runs if r.get("train_wall_s")]
         cell = render.mean_std_cell
-        cells = ([f"{label} ({where})", str(len(runs))]
+        data = ", ".join(sorted({str(r.get("data", "?")) for r in runs}))
+        cells = ([f"{label} ({where})", data, str(len(runs))]
                  + [cell([r["bleu"][n] for r in runs if n in r.get("bleu", {})]) for n in ORDERS]
                  + [cell([r["self_bleu"][n] for r in runs if n in r.get("self_bleu", {})]) for n in ORDERS]
                  + [cell([r["masked_accuracy"] for r in runs if "masked_accuracy" in r]),
@@ -59,8 +60,8 @@ def infill_section(results_dir: Path, out: Path) -> str:
             if note not in budgets.setdefault(grid, []):
                 budgets[grid].append(note)
     md = ["## In-filling (MaskGAN)", "",
-          "Masked test sentences filled by the model and scored against the other test sentences (each grid's "
-          "README states the masking and references); not comparable with the free-running rows above. "
+          "Masked test sentences filled by the model and scored against the other test sentences of the same "
+          "data set (each grid's README states the masking and references); not comparable with the free-running rows above. "
           "`train min / run` is the training time its JSON records (a MaskMLE row taken from a MaskGAN run's "
           "pretrained checkpoint records that whole run's).", "", *rows, ""]
     md += [f"Budget of {grid}: {note}." for grid, notes in budgets.items() for note in notes]

@@ -110,8 +110,8 @@ def test_report_has_an_infilling_section_with_seeds_averaged(tmp_path):
     _write(results / "infill", "maskmle-seed0.json", _infill("MaskMLE", 0, 0.5))
     text = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml")
     section = text.split("## In-filling (MaskGAN)")[1]
-    assert "| MaskGAN (infill) | 2 | 0.700 ± 0.141 |" in section
-    assert "| MaskMLE (infill) | 1 | 0.500 |" in section
+    assert "| MaskGAN (infill) | coco | 2 | 0.700 ± 0.141 |" in section
+    assert "| MaskMLE (infill) | coco | 1 | 0.500 |" in section
     assert "| 10 / 90 | 2.0 |" in section and "Budget of infill: tiny budget." in section
 
 
