@@ -33,13 +33,23 @@ def load_infill(results_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]
     return dict(groups)
 
 
+def _oracle_cell(runs: list[dict[str, Any]]) -> str:
+    """On the synthetic oracle: NLL-oracle of the filled sentences, and of the originals they should match."""
+    filled = [r["nll_oracle_filled"] for r in runs if "nll_oracle_filled" in r]
+    if not filled:
+        return "–"
+    return (f"{render.mean_std_cell(filled)} "
+            f"({render.mean_std_cell([r['nll_oracle_original'] for r in runs if 'nll_oracle_original' in r])})")
+
+
 def infill_section(results_dir: Path, out: Path) -> str:
     """Markdown of the in-filling table (empty string when there are no in-filling results)."""
     groups = load_infill(results_dir)
     if not groups:
         return ""
     head = (["setting", "data", "seeds"] + [f"bleu_{n}" for n in ORDERS] + [f"self_bleu_{n}" for n in ORDERS]
-            + ["masked-token accuracy", "in-filling NLL", "filled / references", "train min / run"])
+            + ["masked-token accuracy", "in-filling NLL", "NLL-oracle of fillings (of originals)",
+               "filled / references", "train min / run"])
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (grid, label), runs in groups.items():
         where = render.grid_link(grid, results_dir, out)
@@ -51,6 +61,7 @@ def infill_section(results_dir: Path, out: Path) -> str:
                  + [cell([r["self_bleu"][n] for r in runs if n in r.get("self_bleu", {})]) for n in ORDERS]
                  + [cell([r["masked_accuracy"] for r in runs if "masked_accuracy" in r]),
                     cell([r["infill_nll"] for r in runs if "infill_nll" in r]),
+                    _oracle_cell(runs),
                     f"{runs[0].get('n_filled')} / {runs[0].get('n_references')}",
                     f"{sum(train_min) / len(train_min):.1f}" if train_min else "–"])
         rows.append("| " + " | ".join(cells) + " |")
@@ -61,7 +72,8 @@ def infill_section(results_dir: Path, out: Path) -> str:
                 budgets[grid].append(note)
     md = ["## In-filling (MaskGAN)", "",
           "Masked test sentences filled by the model and scored against the other test sentences of the same "
-          "data set (each grid's README states the masking and references); not comparable with the free-running rows above. "
+          "data set (each grid's README states the masking and references); not comparable with the free-running "
+          "rows above. "
           "`train min / run` is the training time its JSON records (a MaskMLE row taken from a MaskGAN run's "
           "pretrained checkpoint records that whole run's).", "", *rows, ""]
     md += [f"Budget of {grid}: {note}." for grid, notes in budgets.items() for note in notes]

@@ -48,3 +48,13 @@ def test_readme_of_one_seed_shows_plain_values(tmp_path):
     assert f"--seed 0 --name {tmp_path.name} --maskmle pretrained mle.epochs=1`" in text
     assert "| metric (1 seed) |" in text
     assert "| BLEU-2 (filled vs other test sentences) | 0.500 | 0.600 | +0.100 |" in text
+    assert "NLL-oracle" not in text                                   # text data: no oracle rows
+
+
+def test_readme_on_the_oracle_adds_the_oracle_nll_of_fillings_and_originals(tmp_path):
+    for label, filled in (("MaskMLE", 9.5), ("MaskGAN", 9.2)):
+        _write(tmp_path, {**_result(label, 0, 0.5, 6.5), "data": "oracle", "nll_oracle_filled": filled,
+                          "nll_oracle_original": 8.9})
+    text = bench_infill.readme(tmp_path)
+    assert "| NLL-oracle of the filled sentences | 9.500 | 9.200 | −0.300 |" in text
+    assert "NLL-oracle of the original (unmasked) test sentences: 8.900;" in text

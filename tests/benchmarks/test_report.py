@@ -112,7 +112,19 @@ def test_report_has_an_infilling_section_with_seeds_averaged(tmp_path):
     section = text.split("## In-filling (MaskGAN)")[1]
     assert "| MaskGAN (infill) | coco | 2 | 0.700 ± 0.141 |" in section
     assert "| MaskMLE (infill) | coco | 1 | 0.500 |" in section
-    assert "| 10 / 90 | 2.0 |" in section and "Budget of infill: tiny budget." in section
+    assert "| 6.500 ± 0.000 | – | 10 / 90 | 2.0 |" in section and "Budget of infill: tiny budget." in section
+
+
+def test_infilling_rows_on_the_oracle_show_the_oracle_nll_of_fillings_and_originals(tmp_path):
+    results = tmp_path / "results"
+    _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "aaaa", "oracle_grid"))
+    for seed, filled in ((0, 9.0), (1, 9.2)):
+        result = {**_infill("MaskGAN", seed, 0.6), "data": "oracle", "nll_oracle_filled": filled,
+                  "nll_oracle_original": 8.5}
+        _write(results / "infill_oracle", f"maskgan-seed{seed}.json", result)
+    section = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml").split("## In-filling")[1]
+    assert "| MaskGAN (infill_oracle) | oracle | 2 |" in section
+    assert "| 9.100 ± 0.141 (8.500 ± 0.000) | 10 / 90 |" in section
 
 
 def test_report_without_infilling_results_has_no_infilling_section(tmp_path):

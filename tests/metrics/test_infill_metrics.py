@@ -38,3 +38,21 @@ def test_evaluate_infill_on_a_tiny_model():
     assert 0 <= a["masked_accuracy"] <= 1 and a["infill_nll"] > 0
     assert set(a["bleu"]) == {"2", "3", "4", "5"} and all(0 <= v <= 1 for v in a["self_bleu"].values())
     assert a["samples"][0]["masked"].count("___") == 3
+
+
+def test_evaluate_infill_on_the_oracle_scores_fillings_and_originals_under_the_oracle():
+    from textgan.data.oracle import seeded_oracle
+    from textgan.metrics.nll import nll_oracle
+    from textgan.sampling import sample
+
+    oracle = seeded_oracle(vocab_size=15, emb_dim=8, hidden_dim=8, seed=0)   # N(0,1) weights: a peaked oracle
+    tokens = sample(oracle, 40, 6, seed=1)
+    test = Corpus(tokens, torch.full((40,), 6))
+    data = DataBundle("oracle", test, test, IdVocab(15, bos_id=0), oracle)
+    torch.manual_seed(0)
+    untrained = MaskSeq2SeqGenerator(15, 6, 8, max_len=6)                     # fills close to uniformly
+    out = evaluate_infill(untrained, data, num=30, seed=3, present_rate=0.5)
+    assert math.isclose(out["nll_oracle_original"], nll_oracle(oracle, tokens[:30]), rel_tol=1e-9)
+    assert out["nll_oracle_filled"] > out["nll_oracle_original"] + 0.5
+    text_data = DataBundle("toy", test, test, IdVocab(15))
+    assert "nll_oracle_filled" not in evaluate_infill(untrained, text_data, num=30, seed=3, present_rate=0.5)

@@ -11,6 +11,11 @@ present rate unless given), fills them with the run's generator (`textgan/infill
   n-gram counts when it lies inside one span).
 - `masked_accuracy`: the fraction of masked real tokens filled with exactly the original token, and
   `infill_nll`: the masked-position NLL of the original test sentences under the generator (per token).
+- On the synthetic oracle only, `nll_oracle_filled`: the oracle's per-token NLL of the filled sentences
+  (every position), beside `nll_oracle_original`, the same for the original test sentences. A perfect
+  in-filler draws the blanks from the oracle's own conditional given the present tokens, so its filled
+  sentences are distributed as the originals and score the same on average: higher means fillings the
+  oracle finds unlikely, lower means fillings sharper than the oracle (less diverse).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from textgan.errors import UserError
 from textgan.infill import blank_banned, infill, masked_nll
 from textgan.masking import filled_spans, make_mask, target_positions
 from textgan.metrics.bleu import bleu, self_bleu
+from textgan.metrics.nll import nll_oracle
 
 
 def unique_ngram_percent(rows: list[list[int]], spans: list[list[tuple[int, int]]], max_n: int = 4
@@ -89,6 +95,8 @@ def evaluate_infill(generator: nn.Module, data: DataBundle, *, num: int = 1000, 
     spans = [filled_spans(present[i], len(hyps[i])) for i in range(n)]
     nll = infill_nll(generator, test, scheme, present_rate, has_eos, n, seed)
     masked_fraction = float(targets.sum()) / float(lengths.sum())
+    oracle_scores = {} if data.oracle is None else {
+        "nll_oracle_filled": nll_oracle(data.oracle, filled), "nll_oracle_original": nll_oracle(data.oracle, tokens)}
     return {
         "n_filled": n, "n_references": len(refs),
         "bleu": {str(k): v for k, v in bleu(hyps, refs, max_n).items()},
@@ -96,6 +104,7 @@ def evaluate_infill(generator: nn.Module, data: DataBundle, *, num: int = 1000, 
         "unique_ngrams": unique_ngram_percent(rows, spans),
         "masked_accuracy": float(correct) / max(float(targets.sum()), 1.0),
         "infill_nll": nll,
+        **oracle_scores,
         "protocol": {"mask_scheme": scheme, "present_rate": present_rate, "masked_fraction": masked_fraction,
                      "mask_seed": seed, "sampling_seed": seed, "temperature": temperature,
                      "hypotheses": f"the first {n} test sentences, masked and filled once each",
@@ -119,12 +128,15 @@ def _show(vocab, row: torch.Tensor, present: torch.Tensor) -> str:
 
 
 def format_infill_table(result: dict[str, Any]) -> str:
-    lines = [f"{'metric':<18}{'value':>9}"]
+    lines = [f"{'metric':<20}{'value':>9}"]
     for key in ("bleu", "self_bleu", "unique_ngrams"):
         for n, v in result[key].items():
-            lines.append(f"{key + '_' + n:<18}{v:>9.4f}")
-    lines.append(f"{'masked_accuracy':<18}{result['masked_accuracy']:>9.4f}")
-    lines.append(f"{'infill_nll':<18}{result['infill_nll']:>9.4f}")
+            lines.append(f"{key + '_' + n:<20}{v:>9.4f}")
+    lines.append(f"{'masked_accuracy':<20}{result['masked_accuracy']:>9.4f}")
+    lines.append(f"{'infill_nll':<20}{result['infill_nll']:>9.4f}")
+    for key in ("nll_oracle_filled", "nll_oracle_original"):
+        if key in result:
+            lines.append(f"{key:<20}{result[key]:>9.4f}")
     lines.append(f"({result['n_filled']} filled test sentences, {result['n_references']} references)")
     return "\n".join(lines)
 
