@@ -238,6 +238,9 @@ def line_style(index: int) -> dict[str, Any]:
     return {"color": f"C{index % 10}", "marker": "osD^v"[round_ % 5], "linestyle": ("-", "--", ":", "-.")[round_ % 4]}
 
 
+CROWDED_LINES = 8  # more lines than this: the plot labels fewer temperatures (see plot_quality_diversity)
+
+
 def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
                            label: Callable[[dict[str, Any]], str] | None = None,
                            title: str = "Quality–diversity over temperature",
@@ -255,12 +258,19 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
     if axes is None:
         return None
     x_key, y_key, hint = axes
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    # A crowded plot (the report's cross-grid ones) labels only each line's lowest temperature, where the
+    # lines fan out, and rings its T = 1 point: a label on every point piles up where the high-T ends meet.
+    crowded = len(lines) > CROWDED_LINES
+    fig, ax = plt.subplots(figsize=(8, 6) if crowded else (6, 4.5))
     for index, (model, by_t) in enumerate(sorted(lines.items())):
-        pts = [(t, row[x_key], row[y_key]) for t, row in by_t.items() if x_key in row and y_key in row]
-        ax.plot([p[1] for p in pts], [p[2] for p in pts], label=model, **line_style(index))
-        for t, x, y in pts:
+        pts = sorted((t, row[x_key], row[y_key]) for t, row in by_t.items() if x_key in row and y_key in row)
+        style = line_style(index)
+        ax.plot([p[1] for p in pts], [p[2] for p in pts], label=model, **style)
+        for t, x, y in pts[:1] if crowded else pts:
             ax.annotate(f"T={t:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        if crowded:
+            ax.plot([x for t, x, _ in pts if t == 1.0], [y for t, _, y in pts if t == 1.0], marker="o",
+                    markersize=10, markerfacecolor="none", markeredgecolor=style["color"], linestyle="none")
     # settings without a sweep still belong on the picture: their temperature-1 point (mean over seeds)
     for index, (name, (x, y)) in enumerate(sorted(unswept_points(results, lines, x_key, y_key, label).items()),
                                            start=len(lines)):
@@ -272,7 +282,8 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
                     label=name)
     ax.set_xlabel(AXIS_LABELS.get(x_key, x_key.replace("_", "-")))
     ax.set_ylabel(AXIS_LABELS.get(y_key, y_key.replace("_", "-")))
-    ax.set_title(f"{title} ({hint})", fontsize=9)
+    crowded_note = "\neach line's lowest temperature labelled, its T = 1 point ringed" if crowded else ""
+    ax.set_title(f"{title} ({hint}){crowded_note}", fontsize=9)
     ax.grid(alpha=0.3)
     # below the axes: with many settings an inside legend hides the points it names
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)

@@ -236,3 +236,18 @@ def test_run_grid_goes_on_after_a_failed_run(tmp_path, capsys):
     assert "2 run(s) failed" in err
     log = next((tmp_path / "runs").glob("mle-missing-seed0-*.log"))
     assert "missing.txt" in log.read_text()  # the training command's own error, kept in the run's log
+
+
+@pytest.mark.parametrize("settings, labels_per_line", [(2, 3), (render.CROWDED_LINES + 1, 1)])
+def test_a_crowded_quality_diversity_plot_labels_only_each_lines_lowest_temperature(tmp_path, monkeypatch,
+                                                                                    settings, labels_per_line):
+    from matplotlib.axes import Axes
+
+    labels = []
+    original = Axes.annotate
+    monkeypatch.setattr(Axes, "annotate", lambda ax, text, *a, **k: labels.append(text) or original(ax, text, *a, **k))
+    results = [_result(f"model{i}", 0, 0.7) for i in range(settings)]
+    assert render.plot_quality_diversity(results, tmp_path / "qd.png", label=lambda r: r["model"]).is_file()
+    assert len(labels) == settings * labels_per_line
+    if labels_per_line == 1:
+        assert set(labels) == {"T=0.5"}
