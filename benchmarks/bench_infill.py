@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -147,8 +148,17 @@ def readme(out: Path) -> str:
            f"{first['protocol']['present_rate']} (seed {first['protocol']['mask_seed']}); references: "
            f"{first['protocol']['references']}.", *_oracle_note(gan), "", table(mle, gan), "",
            f"Examples (MaskGAN, seed {first['seed']}):", ""]
-    md += [f"- `{s['masked']}` → `{s['filled']}`" for s in first["samples"][:5]]
+    md += [f"- {code_span(s['masked'])} → {code_span(s['filled'])}" for s in first["samples"][:5]]
     return "\n".join(md) + "\n"
+
+
+def code_span(text: str) -> str:
+    """`text` as a Markdown code span that survives backticks inside it (EMNLP's `` quotes): fenced by one
+    backtick more than its longest run of them, padded with spaces when it starts or ends with one."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _oracle_note(results: list[dict[str, Any]]) -> list[str]:

@@ -58,3 +58,9 @@ def test_readme_on_the_oracle_adds_the_oracle_nll_of_fillings_and_originals(tmp_
     text = bench_infill.readme(tmp_path)
     assert "| NLL-oracle of the filled sentences | 9.500 | 9.200 | −0.300 |" in text
     assert "NLL-oracle of the original (unmasked) test sentences: 8.900;" in text
+
+
+def test_examples_with_backticks_stay_one_code_span_each():
+    assert bench_infill.code_span("a big dog") == "`a big dog`"
+    assert bench_infill.code_span("`` we ' re here") == "``` `` we ' re here ```"
+    assert bench_infill.code_span("say `` hi '' now") == "```say `` hi '' now```"
