@@ -128,6 +128,19 @@ def test_maskmle_selects_on_the_validation_in_filling_nll(cli, tmp_path, capsys,
     assert (tmp_path / "run" / "best").is_dir()
 
 
+def test_adversarial_eval_every_sets_the_gan_phases_cadence_apart_from_mle(cli, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    proc = cli.main(train_main, ["--config", TINY["maskgan"], "--run-dir", "run", "mle.epochs=2", "train.eval_every=1",
+                                 "adversarial.pretrain_d_steps=4", "adversarial.rounds=4", "adversarial.eval_every=2"],
+                    capsys)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    steps = {phase: [r["step"] for r in records if r["phase"] == phase]
+             for phase in ("mle", "pretrain_d", "adversarial")}
+    assert steps["mle"][-2:] == [1, 2]                                     # every epoch
+    assert [s % 2 for s in steps["pretrain_d"] + steps["adversarial"]] == [0] * 4   # steps / rounds 2 and 4 only
+
+
 def test_cli_infill_on_text_keeps_present_words(cli, tmp_path, tiny_text, capsys, monkeypatch, caplog):
     monkeypatch.chdir(tmp_path)
     train, test = tiny_text

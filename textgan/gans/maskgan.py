@@ -60,6 +60,9 @@ class MaskGANConfig:
     g_lr: float = param(1e-4, min=0.0, min_exclusive=True, help="Adam lr of the adversarial G steps")
     g_grad_clip: float = param(5.0, min=0.0, help="gradient-norm clip of G steps (0 = off)")
     critic_lr: float = param(1e-3, min=0.0, min_exclusive=True, help="Adam lr of the critic head")
+    eval_every: int = param(0, min=0, help="evaluate (and checkpoint) every N D-pretraining steps and every N "
+                                           "adversarial rounds (0 = train.eval_every); lets train.eval_every=1 "
+                                           "select the MaskMLE epoch without evaluating every round")
 
 
 def discounted_returns(rewards: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -119,9 +122,11 @@ class MaskGAN(MaskMLE):
                 "discriminator": self.d_optimizer, "critic": self.critic_optimizer}
 
     def phases(self) -> list[Phase]:
+        every = self.adv.eval_every or None                    # None: the loop's train.eval_every
         return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch"),
-                Phase("pretrain_d", self.adv.pretrain_d_steps, lambda i: self.discriminator_step(), unit="step"),
-                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round")]
+                Phase("pretrain_d", self.adv.pretrain_d_steps, lambda i: self.discriminator_step(), unit="step",
+                      eval_every=every),
+                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round", eval_every=every)]
 
     # -- data ----------------------------------------------------------------------------------
 
