@@ -15,7 +15,8 @@ present rate unless given), fills them with the run's generator (`textgan/infill
   (every position), beside `nll_oracle_original`, the same for the original test sentences. A perfect
   in-filler draws the blanks from the oracle's own conditional given the present tokens, so its filled
   sentences are distributed as the originals and score the same on average: higher means fillings the
-  oracle finds unlikely, lower means fillings sharper than the oracle (less diverse).
+  oracle finds unlikely, lower means fillings sharper than the oracle (less diverse). A memorising in-filler
+  scores lower than a well-fitted one, so it is read beside `infill_nll`, as NLL-oracle beside NLL-test.
 """
 
 from __future__ import annotations
