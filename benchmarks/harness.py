@@ -317,11 +317,12 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
 
 
 def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir: str | None, log) -> Path:
-    from textgan.runs import RunDir, git_sha
+    from textgan.runs import RunDir, git_sha, source_fingerprint
 
     rid = run_dir.name
     runs_root = run_dir.parent
     runs_root.mkdir(parents=True, exist_ok=True)
+    source_at_start = source_fingerprint()
     log(f"train {rid} -> {run_dir}")
     train_s = train(job, run_dir, data_dir, runs_root / f"{rid}.log")
     log(f"evaluate {rid}")
@@ -329,6 +330,10 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
     evaluated = evaluate(run_dir, job.grid.eval, data_dir)
     eval_s = time.perf_counter() - t0
     curve = RunDir(run_dir).read_metrics()
+    source_at_end = source_fingerprint()
+    if source_at_end != source_at_start:
+        log(f"warning: textgan's source changed while {rid} ran ({source_at_start} -> {source_at_end}); its "
+            "training and evaluation may have used different code (the result records both)")
     result = {
         "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
         "protocol": evaluated["metrics"].pop("protocol"),
@@ -340,6 +345,9 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
         # training time as the loop measured it (evaluations excluded), across resumed sittings too
         "train_compute_s": round(curve[-1].get("elapsed_s", 0.0), 1) if curve else None,
         "hardware": hardware(), "git_sha": git_sha(),
+        # the package's source when the job started and when it ended (runs.source_fingerprint): they
+        # differ when the code was edited while the job ran, so its stages may have run different code
+        "source": {"start": source_at_start, "end": source_at_end},
         "command": "python -m textgan.train " + " ".join(job.train_args()),
         "config": evaluated["config"], "config_hash": chash,
         "sizes": evaluated["sizes"],

@@ -360,6 +360,11 @@ def _wall_line(results: list[dict[str, Any]]) -> str:
             f"evaluations excluded): {compute:.0f} s")
 
 
+def _source_changed(result: dict[str, Any]) -> bool:
+    source = result.get("source") or {}  # older results have no record
+    return source.get("start", source.get("end")) != source.get("end")
+
+
 def _setup(results: list[dict[str, Any]]) -> list[str]:
     first = results[0]
     entry = first["metrics"] if isinstance(first.get("metrics"), dict) else (first.get("sweep") or [{}])[0]
@@ -371,6 +376,10 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
              f"- hardware: {'; '.join(_hardware_lines(results))}",
              f"- git SHA: {', '.join(shas)}",
              _wall_line(results)]
+    mixed = sorted(f"{model_label(r)} seed {r.get('seed')}" for r in results if _source_changed(r))
+    if mixed:  # the harness's warning, kept where the numbers are read
+        lines.append(f"- **textgan's source changed while these runs ran** (their stages may have used different "
+                     f"code): {', '.join(mixed)}")
     for key, label in (("train_command", "training"), ("command", "command")):
         lines += [f"- {label}: `{c}`" for c in sorted({r[key] for r in results if r.get(key)})]
     protocol = first.get("protocol") or entry.get("protocol") or {}

@@ -40,6 +40,21 @@ def git_sha() -> str | None:
         return None
 
 
+def source_fingerprint(root: Path | None = None) -> str:
+    """12 hex digits naming the package's source as it is on disk now (every `textgan/**/*.py`, committed or
+    not; `root`: another source tree). A benchmark compares the value at the start and the end of a run: a
+    long run whose later stages (a resumed sitting, the evaluation) import a package that was edited
+    meanwhile mixes two versions of the code, and the git SHA alone cannot tell (it ignores uncommitted
+    edits and moves with commits that change no code)."""
+    import hashlib
+
+    root = root or Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 class RunDir:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -31,7 +31,24 @@ def test_run_job_writes_the_result_then_skips_it(tmp_path):
     assert result["metrics"]["bleu"].keys() >= {"2", "3"} and result["metrics"]["nll_test"] > 0
     assert [e["temperature"] for e in result["sweep"]] == [1.0]
     assert result["train_compute_s"] == round(records[-1]["elapsed_s"], 1)
+    assert result["source"]["start"] == result["source"]["end"]  # nothing was edited meanwhile
+    assert not any("source changed" in m for m in messages)
 
     messages.clear()
     assert run_job(job, runs, results, log=messages.append) == out
     assert messages == [f"skip {out.stem} (result exists: {out})"]
+
+
+def test_run_job_records_a_source_edit_made_while_it_ran(tmp_path, monkeypatch):
+    import textgan.runs
+
+    train, test = write_tiny_text(tmp_path)
+    grid = Grid(name="tiny", models=["mle"], data=[str(train)], seeds=[0], config=str(TINY_MLE_TEXT),
+                overrides=[f"data.test={test}", "train.threads=1"],
+                eval={"num_samples": 10, "max_n": 2, "metrics": ["nll"]})
+    fingerprints = iter(["before", "after"])  # the package as the job starts, then as it ends
+    monkeypatch.setattr(textgan.runs, "source_fingerprint", lambda: next(fingerprints))
+    messages: list[str] = []
+    out = run_job(Job(grid, "mle", str(train), 0), tmp_path / "runs", tmp_path / "results", log=messages.append)
+    assert json.loads(out.read_text())["source"] == {"start": "before", "end": "after"}
+    assert any(m.startswith("warning: textgan's source changed while mle-train-seed0-") for m in messages)

@@ -58,6 +58,16 @@ def test_wall_time_line_keeps_training_and_evaluation_apart():
     assert "evaluation (final metrics and sweeps) 30 s" in render._wall_line([sweep_only])
 
 
+def test_setup_names_the_runs_whose_source_changed_while_they_ran():
+    steady, mixed, older = _result("mle", 0, 0.7), _result("seqgan", 1, 0.7), _result("mle", 2, 0.7)
+    steady["source"] = {"start": "aaa", "end": "aaa"}
+    mixed["source"] = {"start": "aaa", "end": "bbb"}
+    lines = render._setup([steady, mixed, older])  # `older` predates the record: not flagged
+    flagged = [line for line in lines if "source changed" in line]
+    assert len(flagged) == 1 and flagged[0].endswith(": seqgan seed 1")
+    assert not any("source changed" in line for line in render._setup([steady, older]))
+
+
 def test_quality_diversity_axes():
     lines = render.sweep_lines([_result("mle", 0, 0.7)])
     assert render.quality_diversity_axes(lines)[:2] == ("self_bleu_5", "bleu_5")
