@@ -9,6 +9,7 @@ import copy
 import pytest
 import torch
 
+from tests.rollout_reference import reference_completions
 from textgan.nn import CNNDiscriminator, LSTMGenerator
 from textgan.rollout import (
     draw_uniforms,
@@ -33,31 +34,14 @@ def nets():
 
 def reference_rewards(policy, disc, samples, uniforms, eos_id=None):
     """SeqGAN's loop: every prefix k and rollout r decoded on its own (re-reading the prefix), scored alone."""
-    b, t_len = samples.shape
+    completions = reference_completions(policy, samples, uniforms, eos_id=eos_id, pad_id=PAD)
     rollouts = uniforms.shape[2]
-    completions = torch.empty(b, t_len - 1, rollouts, t_len, dtype=torch.long)
-    rewards = torch.zeros(b, t_len)
+    rewards = torch.zeros(samples.shape)
+    disc.eval()
     with torch.no_grad():
-        policy.eval()
-        disc.eval()
-        for k in range(1, t_len):
+        for k in range(1, samples.shape[1]):
             for r in range(rollouts):
-                state, inputs = policy.init_state(b), torch.full((b,), policy.bos_id)
-                for j in range(k):                    # read BOS, y_0 .. y_{k-2}; next input is y_{k-1}
-                    _, state = policy.step(inputs, state)
-                    inputs = samples[:, j]
-                seq = samples.clone()
-                finished = (samples[:, :k] == eos_id).any(dim=1) if eos_id is not None else torch.zeros(b, dtype=bool)
-                for j in range(k, t_len):
-                    logits, state = policy.step(inputs, state)
-                    token = sample_rows(logits.clone(), uniforms[:, k - 1, r, j])
-                    if eos_id is not None:
-                        token = token.masked_fill(finished, PAD)
-                        finished |= token == eos_id
-                    seq[:, j] = token
-                    inputs = token
-                completions[:, k - 1, r] = seq
-                rewards[:, k - 1] += torch.sigmoid(disc(seq)) / rollouts
+                rewards[:, k - 1] += torch.sigmoid(disc(completions[:, k - 1, r])) / rollouts
         rewards[:, -1] = torch.sigmoid(disc(samples))
     return completions, rewards * eos_mask(samples, eos_id)
 

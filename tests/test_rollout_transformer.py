@@ -9,9 +9,10 @@ import copy
 import pytest
 import torch
 
+from tests.rollout_reference import reference_completions
 from textgan.nn import CNNDiscriminator, TransformerConfig, TransformerGenerator
 from textgan.nn.transformer_generator import gpt2_config
-from textgan.rollout import draw_uniforms, rollout_completions, rollout_rewards, sample_rows
+from textgan.rollout import draw_uniforms, rollout_completions, rollout_rewards
 from textgan.sampling import sample_batch, sample_with_states, teacher_forced_states
 
 V, BOS, EOS, PAD, T, B, R = 13, 1, 2, 0, 6, 4, 3
@@ -24,32 +25,6 @@ def nets():
     gen = TransformerGenerator(gpt2_config(cfg, V), bos_id=BOS)   # dropout: the rollout must turn it off
     disc = CNNDiscriminator(V, 4, [1, 2, 3], [3, 4, 2])
     return gen, disc
-
-
-def reference_completions(policy, samples, uniforms, eos_id=None):
-    """Every prefix k and rollout r decoded alone from BOS, re-reading its prefix -> (B, T-1, R, T)."""
-    b, t_len = samples.shape
-    out = torch.empty(b, t_len - 1, uniforms.shape[2], t_len, dtype=torch.long)
-    policy.eval()
-    with torch.no_grad():
-        for k in range(1, t_len):
-            for r in range(uniforms.shape[2]):
-                state, inputs = policy.init_state(b), torch.full((b,), BOS)
-                for j in range(k):
-                    _, state = policy.step(inputs, state)
-                    inputs = samples[:, j]
-                seq = samples.clone()
-                finished = (samples[:, :k] == eos_id).any(dim=1) if eos_id is not None else torch.zeros(b, dtype=bool)
-                for j in range(k, t_len):
-                    logits, state = policy.step(inputs, state)
-                    token = sample_rows(logits.clone(), uniforms[:, k - 1, r, j])
-                    if eos_id is not None:
-                        token = token.masked_fill(finished, PAD)
-                        finished |= token == eos_id
-                    seq[:, j] = inputs = token
-                out[:, k - 1, r] = seq
-    policy.train()
-    return out
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 10_000])
