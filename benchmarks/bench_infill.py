@@ -39,7 +39,7 @@ MLE_SOURCE = {"pretrained": "the MaskGAN run after its MaskMLE pretraining (the 
 
 def train(model: str, run_dir: Path, args: argparse.Namespace, log_file: Path) -> tuple[list[str], float]:
     """Train (or finish) one run in a subprocess; (the command, its wall time in s)."""
-    cmd = [sys.executable, "-m", "textgan.train", "--run-dir", str(run_dir.relative_to(REPO))]  # cwd is REPO
+    cmd = [sys.executable, "-m", "textgan.train", "--run-dir", shown(run_dir)]  # cwd is REPO
     if args.data_dir:
         cmd += ["--data-dir", args.data_dir]
     if (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir()):
@@ -59,6 +59,11 @@ def train(model: str, run_dir: Path, args: argparse.Namespace, log_file: Path) -
     return cmd, time.perf_counter() - t0
 
 
+def shown(path: Path) -> str:
+    """A path as results record it: relative to the repository when inside it (the default folders)."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
 def last_checkpoint_of_phase(run_dir: Path, phase: str) -> Path:
     from textgan.checkpoint import list_checkpoints
 
@@ -75,7 +80,7 @@ def score(label: str, run_dir: Path, checkpoint: Path | None, args: argparse.Nam
     t0 = time.perf_counter()
     result = evaluate_infill_run(run_dir, checkpoint=checkpoint, data_dir=args.data_dir, num=args.num,
                                  seed=args.eval_seed)
-    result.update(label=label, run=str(run_dir.relative_to(REPO)),
+    result.update(label=label, run=shown(run_dir),
                   checkpoint=checkpoint.name if checkpoint else "final", eval_wall_s=round(time.perf_counter() - t0, 1))
     return result
 
@@ -181,12 +186,15 @@ def main() -> int:
     p.add_argument("--eval-seed", type=int, default=1234)
     p.add_argument("--name", default=None, help="results folder name (default maskgan_<data>)")
     p.add_argument("--budget-note", default="", help="a sentence on the compute budget, copied into the results")
+    p.add_argument("--runs-root", default=str(REPO / "benchmarks" / "runs"), help="where run directories go")
+    p.add_argument("--results-root", default=str(REPO / "benchmarks" / "results"),
+                   help="results go to RESULTS_ROOT/NAME/ (default benchmarks/results)")
     p.add_argument("--readme-only", action="store_true",
                    help="only rewrite the results folder's README from the JSON files already there")
     p.add_argument("overrides", nargs="*", metavar="key=value")
     args = p.parse_args()
     name = args.name or f"maskgan_{Path(args.data).stem}"
-    runs, out = REPO / "benchmarks" / "runs", REPO / "benchmarks" / "results" / name
+    runs, out = Path(args.runs_root).resolve(), Path(args.results_root).resolve() / name
     if args.readme_only:
         if not any(out.glob("maskgan-seed*.json")):
             raise SystemExit(f"{out} holds no maskgan-seed*.json to summarise; run without --readme-only first")

@@ -3,19 +3,62 @@
 Trains and evaluates every (model x data set x seed) of each grid (see `benchmarks/harness.py`),
 one result JSON per run under benchmarks/results/<grid>/, skipping runs whose result exists (so the
 whole report is `run_grid.py benchmarks/grids/*.yaml` then `report.py`, resumable at any point), then
-renders each grid's README.md tables and PNG plots (`benchmarks/render.py`).
+renders each grid's README.md tables and PNG plots (`benchmarks/render.py`). In-filling grids
+(`kind: infill`, `benchmarks/infill_grid.py`) run MaskGAN's benchmark seed by seed in the same command.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.harness import RESULTS, RUNS, config_hash, finished_result, jobs, load_grid, resolved_config, run_id
+import yaml
+
+from benchmarks.harness import (
+    RESULTS,
+    RUNS,
+    Grid,
+    config_hash,
+    finished_result,
+    jobs,
+    load_grid,
+    resolved_config,
+    run_id,
+)
+from benchmarks.infill_grid import InfillGrid, finished, is_infill_grid, load_infill_grid, run_seed
 from textgan.errors import UserError, cli_entry
+
+
+def load_any_grid(path: str) -> Grid | InfillGrid:
+    """A grid file of either kind; UserError names an unreadable file or a bad key."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+        return load_infill_grid(Path(path), raw) if is_infill_grid(raw) else load_grid(path)
+    except OSError as err:
+        raise UserError(f"cannot read grid file '{path}' ({err.strerror}); "
+                        "pass grid YAML files such as benchmarks/grids/*.yaml") from None
+    except (ValueError, yaml.YAMLError) as err:
+        raise UserError(str(err).splitlines()[0] if isinstance(err, ValueError) else
+                        f"grid file '{path}' is not valid YAML: {str(err).splitlines()[0]}") from None
+
+
+def run_infill_grid(grid: InfillGrid, args: argparse.Namespace, results_root: Path, failed: list[str]) -> None:
+    for seed in grid.seeds:
+        if args.only and args.only not in grid.job_id(seed):
+            continue
+        if args.dry_run:
+            state = "done" if finished(grid, seed, results_root) else "todo"
+            print(f"{grid.job_id(seed)} [{state}]: {shlex.join(['python', *grid.command(seed)])}")
+            continue
+        try:
+            run_seed(grid, seed, Path(args.runs_root), results_root, args.data_dir)
+        except RuntimeError as err:
+            failed.append(f"{grid.job_id(seed)}: {err}")
+            print(f"FAILED {failed[-1]}", file=sys.stderr)
 
 
 @cli_entry
@@ -32,18 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from benchmarks.harness import run_job
 
-    grids = []
-    for path in args.grids:  # every file is checked before the first run starts
-        try:
-            grids.append(load_grid(path))
-        except OSError as err:
-            raise UserError(f"cannot read grid file '{path}' ({err.strerror}); "
-                            "pass grid YAML files such as benchmarks/grids/*.yaml") from None
-        except ValueError as err:
-            raise UserError(str(err)) from None
+    grids = [load_any_grid(path) for path in args.grids]  # every file is checked before the first run starts
     results_root = Path(args.results_root)
+    for grid in grids:  # and every in-filling result against its grid (an edited grid is an error up front)
+        if isinstance(grid, InfillGrid):
+            for seed in grid.seeds:
+                try:
+                    finished(grid, seed, results_root)
+                except ValueError as err:
+                    raise UserError(str(err)) from None
     failed: list[str] = []
     for grid in grids:
+        if isinstance(grid, InfillGrid):  # bench_infill.py writes the folder's README itself
+            run_infill_grid(grid, args, results_root, failed)
+            continue
         todo = jobs(grid)
         if args.only:
             todo = [j for j in todo if args.only in run_id(j.model, j.data, j.seed, "")]
