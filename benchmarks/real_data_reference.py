@@ -11,7 +11,8 @@ the test set, with the protocol's metrics and sample size, shows where that best
   least `--min-count` times in both splits together), which say *why* train and test differ where they do;
 - with `--samples FILE ...` (one sample a line, as `python -m textgan.sample --out` writes them), FED of
   each file's first half-size samples against the same second halves of the training and of the test set
-  that the noise floor uses: a run placed beside real data on both references (only with one `--data`).
+  that the noise floor uses: a run placed beside real data on both references (only with one `--data`;
+  `--append` adds them to the files an earlier `--out` holds).
 
 Run it on the data sets of the report:
 
@@ -173,11 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="also write the results as JSON")
     p.add_argument("--samples", nargs="+", type=Path, default=None,
                    help="sample files (one a line) to place beside real data by FED; needs a single --data")
+    p.add_argument("--append", action="store_true",
+                   help="keep the sample files already scored in --out (same data set and halves) beside the new "
+                        "ones: a later run's samples join a table without resampling the earlier runs")
     args = p.parse_args(argv)
     if args.num < 4:
         p.error("--num must be at least 4 (FED needs two sentences in each half)")
     if args.samples and len(args.data) != 1:
         p.error("--samples needs exactly one --data (the data set the samples imitate)")
+    if args.append and not (args.out and args.samples):
+        p.error("--append needs --out (the file to add to) and --samples (what to add)")
     torch.set_num_threads(1)
     try:
         results = [measure(DataConfig(name=name), args.num, args.seed, args.data_dir, args.min_count,
@@ -185,11 +191,35 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.append and Path(args.out).is_file():
+        try:
+            results = with_earlier_files(results, json.loads(Path(args.out).read_text()))
+        except UserError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     for r in results:
         print(summary(r))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     return 0
+
+
+def with_earlier_files(results: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`results` with the sample files of an earlier output of the same data set and halves added, a file scored
+    again now replacing its earlier row. Every file is compared with the same fixed halves, so its row does not
+    depend on which other files were scored beside it."""
+    (new,) = results  # --samples takes one data set
+    old = next((r for r in earlier if r.get("data") == new["data"]), None)
+    if old is None or "samples_vs_halves" not in old:
+        return results
+    if old["fed_noise_floor"]["split_seed"] != new["fed_noise_floor"]["split_seed"] or \
+            old["n_train_scored"] != new["n_train_scored"]:
+        raise UserError(f"the earlier output for '{new['data']}' used other halves (seed or --num differ); "
+                        "score every file again without --append")
+    files = {f["file"]: f for f in old["samples_vs_halves"]["files"]}
+    files.update({f["file"]: f for f in new["samples_vs_halves"]["files"]})
+    new["samples_vs_halves"]["files"] = [files[name] for name in sorted(files)]
+    return [new]
 
 
 def summary(r: dict[str, Any]) -> str:

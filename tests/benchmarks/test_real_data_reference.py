@@ -3,6 +3,7 @@ differ (the sentence encoder replaced by a hashed bag of words, so no model is n
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -97,3 +98,25 @@ def test_samples_need_a_single_data_set(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["--data", "coco", "emnlp_news_10k", "--samples", str(tmp_path / "s.txt")])
     assert exc.value.code == 2
+
+
+def test_append_adds_new_sample_files_to_an_earlier_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(fed_mod, "load_encoder", lambda *a, **k: BagOfWordsEncoder())
+    train, test = _splits(tmp_path)
+    first, second = tmp_path / "run0.txt", tmp_path / "run1.txt"
+    first.write_text("".join(f"a big dog runs in the {p} .\n" for p in ["park", "road", "beach"] * 4))
+    second.write_text("".join(f"a red cat sleeps in the {p} .\n" for p in ["park", "road", "beach"] * 4))
+    out = tmp_path / "out.json"
+    common = ["--data", str(train), "--num", "20", "--min-count", "5", "--out", str(out)]
+    monkeypatch.setattr("benchmarks.real_data_reference.DataConfig",  # the CLI names data sets; this one has a
+                        lambda name: DataConfig(name=name, test=str(test)))  # test file beside it
+    assert main([*common, "--samples", str(first)]) == 0
+    alone = json.loads(out.read_text())[0]["samples_vs_halves"]["files"]
+    assert main([*common, "--samples", str(second), "--append"]) == 0
+    files = json.loads(out.read_text())[0]["samples_vs_halves"]["files"]
+    assert [f["file"] for f in files] == ["run0.txt", "run1.txt"] and files[0] == alone[0]
+
+    assert main([*common, "--samples", str(second), "--append", "--seed", "1"]) == 2
+    assert "used other halves" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--data", "coco", "--samples", str(first), "--append"])  # nothing to append to
