@@ -204,6 +204,21 @@ def cli():
     return _Cli
 
 
+def tiny_algorithm(model: str):
+    """The model's algorithm built in-process from configs/tiny/<model>.yaml on the CPU, after seeding torch
+    with 0: for unit tests of one algorithm's hooks without the training CLI."""
+    from textgan.config import load_yaml, merge_dict
+    from textgan.data.sources import load_data
+    from textgan.gans.base import TrainContext
+    from textgan.registry import get_model, make_config
+
+    spec = get_model(model)
+    cfg = make_config(spec)
+    merge_dict(cfg, load_yaml(REPO_ROOT / "configs" / "tiny" / f"{model}.yaml"))
+    torch.manual_seed(0)
+    return spec.algorithm(TrainContext(cfg, load_data(cfg.data, None), torch.device("cpu")))
+
+
 @pytest.fixture(scope="session")
 def oracle_run(tmp_path_factory) -> Path:
     """A finished tiny MLE run on the seeded oracle (configs/tiny/mle.yaml, 2 epochs), shared read-only."""

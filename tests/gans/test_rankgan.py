@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_same_final_weights, metric_records
+from conftest import assert_same_final_weights, metric_records, tiny_algorithm
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
-from textgan.config import load_yaml, merge_dict
-from textgan.data.sources import load_data
-from textgan.gans.base import TrainContext
 from textgan.gans.rankgan import cosine_relevance, log_one_minus_exp, log_rank, ranker_loss
 from textgan.nn import CNNDiscriminator, LSTMGenerator
-from textgan.registry import get_model, make_config
 from textgan.rollout import discriminator_logits, draw_uniforms, rollout_rewards
 from textgan.train import main as train_main
 
@@ -90,11 +86,7 @@ def test_rollout_score_hook_matches_the_default_sigmoid():
 
 @pytest.fixture
 def rankgan():
-    spec = get_model("rankgan")
-    cfg = make_config(spec)
-    merge_dict(cfg, load_yaml(TINY))
-    torch.manual_seed(0)
-    return spec.algorithm(TrainContext(cfg, load_data(cfg.data, None), torch.device("cpu")))
+    return tiny_algorithm("rankgan")
 
 
 def test_rewards_are_log_ranks_and_prob_variant_is_a_probability(rankgan):

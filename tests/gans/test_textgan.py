@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_same_final_weights, metric_records
+from conftest import assert_same_final_weights, metric_records, tiny_algorithm
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
-from textgan.config import load_yaml, merge_dict
-from textgan.data.sources import load_data
-from textgan.gans.base import TrainContext
 from textgan.gans.feature_matching import TextGANConfig, annealed_tau, soft_generate
 from textgan.nn import LSTMGenerator
-from textgan.registry import get_model, make_config
 from textgan.train import main as train_main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,11 +67,7 @@ def test_temperature_anneals_geometrically():
 
 @pytest.fixture
 def textgan():
-    spec = get_model("textgan")
-    cfg = make_config(spec)
-    merge_dict(cfg, load_yaml(TINY))
-    torch.manual_seed(0)
-    return spec.algorithm(TrainContext(cfg, load_data(cfg.data, None), torch.device("cpu")))
+    return tiny_algorithm("textgan")
 
 
 def test_d_and_g_steps_update_their_own_networks(textgan):
