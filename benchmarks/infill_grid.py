@@ -45,10 +45,10 @@ class InfillGrid:
     def job_id(self, seed: int) -> str:
         return f"{self.name}-seed{seed}"
 
-    def command(self, seed: int, options: list[str] = ()) -> list[str]:
+    def command(self, seed: int, options: list[str] | None = None) -> list[str]:
         """The bench_infill.py command of one seed (without the interpreter); `options`: folder options."""
         cmd = ["benchmarks/bench_infill.py", "--data", self.data, "--seed", str(seed), "--name", self.name,
-               "--maskmle", self.maskmle, *options]
+               "--maskmle", self.maskmle, *(options or [])]
         if self.num != 1000:
             cmd += ["--num", str(self.num)]
         if self.budget_note:
