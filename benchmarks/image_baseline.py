@@ -1,4 +1,4 @@
-"""Image / continuous GAN baseline benchmark (issue #8): the losses on ring8 / grid25 and on digits.
+"""Image / continuous GAN baseline benchmark (issue #8): every continuous model on ring8, grid25 and digits.
 
     python benchmarks/image_baseline.py [--jobs 2] [--seeds 0,1,2] [--models wgan_gp,...] [--render-only]
 
@@ -7,16 +7,25 @@ worker, so the interpreter starts once per worker), single-threaded (`train.thre
 goes to benchmarks/results/image_baseline/ (finished runs are skipped), with its argv, final metrics, CPU
 and wall seconds and the machine load; the run directories go to benchmarks/runs/image_baseline/ (not
 committed). `--models` limits the runs to some models (the others' JSONs stay and are rendered too);
-`--render-only` rebuilds README.md and the PNGs from the JSONs and run directories.
+`--render-only` rebuilds README.md and the PNGs from the JSONs and run directories. The sample figures are
+drawn from the seed-0 runs' checkpoints: in a checkout without those run directories, a full call retrains
+them first and reports whether each reproduces the metrics its JSON records.
 
-Protocol (one CPU budget shared by the four losses; each model keeps its own loss / penalty / spectral norm /
+Models: the five losses (`gan`, `wgan_gp`, `lsgan`, `hinge_sn`, `dragan`) on the mixtures, and `dcgan` with
+the four other losses on digits. `dcgan` and `gan` are one registration (the same defaults, MLP nets for
+points and DCGAN nets for images), so `dcgan` on the mixtures is the `gan` row and `gan` on digits the `dcgan`
+row; neither is run twice.
+
+Protocol (one CPU budget shared by the losses; each model keeps its own loss / penalty / spectral norm /
 D-steps / Adam betas; the mixture runs read it from configs/<model>.yaml, which all hold the schedule below):
 - points: MLP G / D (3 x 128, z_dim 2), batch 256, 12,000 generator updates at Adam 5e-4 decayed linearly
   to 0 (the schedule of WGAN-GP's CIFAR-10 runs), metrics on 2,500 samples (VEEGAN's protocol): modes
   covered, high-quality fraction (within 3 std of a mode); WGAN-GP's penalty weight is 0.1 (the WGAN-GP
   authors' toy-data code, gan_toy.py). The budget is set by issue #8's ring8 target for WGAN-GP (8/8 modes,
-  >= 90% high quality): at 6,000 updates seed 2 reached 85%, at 12,000 it reached 94%;
-- digits: DCGAN G / D (base width 32), batch 64, Adam lr 2e-4 (DCGAN's), 800 generator updates, Fréchet
+  >= 90% high quality): at 6,000 updates seed 2 reached 85%, at 12,000 it reached 94%; DRAGAN (standard
+  loss, penalty 10 around real data, 1 D step, betas 0.5 / 0.9) runs configs/dragan.yaml, the same schedule;
+- digits: DCGAN G / D (base width 32), batch 64, Adam lr 2e-4 (DCGAN's) for every loss (each keeps its own
+  D steps, betas and penalty weight: WGAN-GP 5 critic steps and 10, DRAGAN 10), 800 generator updates, Fréchet
   distance in the digit classifier's features on 2,000 samples, label entropy, Inception-score analogue;
   with two reference points: blurred noise (a floor any GAN must beat) and the real test digits.
 """
@@ -38,8 +47,9 @@ sys.path.insert(0, str(REPO))
 OUT = REPO / "benchmarks" / "results" / "image_baseline"
 RUNS = REPO / "benchmarks" / "runs" / "image_baseline"
 
-POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn"]  # the four losses of issue #8
-IMAGE_MODELS = ["dcgan"]
+POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn", "dragan"]  # issue #8's four losses, and DRAGAN
+IMAGE_MODELS = ["dcgan", "wgan_gp", "lsgan", "hinge_sn", "dragan"]  # `dcgan` is `gan` with images: not run twice
+SEED_SHOWN = 0  # the sample figures are drawn from this seed's runs
 COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
           "train.keep_checkpoints=1"]
 DIGITS = ["gan.iterations=8", "gan.steps=100", "gan.batch_size=64", "gan.lr_g=2e-4", "gan.lr_d=2e-4",
@@ -55,19 +65,33 @@ def plan(seeds: list[int], models: set[str] | None = None) -> list[tuple[str, li
                              + ["--run-dir", str(RUNS / f"{model}-{data}-seed{seed}"), "--overwrite"]
                              + ["--config", f"configs/{model}.yaml"] + COMMON))  # relative: main() runs from REPO
         if data == "ring8":
-            jobs += image_jobs()
+            jobs += image_jobs(seeds)
     return [job for job in jobs if models is None or job[0].split("-")[0] in models]
 
 
-def image_jobs() -> list[tuple[str, list[str]]]:
+def image_jobs(seeds: list[int]) -> list[tuple[str, list[str]]]:
     jobs = []
-    for model in IMAGE_MODELS:
-        jobs.append((f"{model}-digits-seed0", ["--model", model, "--data", "digits", "--seed", "0", "--run-dir",
-                                               str(RUNS / f"{model}-digits-seed0"), "--overwrite"] + COMMON + DIGITS))
+    for seed in seeds:
+        for model in IMAGE_MODELS:
+            name = f"{model}-digits-seed{seed}"
+            jobs.append((name, ["--model", model, "--data", "digits", "--seed", str(seed), "--run-dir",
+                                str(RUNS / name), "--overwrite"] + COMMON + DIGITS))
     return jobs
 
 
-def run_one(name: str, argv: list[str]) -> str:
+def figure_runs_missing(models: set[str] | None = None) -> list[tuple[str, list[str]]]:
+    """The finished seed-0 jobs (their JSON exists) whose run directory, which the sample figures are drawn
+    from, is not in this checkout (run directories are not committed)."""
+    return [(name, argv) for name, argv in plan([SEED_SHOWN], models)
+            if (OUT / f"{name}.json").exists() and not (RUNS / name / "checkpoints").is_dir()]
+
+
+def restore_one(name: str, argv: list[str]) -> str:
+    """Retrain a finished job's run directory for the figures; its JSON is kept, and compared with."""
+    return run_one(name, argv, restore=True)
+
+
+def run_one(name: str, argv: list[str], restore: bool = False) -> str:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from textgan.train import main as train_main
 
@@ -78,9 +102,16 @@ def run_one(name: str, argv: list[str]) -> str:
         return f"{name}: failed with exit code {code}"
     run = Path(argv[argv.index("--run-dir") + 1])
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    final = {k: v for k, v in records[-1].items() if k not in ("phase", "iteration", "step")}
+    if restore:
+        recorded = json.loads((OUT / f"{name}.json").read_text())["metrics"]
+        differ = {k: (recorded.get(k), v) for k, v in final.items() if recorded.get(k) != v}
+        verdict = ("reproduces its recorded metrics" if not differ
+                   else f"differs from its JSON (recorded, now): {differ}")
+        return f"{name}: run directory restored for the figures ({cpu:.0f} s CPU); {verdict}"
     result = {"name": name, "argv": ["python", "-m", "textgan.train", *argv[:argv.index("--run-dir")],
                                      *argv[argv.index("--overwrite") + 1:]],
-              "metrics": {k: v for k, v in records[-1].items() if k not in ("phase", "iteration", "step")},
+              "metrics": final,
               "curve": records, "cpu_s": round(cpu, 1), "wall_s": round(wall, 1),
               "load_avg_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs (shared)",
@@ -135,11 +166,15 @@ def main() -> None:
             p.error(f"unknown models: {', '.join(sorted(unknown))}")
         todo = [(n, a) for n, a in plan([int(s) for s in args.seeds.split(",")], models)
                 if not (OUT / f"{n}.json").exists()]
+        restore = figure_runs_missing()  # every model's: the figures show them all
         t0 = time.perf_counter()
         with ProcessPoolExecutor(args.jobs) as pool:
+            for line in pool.map(restore_one, *zip(*restore)) if restore else []:
+                print(line, flush=True)
             for line in pool.map(run_one, *zip(*todo)) if todo else []:
                 print(line, flush=True)
-        print(f"{len(todo)} runs in {time.perf_counter() - t0:.0f} s wall", flush=True)
+        print(f"{len(todo)} runs and {len(restore)} restored run directories in {time.perf_counter() - t0:.0f} s "
+              "wall", flush=True)
         refs_path = OUT / "digits_references.json"
         if not refs_path.exists():
             refs_path.write_text(json.dumps(references(), indent=1))

@@ -2,8 +2,11 @@
 
 - ring8 / grid25: modes covered and high-quality % per loss, mean ± std over seeds, and a figure of
   2,500 samples per loss (seed 0) regenerated from each run's final checkpoint;
-- digits: Fréchet distance, label entropies and the Inception-score analogue per model, next to the
-  blurred-noise and real-test references, and a 10x10 grid of samples per model.
+- digits: Fréchet distance, label entropies and the Inception-score analogue per model, mean ± std over
+  seeds, next to the blurred-noise and real-test references, and a 10x10 grid of samples per model (seed 0).
+
+The figures are drawn from the seed-0 runs' checkpoints (benchmarks/runs/image_baseline/, not committed):
+`python benchmarks/image_baseline.py` retrains any that a checkout lacks before it renders.
 """
 
 from __future__ import annotations
@@ -72,12 +75,22 @@ def points_table(results: list[dict], data: str) -> list[str]:
     return lines + [""]
 
 
+def _seed_run(runs: Path, model: str, data: str):
+    """The seed-0 run of `model` on `data` loaded for drawing; a missing run directory is a one-line error."""
+    run = runs / f"{model}-{data}-seed{SEEDS_SHOWN}"
+    if not (run / "checkpoints").is_dir():
+        raise SystemExit(f"no run directory '{run}' to draw the figures from (run directories are not committed): "
+                         "run python benchmarks/image_baseline.py, which retrains the missing seed-0 runs, "
+                         "instead of --render-only")
+    return load_image_run(run)
+
+
 def points_figure(runs: Path, results: list[dict], data: str, path: Path) -> None:
     groups = _by(results, data)
     fig = Figure(figsize=(3 * len(groups), 3.2), dpi=100)
     FigureCanvasAgg(fig)
     for i, (model, rs) in enumerate(groups.items()):
-        algo, ev, _ = load_image_run(runs / f"{model}-{data}-seed{SEEDS_SHOWN}")
+        algo, ev, _ = _seed_run(runs, model, data)
         samples = ev.generate(algo.generator, 2500)
         m = next(r["metrics"] for r in rs if r["name"].endswith(f"seed{SEEDS_SHOWN}"))
         scatter_axes(fig.add_subplot(1, len(groups), i + 1), samples, ev.data.modes,
@@ -86,21 +99,31 @@ def points_figure(runs: Path, results: list[dict], data: str, path: Path) -> Non
     fig.savefig(path)
 
 
-def digits_section(out: Path, runs: Path, results: list[dict]) -> list[str]:
-    refs = json.loads((out / "digits_references.json").read_text())
+def digits_table(results: list[dict], refs: dict) -> list[str]:
+    """One row per model (mean ± std over its seeds), then the two reference rows."""
     lines = ["### digits (16x16)", "",
-             "| samples | FD ↓ | label entropy H(y\\|x) ↓ | H(y) (max 2.303) | IS analogue ↑ | CPU s |",
-             "|---|---|---|---|---|---|"]
+             "| samples | FD ↓ | label entropy H(y\\|x) ↓ | H(y) (max 2.303) | IS analogue ↑ | seeds | CPU s / run |",
+             "|---|---|---|---|---|---|---|"]
     for model, rs in _by(results, "digits").items():
-        m = rs[0]["metrics"]
-        lines.append(f"| `{model}` (seed 0) | {m['fd']:.2f} | {m['label_entropy']:.3f} | {m['marginal_entropy']:.3f} | "
-                     f"{m['inception_score']:.2f} | {rs[0]['cpu_s']:.0f} |")
-        algo, ev, _ = load_image_run(runs / f"{model}-digits-seed0")
-        ev.write_images(ev.generate(algo.generator, 100, seed=0), out / f"{model}_digits.png")
+        m = [r["metrics"] for r in rs]
+        lines.append(f"| `{model}` | {_mean_std([x['fd'] for x in m], digits=2)} | "
+                     f"{_mean_std([x['label_entropy'] for x in m], digits=3)} | "
+                     f"{_mean_std([x['marginal_entropy'] for x in m], digits=3)} | "
+                     f"{_mean_std([x['inception_score'] for x in m], digits=2)} | {len(rs)} | "
+                     f"{statistics.mean(r['cpu_s'] for r in rs):.0f} |")
     for name, label in (("blurred_noise", "blurred noise (reference)"), ("real_test", "real test digits (reference)")):
         r = refs[name]
         lines.append(f"| {label}, n={r['n']} | {r['fd']:.2f} | {r['label_entropy']:.3f} | "
-                     f"{r['marginal_entropy']:.3f} | {r['inception_score']:.2f} | |")
+                     f"{r['marginal_entropy']:.3f} | {r['inception_score']:.2f} | | |")
+    return lines
+
+
+def digits_section(out: Path, runs: Path, results: list[dict]) -> list[str]:
+    refs = json.loads((out / "digits_references.json").read_text())
+    lines = digits_table(results, refs)
+    for model in _by(results, "digits"):
+        algo, ev, _ = _seed_run(runs, model, "digits")
+        ev.write_images(ev.generate(algo.generator, 100, seed=0), out / f"{model}_digits.png")
     acc = refs["classifier"]["test_accuracy"]
     return lines + ["", f"Digit classifier (features of the FD): test accuracy {100 * acc:.1f}% on "
                         f"{refs['classifier']['test']} held-out digits.", ""]

@@ -1,0 +1,78 @@
+"""benchmarks/image_baseline.py and its renderer: which runs the benchmark plans (every continuous model on
+every data set it supports, the `gan` / `dcgan` registration once), which run directories it restores for the
+figures, and the digits table over seeds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks import image_baseline, image_baseline_render
+from textgan.image.gan_spec import MODELS
+
+
+def test_plan_runs_every_continuous_model_on_every_data_set_once_per_seed():
+    names = [name for name, _ in image_baseline.plan([0, 1, 2])]
+    assert len(names) == len(set(names))
+    runs = {tuple(name.rsplit("-", 2)) for name in names}
+    # `dcgan` and `gan` are one registration: each data set runs it under one of the two names
+    assert set(MODELS) - {"dcgan"} == {m for m, d, _ in runs if d == "ring8"} == {m for m, d, _ in runs
+                                                                                  if d == "grid25"}
+    assert set(MODELS) - {"gan"} == {m for m, d, _ in runs if d == "digits"}
+    assert {s for _, _, s in runs} == {"seed0", "seed1", "seed2"} and len(runs) == 3 * (5 + 5 + 5)
+    for name, argv in image_baseline.plan([1]):
+        model, data, seed = name.rsplit("-", 2)
+        assert argv[:6] == ["--model", model, "--data", data, "--seed", "1"]
+        assert "train.threads=1" in argv and argv[argv.index("--run-dir") + 1].endswith(name)
+
+
+def test_plan_model_filter():
+    assert {name.split("-")[0] for name, _ in image_baseline.plan([0], {"dragan"})} == {"dragan"}
+
+
+def test_figure_runs_missing_lists_finished_seed0_jobs_without_a_run_directory(tmp_path, monkeypatch):
+    out, runs = tmp_path / "results", tmp_path / "runs"
+    monkeypatch.setattr(image_baseline, "OUT", out)
+    monkeypatch.setattr(image_baseline, "RUNS", runs)
+    out.mkdir()
+    for name in ("gan-ring8-seed0", "gan-ring8-seed1", "wgan_gp-ring8-seed0", "dcgan-digits-seed0"):
+        (out / f"{name}.json").write_text("{}")
+    (runs / "wgan_gp-ring8-seed0" / "checkpoints").mkdir(parents=True)  # this one is here already
+    missing = [name for name, _ in image_baseline.figure_runs_missing()]
+    assert missing == ["gan-ring8-seed0", "dcgan-digits-seed0"]  # seed 1 is not drawn
+
+
+def _digits_result(model: str, seed: int, fd: float) -> dict:
+    return {"name": f"{model}-digits-seed{seed}", "cpu_s": 30.0 + seed,
+            "metrics": {"fd": fd, "label_entropy": 0.2, "marginal_entropy": 2.25, "inception_score": 7.5}}
+
+
+def test_digits_table_averages_over_seeds_beside_the_references():
+    refs = {"blurred_noise": {"n": 2000, "fd": 1237.0, "label_entropy": 0.2, "marginal_entropy": 1.77,
+                              "inception_score": 4.7},
+            "real_test": {"n": 359, "fd": 32.6, "label_entropy": 0.04, "marginal_entropy": 2.29,
+                          "inception_score": 9.6}}
+    results = [_digits_result("dcgan", s, fd) for s, fd in enumerate((100.0, 120.0, 140.0))]
+    results.append(_digits_result("dragan", 0, 90.0))
+    lines = image_baseline_render.digits_table(results, refs)
+    rows = {line.split(" | ")[0].strip("| `"): line for line in lines if line.startswith("| ")}
+    assert "| 120.00 ± 20.00 |" in rows["dcgan"] and rows["dcgan"].endswith("| 3 | 31 |")
+    assert "| 90.00 |" in rows["dragan"] and rows["dragan"].endswith("| 1 | 30 |")
+    assert "1237.00" in rows["blurred noise (reference), n=2000"]
+
+
+def test_drawing_without_the_run_directory_is_a_one_line_error(tmp_path):
+    with pytest.raises(SystemExit, match="no run directory .* retrains the missing seed-0 runs"):
+        image_baseline_render._seed_run(tmp_path, "gan", "ring8")
+
+
+def test_committed_results_name_planned_runs():
+    names = {name for name, _ in image_baseline.plan([0, 1, 2])}
+    committed = {p.stem for p in image_baseline.OUT.glob("*-seed*.json")}
+    assert committed and committed <= names
+    assert all(json.loads((image_baseline.OUT / f"{n}.json").read_text())["metrics"] for n in committed)
