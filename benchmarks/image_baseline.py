@@ -44,6 +44,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.harness import job_lock  # noqa: E402 (needs the path above)
+
 OUT = REPO / "benchmarks" / "results" / "image_baseline"
 RUNS = REPO / "benchmarks" / "runs" / "image_baseline"
 
@@ -164,23 +166,39 @@ def main() -> None:
         unknown = (models or set()) - set(POINT_MODELS + IMAGE_MODELS)
         if unknown:
             p.error(f"unknown models: {', '.join(sorted(unknown))}")
-        todo = [(n, a) for n, a in plan([int(s) for s in args.seeds.split(",")], models)
-                if not (OUT / f"{n}.json").exists()]
-        restore = figure_runs_missing()  # every model's: the figures show them all
-        t0 = time.perf_counter()
-        with ProcessPoolExecutor(args.jobs) as pool:
-            for line in pool.map(restore_one, *zip(*restore)) if restore else []:
-                print(line, flush=True)
-            for line in pool.map(run_one, *zip(*todo)) if todo else []:
-                print(line, flush=True)
-        print(f"{len(todo)} runs and {len(restore)} restored run directories in {time.perf_counter() - t0:.0f} s "
-              "wall", flush=True)
-        refs_path = OUT / "digits_references.json"
-        if not refs_path.exists():
-            refs_path.write_text(json.dumps(references(), indent=1))
+        # the report's one command may be started twice side by side: one process runs this benchmark
+        with job_lock(RUNS / "benchmark.lock") as holder:
+            if holder is not None:
+                print(f"skip: process {holder} is running the image baseline")
+                return
+            if not run_all(args.jobs, [int(s) for s in args.seeds.split(",")], models):
+                return
     from benchmarks.image_baseline_render import render
 
     render(OUT, RUNS)
+
+
+def run_all(jobs: int, seeds: list[int], models: set[str] | None) -> bool:
+    """Train the planned runs that have no JSON (after restoring the figures' run directories); False when
+    there was nothing to run."""
+    todo = [(n, a) for n, a in plan(seeds, models) if not (OUT / f"{n}.json").exists()]
+    if not todo:  # the README was rendered when the last result was written
+        print(f"nothing to run: every planned run has its JSON in {OUT.relative_to(REPO)} "
+              "(--render-only redraws the README and figures)")
+        return False
+    restore = figure_runs_missing()  # every model's: the figures show them all
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        for line in pool.map(restore_one, *zip(*restore)) if restore else []:
+            print(line, flush=True)
+        for line in pool.map(run_one, *zip(*todo)):
+            print(line, flush=True)
+    print(f"{len(todo)} runs and {len(restore)} restored run directories in {time.perf_counter() - t0:.0f} s wall",
+          flush=True)
+    refs_path = OUT / "digits_references.json"
+    if not refs_path.exists():
+        refs_path.write_text(json.dumps(references(), indent=1))
+    return True
 
 
 if __name__ == "__main__":

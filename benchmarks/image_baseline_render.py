@@ -52,11 +52,11 @@ def _mean_std(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
     return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
-def _load(out: Path) -> list[dict]:
+def load_results(out: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(out.glob("*-seed*.json"))]
 
 
-def _by(results: list[dict], data: str) -> dict[str, list[dict]]:
+def runs_by_model(results: list[dict], data: str) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for r in results:
         model, d, _ = r["name"].rsplit("-", 2)
@@ -67,7 +67,7 @@ def _by(results: list[dict], data: str) -> dict[str, list[dict]]:
 
 def points_table(results: list[dict], data: str) -> list[str]:
     lines = [f"### {data}", "", "| model | modes | high quality % | seeds | CPU s / run |", "|---|---|---|---|---|"]
-    for model, rs in _by(results, data).items():
+    for model, rs in runs_by_model(results, data).items():
         m = [r["metrics"] for r in rs]
         lines.append(f"| `{model}` | {_mean_std([x['modes'] for x in m])} | "
                      f"{_mean_std([x['high_quality'] for x in m], 100)} | {len(rs)} | "
@@ -86,7 +86,7 @@ def _seed_run(runs: Path, model: str, data: str):
 
 
 def points_figure(runs: Path, results: list[dict], data: str, path: Path) -> None:
-    groups = _by(results, data)
+    groups = runs_by_model(results, data)
     fig = Figure(figsize=(3 * len(groups), 3.2), dpi=100)
     FigureCanvasAgg(fig)
     for i, (model, rs) in enumerate(groups.items()):
@@ -104,7 +104,7 @@ def digits_table(results: list[dict], refs: dict) -> list[str]:
     lines = ["### digits (16x16)", "",
              "| samples | FD ↓ | label entropy H(y\\|x) ↓ | H(y) (max 2.303) | IS analogue ↑ | seeds | CPU s / run |",
              "|---|---|---|---|---|---|---|"]
-    for model, rs in _by(results, "digits").items():
+    for model, rs in runs_by_model(results, "digits").items():
         m = [r["metrics"] for r in rs]
         lines.append(f"| `{model}` | {_mean_std([x['fd'] for x in m], digits=2)} | "
                      f"{_mean_std([x['label_entropy'] for x in m], digits=3)} | "
@@ -121,7 +121,7 @@ def digits_table(results: list[dict], refs: dict) -> list[str]:
 def digits_section(out: Path, runs: Path, results: list[dict]) -> list[str]:
     refs = json.loads((out / "digits_references.json").read_text())
     lines = digits_table(results, refs)
-    for model in _by(results, "digits"):
+    for model in runs_by_model(results, "digits"):
         algo, ev, _ = _seed_run(runs, model, "digits")
         ev.write_images(ev.generate(algo.generator, 100, seed=0), out / f"{model}_digits.png")
     acc = refs["classifier"]["test_accuracy"]
@@ -130,7 +130,7 @@ def digits_section(out: Path, runs: Path, results: list[dict]) -> list[str]:
 
 
 def render(out: Path, runs: Path) -> None:
-    results = _load(out)
+    results = load_results(out)
     if not results:
         raise SystemExit(f"no results in {out}")
     meta = results[0]
@@ -143,13 +143,13 @@ def render(out: Path, runs: Path) -> None:
              "## 2-D mixtures (2,500 samples; a sample is high quality within 3 std of a mode; a mode is covered "
              "with at least 20% of its uniform share of high-quality samples)", ""]
     for data in ("ring8", "grid25"):
-        if _by(results, data):
+        if runs_by_model(results, data):
             lines += points_table(results, data)
             points_figure(runs, results, data, out / f"samples_{data}.png")
             lines += [f"![{data} samples per loss](samples_{data}.png)", ""]
-    if _by(results, "digits") and (out / "digits_references.json").exists():
+    if runs_by_model(results, "digits") and (out / "digits_references.json").exists():
         lines += ["## Digits", ""] + digits_section(out, runs, results)
-        lines += [f"![{m} samples](" + f"{m}_digits.png)" for m in _by(results, "digits")]
+        lines += [f"![{m} samples](" + f"{m}_digits.png)" for m in runs_by_model(results, "digits")]
         lines += ["", "Blurred noise: ![blurred noise](blurred_noise.png)", ""]
     total = sum(r["cpu_s"] for r in results)
     lines += [f"Total: {len(results)} runs, {total / 60:.1f} CPU minutes.", "", "## Reading", "", NOTES, ""]

@@ -9,8 +9,8 @@ under `benchmarks/results/` and writes one Markdown report (default `benchmarks/
 
 Only the top-level JSONs of each grid folder are read (subfolders hold side experiments such as
 `seqgan_oracle/100_rounds/`), through `render.load_results`, which drops files without the text-result
-layout (image baselines, MaskGAN infilling results); the in-filling results get a section of their own
-(`benchmarks/report_infill.py`). The output has no timestamps and is sorted, so
+layout (image baselines, MaskGAN infilling results); those get sections of their own
+(`benchmarks/report_infill.py`, `benchmarks/report_continuous.py`). The output has no timestamps and is sorted, so
 re-running it without new results changes nothing.
 """
 
@@ -30,6 +30,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from benchmarks import render  # noqa: E402 (needs the path above)
+from benchmarks.report_continuous import continuous_section  # noqa: E402
 from benchmarks.report_infill import infill_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -280,6 +281,7 @@ def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: P
           f"{len({r['_grid'] for r in results})} grid folders.", ""]
     md += [data_section(d, s, published, Path(results_dir), Path(out)) for d, s in groups.items()]
     md += [infill_section(Path(results_dir), Path(out))]
+    md += [continuous_section(Path(results_dir), Path(out))]
     return "\n".join(md).rstrip() + "\n"
 
 

@@ -76,3 +76,27 @@ def test_committed_results_name_planned_runs():
     committed = {p.stem for p in image_baseline.OUT.glob("*-seed*.json")}
     assert committed and committed <= names
     assert all(json.loads((image_baseline.OUT / f"{n}.json").read_text())["metrics"] for n in committed)
+
+
+def test_report_has_a_continuous_section_from_the_image_baseline_results(tmp_path):
+    from benchmarks.report_continuous import continuous_section
+
+    folder = tmp_path / "results" / "image_baseline"
+    folder.mkdir(parents=True)
+    for seed, modes in enumerate((8.0, 6.0)):
+        (folder / f"wgan_gp-ring8-seed{seed}.json").write_text(json.dumps(
+            {"name": f"wgan_gp-ring8-seed{seed}", "cpu_s": 300.0, "metrics": {"modes": modes, "high_quality": 0.9}}))
+    text = continuous_section(tmp_path / "results", tmp_path / "REPORT.md")
+    assert "## Continuous baseline" in text and "(results/image_baseline/README.md)" in text
+    assert "| `wgan_gp` | 7.0 ± 1.4 | 90.0 ± 0.0 | 2 | 300 |" in text
+    assert "digits" not in text.split("### ring8")[1]  # no digits results, no digits table
+    assert continuous_section(tmp_path / "empty", tmp_path / "REPORT.md") == ""
+
+
+def test_run_all_with_every_json_present_trains_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(image_baseline, "OUT", tmp_path)
+    monkeypatch.setattr(image_baseline, "REPO", tmp_path.parent)
+    for name, _ in image_baseline.plan([0]):
+        (tmp_path / f"{name}.json").write_text("{}")
+    assert image_baseline.run_all(1, [0], None) is False
+    assert "nothing to run" in capsys.readouterr().out
