@@ -316,6 +316,23 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
         return _train_and_evaluate(job, runs_root / rid, out, chash, data_dir, log)
 
 
+def sitting_sources(run_dir: Path) -> list[str]:
+    """The source fingerprint each training sitting of a run recorded in its run_info.jsonl, in order (a run
+    resumed in a later harness call has several; sittings written before the record existed are left out)."""
+    path = Path(run_dir) / "run_info.jsonl"
+    if not path.is_file():
+        return []
+    sources = []
+    for line in path.read_text().splitlines():
+        try:
+            source = json.loads(line).get("source") if line.strip() else None
+        except json.JSONDecodeError:  # a line cut short by a crash: the other sittings still count
+            continue
+        if source:
+            sources.append(str(source))
+    return sources
+
+
 def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir: str | None, log) -> Path:
     from textgan.runs import RunDir, git_sha, source_fingerprint
 
@@ -331,9 +348,11 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
     eval_s = time.perf_counter() - t0
     curve = RunDir(run_dir).read_metrics()
     source_at_end = source_fingerprint()
-    if source_at_end != source_at_start:
-        log(f"warning: textgan's source changed while {rid} ran ({source_at_start} -> {source_at_end}); its "
-            "training and evaluation may have used different code (the result records both)")
+    sittings = sitting_sources(run_dir)
+    if len({source_at_start, source_at_end, *sittings}) > 1:
+        log(f"warning: textgan's source changed while {rid} ran (harness start {source_at_start}, training "
+            f"sittings {', '.join(sittings) or 'unrecorded'}, end {source_at_end}); its stages may have used "
+            "different code (the result records every fingerprint)")
     result = {
         "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
         "protocol": evaluated["metrics"].pop("protocol"),
@@ -345,9 +364,10 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
         # training time as the loop measured it (evaluations excluded), across resumed sittings too
         "train_compute_s": round(curve[-1].get("elapsed_s", 0.0), 1) if curve else None,
         "hardware": hardware(), "git_sha": git_sha(),
-        # the package's source when the job started and when it ended (runs.source_fingerprint): they
-        # differ when the code was edited while the job ran, so its stages may have run different code
-        "source": {"start": source_at_start, "end": source_at_end},
+        # the package's source when the job started and ended and at each training sitting, earlier ones
+        # included (runs.source_fingerprint): they differ when the code was edited while the run went on,
+        # so its stages may have run different code
+        "source": {"start": source_at_start, "end": source_at_end, "sittings": sittings},
         "command": "python -m textgan.train " + " ".join(job.train_args()),
         "config": evaluated["config"], "config_hash": chash,
         "sizes": evaluated["sizes"],

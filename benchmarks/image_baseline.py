@@ -50,6 +50,10 @@ OUT = REPO / "benchmarks" / "results" / "image_baseline"
 RUNS = REPO / "benchmarks" / "runs" / "image_baseline"
 
 POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn", "dragan"]  # issue #8's four losses, and DRAGAN
+# settings beside a model's own on the mixtures: row name -> (model, overrides). DRAGAN perturbs real points by
+# up to 0.5 std(batch) = 0.7 on ring8, 35 times a mode's std, so its penalty flattens D across each mode;
+# a tenth of that keeps the perturbation within a few mode widths
+POINT_VARIANTS = {"dragan_scale0.05": ("dragan", ["gan.dragan_scale=0.05"])}
 IMAGE_MODELS = ["dcgan", "wgan_gp", "lsgan", "hinge_sn", "dragan"]  # `dcgan` is `gan` with images: not run twice
 SEED_SHOWN = 0  # the sample figures are drawn from this seed's runs
 COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
@@ -62,10 +66,11 @@ def plan(seeds: list[int], models: set[str] | None = None) -> list[tuple[str, li
     jobs = []
     for data in ("ring8", "grid25"):
         for seed in seeds:  # seed-major: a cut-short benchmark still has every loss at its first seeds
-            for model in POINT_MODELS:
-                jobs.append((f"{model}-{data}-seed{seed}", ["--model", model, "--data", data, "--seed", str(seed)]
-                             + ["--run-dir", str(RUNS / f"{model}-{data}-seed{seed}"), "--overwrite"]
-                             + ["--config", f"configs/{model}.yaml"] + COMMON))  # relative: main() runs from REPO
+            rows = [(m, m, []) for m in POINT_MODELS] + [(r, m, o) for r, (m, o) in POINT_VARIANTS.items()]
+            for row, model, overrides in rows:
+                jobs.append((f"{row}-{data}-seed{seed}", ["--model", model, "--data", data, "--seed", str(seed)]
+                             + ["--run-dir", str(RUNS / f"{row}-{data}-seed{seed}"), "--overwrite"]
+                             + ["--config", f"configs/{model}.yaml"] + COMMON + overrides))  # relative: runs from REPO
         if data == "ring8":
             jobs += image_jobs(seeds)
     return [job for job in jobs if models is None or job[0].split("-")[0] in models]
@@ -156,7 +161,7 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--models", help="comma-separated models to run (default: all of " +
-                   ", ".join(POINT_MODELS + IMAGE_MODELS) + ")")
+                   ", ".join(POINT_MODELS + list(POINT_VARIANTS) + IMAGE_MODELS) + ")")
     p.add_argument("--render-only", action="store_true")
     args = p.parse_args()
     os.chdir(REPO)  # the runs' --config paths (recorded in each JSON) are relative to the repository
@@ -164,7 +169,7 @@ def main() -> None:
     RUNS.mkdir(parents=True, exist_ok=True)
     if not args.render_only:
         models = set(args.models.split(",")) if args.models else None
-        unknown = (models or set()) - set(POINT_MODELS + IMAGE_MODELS)
+        unknown = (models or set()) - set(POINT_MODELS + list(POINT_VARIANTS) + IMAGE_MODELS)
         if unknown:
             p.error(f"unknown models: {', '.join(sorted(unknown))}")
         # the report's one command may be started twice side by side: one process runs this benchmark

@@ -361,8 +361,11 @@ def _wall_line(results: list[dict[str, Any]]) -> str:
 
 
 def _source_changed(result: dict[str, Any]) -> bool:
-    source = result.get("source") or {}  # older results have no record
-    return source.get("start", source.get("end")) != source.get("end")
+    """Whether the package's source differed between the stages of a run: harness start and end and every
+    training sitting (older results record only start and end, or nothing)."""
+    source = result.get("source") or {}
+    seen = {source.get("start"), source.get("end"), *(source.get("sittings") or [])} - {None}
+    return len(seen) > 1
 
 
 def _setup(results: list[dict[str, Any]]) -> list[str]:

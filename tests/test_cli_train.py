@@ -17,6 +17,7 @@ from textgan.checkpoint import latest_checkpoint
 from textgan.config import dump_yaml
 from textgan.data.vocab import IdVocab
 from textgan.registry import get_model, make_config
+from textgan.runs import source_fingerprint
 from textgan.train import main as train_main
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "tiny"
@@ -43,6 +44,7 @@ def test_oracle_run_layout(oracle_run):
     info = json.loads((oracle_run / "run_info.jsonl").read_text().splitlines()[-1])
     assert info["phases"] == [{"name": "mle", "unit": "epoch", "iterations": 2}]   # the schedule, for tools
     assert info["cpu_capability"] == torch.backends.cpu.get_cpu_capability()   # why reruns on other machines differ
+    assert info["source"] == source_fingerprint()  # the code this sitting imported, for the benchmark harness
 
 
 def test_text_run_layout(text_run):

@@ -83,7 +83,10 @@ class RunDir:
         return path
 
     def write_run_info(self, info: dict[str, Any]) -> None:
-        info = {"git_sha": git_sha(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"), **info}
+        # every sitting (a first start or a --resume) names the source it imported: a run resumed after the
+        # package was edited mixes two versions of the code, which the sittings' fingerprints show
+        info = {"git_sha": git_sha(), "source": source_fingerprint(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                **info}
         with open(self.path / "run_info.jsonl", "a") as f:
             f.write(json.dumps(info) + "\n")
 

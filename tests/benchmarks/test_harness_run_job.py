@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
-from benchmarks.harness import Grid, Job, run_job
+from benchmarks.harness import Grid, Job, run_job, sitting_sources
 from tests.conftest import TINY_MLE_TEXT, write_tiny_text
 
 
@@ -31,7 +31,9 @@ def test_run_job_writes_the_result_then_skips_it(tmp_path):
     assert result["metrics"]["bleu"].keys() >= {"2", "3"} and result["metrics"]["nll_test"] > 0
     assert [e["temperature"] for e in result["sweep"]] == [1.0]
     assert result["train_compute_s"] == round(records[-1]["elapsed_s"], 1)
-    assert result["source"]["start"] == result["source"]["end"]  # nothing was edited meanwhile
+    # nothing was edited meanwhile: the harness and the training sitting saw the same source
+    assert result["source"]["sittings"] == [result["source"]["start"]] and result["source"]["end"] == \
+        result["source"]["start"]
     assert not any("source changed" in m for m in messages)
 
     messages.clear()
@@ -46,9 +48,20 @@ def test_run_job_records_a_source_edit_made_while_it_ran(tmp_path, monkeypatch):
     grid = Grid(name="tiny", models=["mle"], data=[str(train)], seeds=[0], config=str(TINY_MLE_TEXT),
                 overrides=[f"data.test={test}", "train.threads=1"],
                 eval={"num_samples": 10, "max_n": 2, "metrics": ["nll"]})
+    real_fingerprint = textgan.runs.source_fingerprint
     fingerprints = iter(["before", "after"])  # the package as the job starts, then as it ends
     monkeypatch.setattr(textgan.runs, "source_fingerprint", lambda: next(fingerprints))
     messages: list[str] = []
     out = run_job(Job(grid, "mle", str(train), 0), tmp_path / "runs", tmp_path / "results", log=messages.append)
-    assert json.loads(out.read_text())["source"] == {"start": "before", "end": "after"}
+    source = json.loads(out.read_text())["source"]
+    assert (source["start"], source["end"]) == ("before", "after")
+    assert source["sittings"] == [real_fingerprint()]  # what the training subprocess imported, unpatched
     assert any(m.startswith("warning: textgan's source changed while mle-train-seed0-") for m in messages)
+
+
+def test_sitting_sources_reads_every_recorded_sitting(tmp_path):
+    lines = [json.dumps({"git_sha": "x", "argv": []}),  # a sitting written before the record existed
+             json.dumps({"source": "aaa"}), "", json.dumps({"source": "bbb"}), '{"source": "cc']  # cut short
+    (tmp_path / "run_info.jsonl").write_text("\n".join(lines))
+    assert sitting_sources(tmp_path) == ["aaa", "bbb"]
+    assert sitting_sources(tmp_path / "missing") == []

@@ -20,15 +20,25 @@ def test_plan_runs_every_continuous_model_on_every_data_set_once_per_seed():
     names = [name for name, _ in image_baseline.plan([0, 1, 2])]
     assert len(names) == len(set(names))
     runs = {tuple(name.rsplit("-", 2)) for name in names}
+    variants = set(image_baseline.POINT_VARIANTS)
     # `dcgan` and `gan` are one registration: each data set runs it under one of the two names
-    assert set(MODELS) - {"dcgan"} == {m for m, d, _ in runs if d == "ring8"} == {m for m, d, _ in runs
-                                                                                  if d == "grid25"}
+    assert set(MODELS) - {"dcgan"} == {m for m, d, _ in runs if d == "ring8"} - variants == \
+        {m for m, d, _ in runs if d == "grid25"} - variants
     assert set(MODELS) - {"gan"} == {m for m, d, _ in runs if d == "digits"}
-    assert {s for _, _, s in runs} == {"seed0", "seed1", "seed2"} and len(runs) == 3 * (5 + 5 + 5)
+    assert {s for _, _, s in runs} == {"seed0", "seed1", "seed2"}
+    assert len(runs) == 3 * (2 * (5 + len(variants)) + 5)
     for name, argv in image_baseline.plan([1]):
-        model, data, seed = name.rsplit("-", 2)
+        row, data, seed = name.rsplit("-", 2)
+        model, overrides = image_baseline.POINT_VARIANTS.get(row, (row, []))
         assert argv[:6] == ["--model", model, "--data", data, "--seed", "1"]
         assert "train.threads=1" in argv and argv[argv.index("--run-dir") + 1].endswith(name)
+        assert argv[len(argv) - len(overrides):] == overrides
+
+
+def test_a_variant_row_runs_its_model_with_its_overrides():
+    (name, argv), *_ = image_baseline.plan([0], {"dragan_scale0.05"})
+    assert name == "dragan_scale0.05-ring8-seed0"
+    assert argv[:2] == ["--model", "dragan"] and argv[-1] == "gan.dragan_scale=0.05"
 
 
 def test_plan_model_filter():

@@ -66,6 +66,11 @@ def test_setup_names_the_runs_whose_source_changed_while_they_ran():
     flagged = [line for line in lines if "source changed" in line]
     assert len(flagged) == 1 and flagged[0].endswith(": seqgan seed 1")
     assert not any("source changed" in line for line in render._setup([steady, older]))
+    resumed = _result("relgan", 0, 0.7)  # the harness saw one source, an earlier training sitting another
+    resumed["source"] = {"start": "aaa", "end": "aaa", "sittings": ["zzz", "aaa"]}
+    assert [line for line in render._setup([resumed]) if "source changed" in line][0].endswith(": relgan seed 0")
+    steady["source"]["sittings"] = ["aaa"]
+    assert not any("source changed" in line for line in render._setup([steady]))
 
 
 def test_quality_diversity_axes():

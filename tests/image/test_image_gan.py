@@ -115,3 +115,15 @@ def test_lr_decay_is_range_checked():
     cfg = make_config(get_model("wgan_gp"))
     with pytest.raises(ConfigError, match="lr_decay"):
         set_value(cfg, "gan.lr_decay", "cosine")
+
+
+def test_dragan_scale_sets_the_perturbation_of_real_data(datasets, monkeypatch):
+    import textgan.image.gan as image_gan
+
+    scales = []
+    real_penalty = image_gan.dragan_penalty
+    monkeypatch.setattr(image_gan, "dragan_penalty",
+                        lambda critic, real, scale: scales.append(scale) or real_penalty(critic, real, scale=scale))
+    build("dragan", datasets["ring8"], gan__dragan_scale=0.05, gan__steps=1).round(0)
+    build("dragan", datasets["ring8"], gan__steps=1).round(0)
+    assert scales == [0.05, 0.5]  # the mixture's narrow modes need a smaller one than the paper's default

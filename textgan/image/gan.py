@@ -45,6 +45,10 @@ class GANConfig:
     loss: str = param("standard", choices=list(GAN_LOSSES), help="GAN loss of textgan.losses")
     penalty: str = param("none", choices=PENALTIES, help="gradient penalty added to D's loss")
     penalty_weight: float = param(10.0, min=0.0, help="weight of the gradient penalty (WGAN-GP: 10)")
+    dragan_scale: float = param(0.5, min=0.0, min_exclusive=True,
+                                help="DRAGAN's perturbation: real + scale * std(batch) * U[0, 1] (the paper's 0.5). "
+                                     "std(batch) spans the whole data set, so on a mixture of narrow modes the "
+                                     "default perturbs far past a mode's width")
     spectral_norm: bool = param(False, help="spectral-normalise every weight of D")
     iterations: int = param(20, min=0, help="training rounds (evaluation cadence: train.eval_every rounds)")
     steps: int = param(100, min=1, help="generator updates per round")
@@ -121,7 +125,7 @@ class ImageGAN:
         if self.cfg.penalty == "wgan_gp":
             return wgan_gradient_penalty(critic, real, fake)
         if self.cfg.penalty == "dragan":
-            return dragan_penalty(critic, real)
+            return dragan_penalty(critic, real, scale=self.cfg.dragan_scale)
         return torch.zeros((), device=real.device)
 
     def d_step(self) -> tuple[torch.Tensor, torch.Tensor]:
