@@ -14,7 +14,8 @@ them first and reports whether each reproduces the metrics its JSON records.
 Models: the five losses (`gan`, `wgan_gp`, `lsgan`, `hinge_sn`, `dragan`) on the mixtures, and `dcgan` with
 the four other losses on digits. `dcgan` and `gan` are one registration (the same defaults, MLP nets for
 points and DCGAN nets for images), so `dcgan` on the mixtures is the `gan` row and `gan` on digits the `dcgan`
-row; neither is run twice.
+row; neither is run twice. `POINT_VARIANTS` adds rows of a model with other settings on the mixtures
+(`dragan_scale0.05`: DRAGAN with a tenth of its perturbation).
 
 Protocol (one CPU budget shared by the losses; each model keeps its own loss / penalty / spectral norm /
 D-steps / Adam betas; the mixture runs read it from configs/<model>.yaml, which all hold the schedule below):
@@ -45,17 +46,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.harness import job_lock  # noqa: E402 (needs the path above)
+from benchmarks.image_baseline_render import SEEDS_SHOWN  # noqa: E402 (the seed the figures are drawn from)
 
 OUT = REPO / "benchmarks" / "results" / "image_baseline"
 RUNS = REPO / "benchmarks" / "runs" / "image_baseline"
 
 POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn", "dragan"]  # issue #8's four losses, and DRAGAN
 # settings beside a model's own on the mixtures: row name -> (model, overrides). DRAGAN perturbs real points by
-# up to 0.5 std(batch) = 0.7 on ring8, 35 times a mode's std, so its penalty flattens D across each mode;
-# a tenth of that keeps the perturbation within a few mode widths
+# up to 0.5 std(batch) = 0.7 on ring8, 35 times a mode's std, so its penalty constrains D far beyond each
+# mode; a tenth of that keeps the perturbation within a few mode widths (it helps on ring8, not on grid25)
 POINT_VARIANTS = {"dragan_scale0.05": ("dragan", ["gan.dragan_scale=0.05"])}
 IMAGE_MODELS = ["dcgan", "wgan_gp", "lsgan", "hinge_sn", "dragan"]  # `dcgan` is `gan` with images: not run twice
-SEED_SHOWN = 0  # the sample figures are drawn from this seed's runs
 COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
           "train.keep_checkpoints=1"]
 DIGITS = ["gan.iterations=8", "gan.steps=100", "gan.batch_size=64", "gan.lr_g=2e-4", "gan.lr_d=2e-4",
@@ -89,7 +90,7 @@ def image_jobs(seeds: list[int]) -> list[tuple[str, list[str]]]:
 def figure_runs_missing(models: set[str] | None = None) -> list[tuple[str, list[str]]]:
     """The finished seed-0 jobs (their JSON exists) whose run directory, which the sample figures are drawn
     from, is not in this checkout (run directories are not committed)."""
-    return [(name, argv) for name, argv in plan([SEED_SHOWN], models)
+    return [(name, argv) for name, argv in plan([SEEDS_SHOWN], models)
             if (OUT / f"{name}.json").exists() and not (RUNS / name / "checkpoints").is_dir()]
 
 

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from textgan.image.plots import scatter_axes
 from textgan.image.sample_run import load_image_run
 
-SEEDS_SHOWN = 0
+SEEDS_SHOWN = 0  # the sample figures are drawn from this seed's runs (image_baseline.py restores them)
 NOTES = (
     "All five losses train on the mixtures with one budget: 12,000 generator updates, Adam 5e-4 decayed "
     "linearly to 0, MLP 3 x 128, z_dim 2, batch 256, one thread; each keeps its own loss, D steps, Adam betas "
