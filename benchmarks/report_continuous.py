@@ -30,7 +30,9 @@ def continuous_section(results_dir: Path, out: Path) -> str:
           "2-D mixtures: 2,500 samples a run; a sample is high quality within 3 std of a mode, a mode is covered "
           "with at least 20% of its uniform share of them. Digits: Fréchet distance (FD) in a small digit "
           "classifier's features on 2,000 samples. `dcgan` and `gan` are one registration (MLP nets for points, "
-          "DCGAN nets for images): `gan` rows stand for both on the mixtures, `dcgan` rows on digits.", ""]
+          "DCGAN nets for images): `gan` rows stand for both on the mixtures, `dcgan` rows on digits. Hardware: "
+          + "; ".join(sorted({f"{r.get('machine', '?')}, {r.get('threads', '?')} thread a run" for r in results}))
+          + " (CPU seconds are the budget to compare; wall time depends on the machine's load).", ""]
     for data in ("ring8", "grid25"):
         if runs_by_model(results, data):
             md += points_table(results, data)

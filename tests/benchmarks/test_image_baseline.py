@@ -95,10 +95,12 @@ def test_report_has_a_continuous_section_from_the_image_baseline_results(tmp_pat
     folder.mkdir(parents=True)
     for seed, modes in enumerate((8.0, 6.0)):
         (folder / f"wgan_gp-ring8-seed{seed}.json").write_text(json.dumps(
-            {"name": f"wgan_gp-ring8-seed{seed}", "cpu_s": 300.0, "metrics": {"modes": modes, "high_quality": 0.9}}))
+            {"name": f"wgan_gp-ring8-seed{seed}", "cpu_s": 300.0, "metrics": {"modes": modes, "high_quality": 0.9},
+             "machine": "x86_64, 2 CPUs (shared)", "threads": 1}))
     text = continuous_section(tmp_path / "results", tmp_path / "REPORT.md")
     assert "## Continuous baseline" in text and "(results/image_baseline/README.md)" in text
     assert "| `wgan_gp` | 7.0 ± 1.4 | 90.0 ± 0.0 | 2 | 300 |" in text
+    assert "Hardware: x86_64, 2 CPUs (shared), 1 thread a run" in text
     assert "digits" not in text.split("### ring8")[1]  # no digits results, no digits table
     assert continuous_section(tmp_path / "empty", tmp_path / "REPORT.md") == ""
 
