@@ -184,9 +184,10 @@ def count_tokens(path: Path) -> tuple[int, int]:
 
 def phase_units(run_dir: Path) -> dict[str, str]:
     """Phase name -> unit ('epoch', 'round', 'step') as the run recorded its schedule (run_info.jsonl)."""
-    path = run_dir / "run_info.jsonl"
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
-    phases = lines[-1].get("phases", []) if lines else []
+    from textgan.runs import RunDir
+
+    sittings = RunDir(run_dir).read_run_info()
+    phases = sittings[-1].get("phases", []) if sittings else []
     return {p["name"]: p["unit"] for p in phases}
 
 

@@ -319,18 +319,16 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
 def sitting_sources(run_dir: Path) -> list[str]:
     """The source fingerprint each training sitting of a run recorded in its run_info.jsonl, in order (a run
     resumed in a later harness call has several; sittings written before the record existed are left out)."""
-    path = Path(run_dir) / "run_info.jsonl"
-    if not path.is_file():
-        return []
-    sources = []
-    for line in path.read_text().splitlines():
-        try:
-            source = json.loads(line).get("source") if line.strip() else None
-        except json.JSONDecodeError:  # a line cut short by a crash: the other sittings still count
-            continue
-        if source:
-            sources.append(str(source))
-    return sources
+    from textgan.runs import RunDir
+
+    return [str(info["source"]) for info in RunDir(run_dir).read_run_info() if info.get("source")]
+
+
+def source_changed(source: dict[str, Any] | None) -> bool:
+    """Whether a result's `source` record saw more than one version of the package: harness start and end and
+    every training sitting (older results record only start and end, or nothing)."""
+    source = source or {}
+    return len({source.get("start"), source.get("end"), *(source.get("sittings") or [])} - {None}) > 1
 
 
 def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir: str | None, log) -> Path:
@@ -348,10 +346,10 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
     eval_s = time.perf_counter() - t0
     curve = RunDir(run_dir).read_metrics()
     source_at_end = source_fingerprint()
-    sittings = sitting_sources(run_dir)
-    if len({source_at_start, source_at_end, *sittings}) > 1:
+    source = {"start": source_at_start, "end": source_at_end, "sittings": sitting_sources(run_dir)}
+    if source_changed(source):
         log(f"warning: textgan's source changed while {rid} ran (harness start {source_at_start}, training "
-            f"sittings {', '.join(sittings) or 'unrecorded'}, end {source_at_end}); its stages may have used "
+            f"sittings {', '.join(source['sittings']) or 'unrecorded'}, end {source_at_end}); its stages may have used "
             "different code (the result records every fingerprint)")
     result = {
         "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
@@ -367,7 +365,7 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
         # the package's source when the job started and ended and at each training sitting, earlier ones
         # included (runs.source_fingerprint): they differ when the code was edited while the run went on,
         # so its stages may have run different code
-        "source": {"start": source_at_start, "end": source_at_end, "sittings": sittings},
+        "source": source,
         "command": "python -m textgan.train " + " ".join(job.train_args()),
         "config": evaluated["config"], "config_hash": chash,
         "sizes": evaluated["sizes"],

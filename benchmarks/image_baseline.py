@@ -34,6 +34,7 @@ D-steps / Adam betas; the mixture runs read it from configs/<model>.yaml, which 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -65,9 +66,9 @@ DIGITS = ["gan.iterations=8", "gan.steps=100", "gan.batch_size=64", "gan.lr_g=2e
 
 def plan(seeds: list[int], models: set[str] | None = None) -> list[tuple[str, list[str]]]:
     jobs = []
+    rows = [(m, m, []) for m in POINT_MODELS] + [(r, m, o) for r, (m, o) in POINT_VARIANTS.items()]
     for data in ("ring8", "grid25"):
         for seed in seeds:  # seed-major: a cut-short benchmark still has every loss at its first seeds
-            rows = [(m, m, []) for m in POINT_MODELS] + [(r, m, o) for r, (m, o) in POINT_VARIANTS.items()]
             for row, model, overrides in rows:
                 jobs.append((f"{row}-{data}-seed{seed}", ["--model", model, "--data", data, "--seed", str(seed)]
                              + ["--run-dir", str(RUNS / f"{row}-{data}-seed{seed}"), "--overwrite"]
@@ -94,12 +95,9 @@ def figure_runs_missing(models: set[str] | None = None) -> list[tuple[str, list[
             if (OUT / f"{name}.json").exists() and not (RUNS / name / "checkpoints").is_dir()]
 
 
-def restore_one(name: str, argv: list[str]) -> str:
-    """Retrain a finished job's run directory for the figures; its JSON is kept, and compared with."""
-    return run_one(name, argv, restore=True)
-
-
 def run_one(name: str, argv: list[str], restore: bool = False) -> str:
+    """Train one job and write its JSON; with `restore`, retrain a finished job's run directory for the figures
+    and compare it with the JSON it keeps."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from textgan.train import main as train_main
 
@@ -196,7 +194,7 @@ def run_all(jobs: int, seeds: list[int], models: set[str] | None) -> bool:
     restore = figure_runs_missing()  # every model's: the figures show them all
     t0 = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
-        for line in pool.map(restore_one, *zip(*restore)) if restore else []:
+        for line in pool.map(functools.partial(run_one, restore=True), *zip(*restore)) if restore else []:
             print(line, flush=True)
         for line in pool.map(run_one, *zip(*todo)):
             print(line, flush=True)

@@ -360,14 +360,6 @@ def _wall_line(results: list[dict[str, Any]]) -> str:
             f"evaluations excluded): {compute:.0f} s")
 
 
-def _source_changed(result: dict[str, Any]) -> bool:
-    """Whether the package's source differed between the stages of a run: harness start and end and every
-    training sitting (older results record only start and end, or nothing)."""
-    source = result.get("source") or {}
-    seen = {source.get("start"), source.get("end"), *(source.get("sittings") or [])} - {None}
-    return len(seen) > 1
-
-
 def _setup(results: list[dict[str, Any]]) -> list[str]:
     first = results[0]
     entry = first["metrics"] if isinstance(first.get("metrics"), dict) else (first.get("sweep") or [{}])[0]
@@ -379,7 +371,9 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
              f"- hardware: {'; '.join(_hardware_lines(results))}",
              f"- git SHA: {', '.join(shas)}",
              _wall_line(results)]
-    mixed = sorted(f"{model_label(r)} seed {r.get('seed')}" for r in results if _source_changed(r))
+    from benchmarks.harness import source_changed
+
+    mixed = sorted(f"{model_label(r)} seed {r.get('seed')}" for r in results if source_changed(r.get("source")))
     if mixed:  # the harness's warning, kept where the numbers are read
         lines.append(f"- **textgan's source changed while these runs ran** (their stages may have used different "
                      f"code): {', '.join(mixed)}")

@@ -23,11 +23,10 @@ from textgan.errors import UserError, cli_entry
 
 def _train_command(run_dir: Path) -> str | None:
     """The training command line, from the run's run_info.jsonl (its first start)."""
-    path = run_dir / "run_info.jsonl"
-    if not path.is_file():
-        return None
-    first = json.loads(path.read_text().splitlines()[0])
-    return "python -m textgan.train " + " ".join(first.get("argv", []))
+    from textgan.runs import RunDir
+
+    sittings = RunDir(run_dir).read_run_info()
+    return "python -m textgan.train " + " ".join(sittings[0].get("argv", [])) if sittings else None
 
 
 @cli_entry

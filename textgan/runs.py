@@ -109,6 +109,20 @@ class RunDir:
             tmp.write_text("".join(line + "\n" for line in kept))
             os.replace(tmp, path)
 
+    def read_run_info(self) -> list[dict[str, Any]]:
+        """One record per sitting (a first start or a --resume), oldest first, as `write_run_info` wrote them; a
+        line cut short by a crash is skipped, so the other sittings still read."""
+        path = self.path / "run_info.jsonl"
+        records = []
+        for line in path.read_text().splitlines() if path.is_file() else []:
+            try:
+                record = json.loads(line) if line.strip() else None
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
     def read_metrics(self) -> list[dict[str, Any]]:
         path = self.path / "metrics.jsonl"
         if not path.is_file():
