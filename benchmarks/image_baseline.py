@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.harness import job_lock  # noqa: E402 (needs the path above)
-from benchmarks.image_baseline_render import SEEDS_SHOWN  # noqa: E402 (the seed the figures are drawn from)
+from benchmarks.image_baseline_render import SEED_SHOWN  # noqa: E402 (the seed the figures are drawn from)
 
 OUT = REPO / "benchmarks" / "results" / "image_baseline"
 RUNS = REPO / "benchmarks" / "runs" / "image_baseline"
@@ -91,7 +91,7 @@ def image_jobs(seeds: list[int]) -> list[tuple[str, list[str]]]:
 def figure_runs_missing(models: set[str] | None = None) -> list[tuple[str, list[str]]]:
     """The finished seed-0 jobs (their JSON exists) whose run directory, which the sample figures are drawn
     from, is not in this checkout (run directories are not committed)."""
-    return [(name, argv) for name, argv in plan([SEEDS_SHOWN], models)
+    return [(name, argv) for name, argv in plan([SEED_SHOWN], models)
             if (OUT / f"{name}.json").exists() and not (RUNS / name / "checkpoints").is_dir()]
 
 

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from textgan.image.plots import scatter_axes
 from textgan.image.sample_run import load_image_run
 
-SEEDS_SHOWN = 0  # the sample figures are drawn from this seed's runs (image_baseline.py restores them)
+SEED_SHOWN = 0  # the sample figures are drawn from this seed's runs (image_baseline.py restores them)
 NOTES = (
     "All five losses train on the mixtures with one budget: 12,000 generator updates, Adam 5e-4 decayed "
     "linearly to 0, MLP 3 x 128, z_dim 2, batch 256, one thread; each keeps its own loss, D steps, Adam betas "
@@ -86,7 +86,7 @@ def points_table(results: list[dict], data: str) -> list[str]:
 
 def _seed_run(runs: Path, model: str, data: str):
     """The seed-0 run of `model` on `data` loaded for drawing; a missing run directory is a one-line error."""
-    run = runs / f"{model}-{data}-seed{SEEDS_SHOWN}"
+    run = runs / f"{model}-{data}-seed{SEED_SHOWN}"
     if not (run / "checkpoints").is_dir():
         raise SystemExit(f"no run directory '{run}' to draw the figures from (run directories are not committed): "
                          "run python benchmarks/image_baseline.py, which retrains the missing seed-0 runs, "
@@ -101,7 +101,7 @@ def points_figure(runs: Path, results: list[dict], data: str, path: Path) -> Non
     for i, (model, rs) in enumerate(groups.items()):
         algo, ev, _ = _seed_run(runs, model, data)
         samples = ev.generate(algo.generator, 2500)
-        m = next(r["metrics"] for r in rs if r["name"].endswith(f"seed{SEEDS_SHOWN}"))
+        m = next(r["metrics"] for r in rs if r["name"].endswith(f"seed{SEED_SHOWN}"))
         scatter_axes(fig.add_subplot(1, len(groups), i + 1), samples, ev.data.modes,
                      f"{model}: {m['modes']:.0f} modes, {100 * m['high_quality']:.0f}% HQ")
     fig.tight_layout()
