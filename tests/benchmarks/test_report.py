@@ -127,6 +127,17 @@ def test_infilling_rows_on_the_oracle_show_the_oracle_nll_of_fillings_and_origin
     assert "| 9.100 ± 0.141 (8.500 ± 0.000) | 10 / 90 |" in section
 
 
+def test_infilling_rows_name_the_oracle_length_an_override_set(tmp_path):
+    results = tmp_path / "results"
+    _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "aaaa", "oracle_grid"))
+    for grid, overrides in (("infill20", ["data.valid_size=1000"]), ("infill40", ["data.oracle.seq_len=40"])):
+        result = {**_infill("MaskGAN", 0, 0.6), "data": "oracle", "overrides": overrides}
+        _write(results / grid, "maskgan-seed0.json", result)
+    section = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml").split("## In-filling")[1]
+    assert "| MaskGAN (infill20) | oracle | 1 |" in section
+    assert "| MaskGAN (infill40) | oracle (length 40) | 1 |" in section
+
+
 def test_report_without_infilling_results_has_no_infilling_section(tmp_path):
     results = tmp_path / "results"
     _write(results / "oracle_grid", "mle-oracle-seed0.json", _oracle("mle", 0, 9.0, "aaaa", "oracle_grid"))
