@@ -98,9 +98,15 @@ def model_label(result: dict[str, Any]) -> str:
 
 
 def data_key(result: dict[str, Any]) -> str:
-    """The published-table key: the data name, with the oracle's length when it is not 20."""
+    """The published-table key: the data name, with the oracle's length when it is not 20. The length comes
+    from the run's config (harness results) or, for results that record only their overrides (the in-filling
+    benchmark's), from a `data.oracle.seq_len=N` override."""
     name = Path(str(result.get("data", "?"))).stem
     seq_len = (result.get("config") or {}).get("data", {}).get("oracle", {}).get("seq_len", 20)
+    for override in result.get("overrides") or []:
+        key, _, value = str(override).partition("=")
+        if key == "data.oracle.seq_len":
+            seq_len = int(value)
     return f"{name}_len{seq_len}" if name == "oracle" and seq_len != 20 else name
 
 

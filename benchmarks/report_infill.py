@@ -33,17 +33,6 @@ def load_infill(results_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]
     return dict(groups)
 
 
-def _data_label(result: dict[str, Any]) -> str:
-    """The data set a result was scored on, with the oracle's sequence length when an override changed it
-    (the length-20 and length-40 oracle rows otherwise read alike)."""
-    data = str(result.get("data", "?"))
-    for override in result.get("overrides") or []:
-        key, _, value = str(override).partition("=")
-        if key == "data.oracle.seq_len":
-            data += f" (length {value})"
-    return data
-
-
 def _oracle_cell(runs: list[dict[str, Any]]) -> str:
     """On the synthetic oracle: NLL-oracle of the filled sentences, and of the originals they should match."""
     filled = [r["nll_oracle_filled"] for r in runs if "nll_oracle_filled" in r]
@@ -66,7 +55,7 @@ def infill_section(results_dir: Path, out: Path) -> str:
         where = render.grid_link(grid, results_dir, out)
         train_min = [sum((r.get("train_wall_s") or {}).values()) / 60 for r in runs if r.get("train_wall_s")]
         cell = render.mean_std_cell
-        data = ", ".join(sorted({_data_label(r) for r in runs}))
+        data = ", ".join(sorted({render.data_key(r) for r in runs}))
         cells = ([f"{label} ({where})", data, str(len(runs))]
                  + [cell([r["bleu"][n] for r in runs if n in r.get("bleu", {})]) for n in ORDERS]
                  + [cell([r["self_bleu"][n] for r in runs if n in r.get("self_bleu", {})]) for n in ORDERS]

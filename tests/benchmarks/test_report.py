@@ -135,7 +135,7 @@ def test_infilling_rows_name_the_oracle_length_an_override_set(tmp_path):
         _write(results / grid, "maskgan-seed0.json", result)
     section = report.build_report(results, tmp_path / "REPORT.md", tmp_path / "none.yaml").split("## In-filling")[1]
     assert "| MaskGAN (infill20) | oracle | 1 |" in section
-    assert "| MaskGAN (infill40) | oracle (length 40) | 1 |" in section
+    assert "| MaskGAN (infill40) | oracle_len40 | 1 |" in section
 
 
 def test_report_without_infilling_results_has_no_infilling_section(tmp_path):
