@@ -13,10 +13,12 @@ rounds, D-pretraining rounds / steps, adversarial rounds / steps) and an evaluat
 the protocol's. Per-phase seconds are differences of `elapsed_s` in the run's metrics.jsonl (the loop's
 cumulative training time, evaluation excluded); per-evaluation seconds are its `eval_s`.
 
-Model entries: a registry name (`seqgan`), `NAME+transformer` for the Transformer generator
-(`generator.kind=transformer`, sized as configs/transformer/), and an optional `@DATA` to change the data
-set (`maskgan@coco`). Default: every text model of the registry plus mle, seqgan and relgan with the
-Transformer generator. Writes model_speed.json (raw numbers) and model_speed.md (the table) to --out.
+Model entries: a registry name (`seqgan`), `NAME[VALUE]` to set the model's variant key (the registry's
+`variant_keys`, the labels the result tables use: `maligan[mixed]` is `maligan.reward=mixed`),
+`NAME+transformer` for the Transformer generator (`generator.kind=transformer`, sized as
+configs/transformer/), and an optional `@DATA` to change the data set (`maskgan@coco`). Default: every text
+model of the registry, MaliGAN-full (`maligan[mixed]`), and mle, seqgan and relgan with the Transformer
+generator. Writes model_speed.json (raw numbers) and model_speed.md (the table) to --out.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from benchmarks.machine import hardware  # noqa: E402
 from textgan.runs import RunDir  # noqa: E402
 
 TRANSFORMER_VARIANTS = ("mle", "seqgan", "relgan")
+# settings of one model benchmarked as rows of their own, each after its model's default row
+SETTING_VARIANTS = ("maligan[mixed]",)
 # Budget keys set to 1 when a model's config has them: one iteration of every phase (see each algorithm's
 # phases(): mle / pretrain / pretrain_d / adversarial, counted in epochs, rounds or steps).
 BUDGET_KEYS = ("mle.epochs", "pretrain.rounds", "adversarial.pretrain_d_rounds",
@@ -57,14 +61,34 @@ def default_models() -> list[str]:
     from textgan.registry import all_models
 
     text = [name for name, spec in all_models().items() if {"oracle", "text"} & set(spec.data_kinds)]
-    return text + [f"{name}+transformer" for name in TRANSFORMER_VARIANTS if name in text]
+    with_settings = [entry for name in text
+                     for entry in [name, *(v for v in SETTING_VARIANTS if parse_entry(v)[0] == name)]]
+    return with_settings + [f"{name}+transformer" for name in TRANSFORMER_VARIANTS if name in text]
 
 
-def parse_entry(entry: str) -> tuple[str, str, str | None]:
-    """'seqgan+transformer@coco' -> ('seqgan', 'transformer', 'coco'); kind 'default' = the model's own G."""
+def parse_entry(entry: str) -> tuple[str, str, str | None, tuple[str, ...]]:
+    """'seqgan+transformer@coco' -> ('seqgan', 'transformer', 'coco', ()); kind 'default' = the model's own
+    G; 'maligan[mixed]' -> ('maligan', 'default', None, ('mixed',)): the values of the model's variant keys."""
     entry, _, data = entry.partition("@")
     model, _, kind = entry.partition("+")
-    return model, kind or "default", data or None
+    name, _, brackets = model.partition("[")
+    values = tuple(brackets.rstrip("]").split("][")) if brackets else ()
+    return name, kind or "default", data or None, values
+
+
+def variant_overrides(model: str, values: tuple[str, ...]) -> list[str]:
+    """`key=value` for each value of a `NAME[VALUE]` entry, in the order of the model's variant keys."""
+    from textgan.registry import get_model
+
+    keys = get_model(model).variant_keys
+    if len(values) > len(keys):
+        raise ValueError(f"{model} has {len(keys)} variant key(s) {list(keys)}, the entry gives {len(values)} values")
+    return [f"{key}={value}" for key, value in zip(keys, values)]
+
+
+def entry_label(model: str, values: tuple[str, ...]) -> str:
+    """The model column: its name with the variant values, as the result tables label it (`maligan[mixed]`)."""
+    return model + "".join(f"[{value}]" for value in values)
 
 
 def _override(key: str, value: Any) -> str:
@@ -194,12 +218,13 @@ def phase_units(run_dir: Path) -> dict[str, str]:
 # -- one model -------------------------------------------------------------------------------
 
 def bench_model(entry: str, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
-    model, kind, forced_data = parse_entry(entry)
+    model, kind, forced_data, values = parse_entry(entry)
     config, extra = resolve_config(model, kind, Path(args.config_dir))
+    extra = extra + variant_overrides(model, values)
     if not config.is_file():
         raise FileNotFoundError(f"no config {config}")
     data, pass_data = data_name(model, config, forced_data)
-    safe = entry.replace("+", "_").replace("@", "_")
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", entry).strip("_")
     run_dir, log = Path(args.workdir) / safe, Path(args.workdir) / f"{safe}.log"
     log.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "textgan.train", "--model", model, "--config", str(config),
@@ -207,7 +232,7 @@ def bench_model(entry: str, args: argparse.Namespace, env: dict[str, str]) -> di
     cmd += ["--data", data] if pass_data else []
     cmd += extra + budget_overrides(model)
     cmd += ["train.eval_every=1", f"train.threads={args.threads}", "train.progress=false"]
-    result: dict[str, Any] = {"entry": entry, "model": model, "generator": kind, "data": data,
+    result: dict[str, Any] = {"entry": entry, "model": entry_label(model, values), "generator": kind, "data": data,
                               "config": str(config), "train_command": shlex.join(cmd), "log": str(log)}
     rc, wall = run_logged(cmd, log, env)
     result["train_wall_s"] = round(wall, 3)
@@ -330,8 +355,8 @@ def write_outputs(report: dict[str, Any], out_dir: Path) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--models", help="comma-separated entries: NAME, NAME+transformer, NAME@DATA "
-                                    "(default: every text model and mle/seqgan/relgan+transformer)")
+    p.add_argument("--models", help="comma-separated entries: NAME, NAME[VARIANT], NAME+transformer, NAME@DATA "
+                                    "(default: every text model, maligan[mixed] and mle/seqgan/relgan+transformer)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads of training and sampling")
     p.add_argument("--data-dir", default=os.environ.get("TEXTGAN_DATA_DIR"), help="data root (TEXTGAN_DATA_DIR)")
     p.add_argument("--config-dir", default=str(ROOT / "configs"), help="where <model>.yaml live")
@@ -362,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             row = bench_model(entry, args, env)
         except Exception as exc:  # noqa: BLE001 -- one broken entry must not end the table
-            model, kind, data = parse_entry(entry)
-            row = {"entry": entry, "model": model, "generator": kind, "data": data or "?",
+            model, kind, data, values = parse_entry(entry)
+            row = {"entry": entry, "model": entry_label(model, values), "generator": kind, "data": data or "?",
                    "error": f"{type(exc).__name__}: {exc}"}
         rows.append(row)
         print(f"    {_progress(row)} ({time.perf_counter() - t_model:.0f} s)", flush=True)

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
 from benchmarks import bench_models
@@ -15,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_entries_and_budgets():
-    assert bench_models.parse_entry("seqgan+transformer@coco") == ("seqgan", "transformer", "coco")
-    assert bench_models.parse_entry("mle") == ("mle", "default", None)
+    assert bench_models.parse_entry("seqgan+transformer@coco") == ("seqgan", "transformer", "coco", ())
+    assert bench_models.parse_entry("mle") == ("mle", "default", None, ())
+    assert bench_models.parse_entry("maligan[mixed]@coco") == ("maligan", "default", "coco", ("mixed",))
+    # a variant value sets the model's variant key, and the row is labelled as the result tables label it
+    assert bench_models.variant_overrides("maligan", ("mixed",)) == ["maligan.reward=mixed"]
+    assert bench_models.entry_label("maligan", ("mixed",)) == "maligan[mixed]"
+    with pytest.raises(ValueError, match="seqgan has 0 variant key"):
+        bench_models.variant_overrides("seqgan", ("mixed",))
     # only the budgets the model's config has, each cut to one iteration
     assert bench_models.budget_overrides("seqgan") == [
         "mle.epochs=1", "adversarial.pretrain_d_rounds=1", "adversarial.rounds=1"]
@@ -24,6 +32,7 @@ def test_entries_and_budgets():
     assert "adversarial.steps=1" in bench_models.budget_overrides("relgan")
     models = bench_models.default_models()
     assert "seqgan+transformer" in models and "cseqgan" in models and "dcgan" not in models
+    assert models.index("maligan[mixed]") == models.index("maligan") + 1
 
 
 def test_two_tiny_models(tmp_path, monkeypatch):
