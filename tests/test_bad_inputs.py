@@ -1,7 +1,8 @@
 """The bad-input sweep: every row of the table in docs/reliability.md, through the real CLI entry points.
 
 Each error row must give exit code 2 and exactly one stderr line `error: ...` naming the problem (no
-traceback), and leave an existing run's checkpoints byte for byte as they were. The few rows that are
+traceback), and leave every file of the existing runs byte for byte as it was (checkpoints, config,
+logs: an `--overwrite` target or a refused `--resume` included). The few rows that are
 deliberately not errors (documented there) must train and print their warning. Most rows call the CLI's
 `main(argv)` in-process (cheap); one row of each kind also runs as a real `python -m` subprocess.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -72,6 +74,15 @@ ROWS = {
     "sample_best_without_best": (SAMPLE, ["--run", "run", "--checkpoint", "best"], ["has no best checkpoint"],
                                  "error"),
     "disk_full_metrics": (TRAIN, [*MLE, "--run-dir", "full"], ["No space left on device", "metrics.jsonl"], "error"),
+    "overwrite_with_bad_data": (TRAIN, [*TEXT, "--data", "missing.txt", "--run-dir", "run", "--overwrite"],
+                                ["data file 'missing.txt' not found"], "error"),
+    "resume_and_overwrite": (TRAIN, ["--resume", "--overwrite", "--run-dir", "run"],
+                             ["--resume and --overwrite contradict each other"], "error"),
+    "resume_checkpoint_of_newer_format": (TRAIN, ["--resume", "--run-dir", "future", "mle.epochs=3"],
+                                          ["has format version 2", "this textgan reads version 1"], "error"),
+    "sample_out_folder_missing": (SAMPLE, ["--run", "run", "--out", "nowhere/samples.txt"],
+                                  ["folder 'nowhere' does not exist"], "error"),
+    "sample_out_is_a_directory": (SAMPLE, ["--run", "run", "--out", "not_a_run"], ["is a directory"], "error"),
 }
 SUBPROCESS_ROWS = ("data_binary", "vocab_one_word", "sample_top_p_zero", "checkpoints_all_truncated")
 
@@ -89,8 +100,10 @@ def make_workdir(cwd: Path, oracle_run: Path) -> Path:
     (cwd / "long.txt").write_text(" ".join(f"w{i}" for i in range(1500)) + "\n" + TRAIN_LINES[0] + "\n")
     (cwd / "one_word.txt").write_text("hello\nhello hello\n")
     (cwd / "not_a_run").mkdir()
-    for name in ("run", "damaged", "newest_damaged"):
+    for name in ("run", "damaged", "newest_damaged", "future"):
         shutil.copytree(oracle_run, cwd / name)
+    for meta in (cwd / "future" / "checkpoints").glob("*/meta.json"):  # as a later textgan would write them
+        meta.write_text(json.dumps({**json.loads(meta.read_text()), "format_version": 2}))
     for ckpt in (cwd / "damaged" / "checkpoints").iterdir():
         truncate(ckpt)
     truncate(cwd / "newest_damaged" / "checkpoints" / "step-00000002")
@@ -99,9 +112,9 @@ def make_workdir(cwd: Path, oracle_run: Path) -> Path:
 
 
 def snapshot(cwd: Path) -> dict[str, str]:
-    """sha256 of every file under the existing runs' checkpoints folders (nothing saved may be lost)."""
+    """sha256 of every file of the existing runs (nothing saved may be lost or changed by an error)."""
     return {str(p.relative_to(cwd)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for name in ("run", "damaged") for p in sorted((cwd / name / "checkpoints").rglob("*")) if p.is_file()}
+            for name in ("run", "damaged", "future") for p in sorted((cwd / name).rglob("*")) if p.is_file()}
 
 
 def fail_on_call(n: int, real):

@@ -108,6 +108,10 @@ def test_user_errors(oracle_run, tmp_path, capsys):
     _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "0,1"], "> 0")
     _user_error(capsys, ["--run", str(tmp_path / "nope")], "not found")
     _user_error(capsys, ["--run", str(oracle_run), "--threads", "0"], "--threads must be >= 1")
+    _user_error(capsys, ["--samples", str(tmp_path)], "is a directory")
+    # an unwritable --json is refused before the metrics are computed, not after
+    _user_error(capsys, ["--samples", s, "--json", str(tmp_path / "nowhere" / "r.json")], "does not exist")
+    _user_error(capsys, ["--samples", s, "--json", str(tmp_path)], "is a directory")
 
 
 def test_module_entry_point_error(tmp_path):

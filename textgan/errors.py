@@ -10,12 +10,22 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 
 class UserError(Exception):
     """A problem with the user's input; its message names the problem and the fix."""
 
     exit_code = 2
+
+
+def check_output_file(path: str | Path, flag: str) -> None:
+    """Refuse an output path that cannot be written, before the work whose result it would hold is done."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"{flag} '{p}' is a directory; give a file name inside it")
+    if not p.parent.is_dir():
+        raise UserError(f"{flag} '{p}': folder '{p.parent}' does not exist; create it or choose another path")
 
 
 def cli_entry(main: Callable[[list[str] | None], int | None]) -> Callable[[list[str] | None], int]:

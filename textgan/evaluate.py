@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import UserError, cli_entry
+from textgan.errors import UserError, check_output_file, cli_entry
 from textgan.metrics.suite import METRICS, Sentences, parse_metrics, protocol_knobs, score_texts
 from textgan.metrics.sweep import DEFAULT_TEMPERATURES
 
@@ -63,6 +63,8 @@ def parse_temperatures(spec: str) -> list[float]:
 
 def read_lines(path: str, what: str) -> list[str]:
     p = Path(path)
+    if p.is_dir():
+        raise UserError(f"{what} file '{p}' is a directory; give the text file inside it")
     if not p.is_file():
         raise UserError(f"{what} file '{p}' not found")
     try:
@@ -155,6 +157,8 @@ def format_table(entries: list[dict[str, Any]]) -> str:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.json:
+        check_output_file(args.json, "--json")  # before the metrics, which can take minutes
     if bool(args.run) == bool(args.samples):
         raise UserError("give exactly one of --run RUN_DIR or --samples FILE")
     if args.max_n < 2:

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import cli_entry
+from textgan.errors import UserError, check_output_file, cli_entry
 from textgan.runs import load_run, load_run_config
 from textgan.sampling import check_sampling_args, sample
 
@@ -42,10 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from textgan.errors import UserError
-
     if args.num < 1:
         raise UserError(f"--num must be >= 1, got {args.num}")
+    if args.out:
+        check_output_file(args.out, "--out")
     apply_threads(args.threads)
     spec, _ = load_run_config(Path(args.run))
     own = getattr(spec.algorithm, "sample_cli", None)  # models whose samples are not text (image GANs)
@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _emit(args: argparse.Namespace, lines: list[str]) -> int:
     if args.out:
-        Path(args.out).write_text("\n".join(lines) + "\n")
+        try:
+            Path(args.out).write_text("\n".join(lines) + "\n")
+        except OSError as err:
+            raise UserError(f"cannot write '{args.out}' ({err.strerror})") from None
         print(f"wrote {len(lines)} samples to {args.out}", file=sys.stderr)
     else:
         print("\n".join(lines))

@@ -97,13 +97,26 @@ def resolve_config(args: argparse.Namespace):
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 
-def prepare_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
-    if resume:
-        return
-    if run.path.exists() and (run.has_checkpoint() or (run.path / "config.yaml").exists()):
-        if not overwrite:
-            raise UserError(f"run directory '{run.path}' already holds a run; pass --resume to continue it, "
-                            "--overwrite to replace it, or --run-dir for a new one")
+def _holds_run(run: RunDir) -> bool:
+    return run.path.exists() and (run.has_checkpoint() or (run.path / "config.yaml").exists())
+
+
+def check_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
+    """Refuse a run directory that does not fit the flags, before anything is loaded or written."""
+    if resume and overwrite:
+        raise UserError("--resume and --overwrite contradict each other; pass --resume to continue the run, "
+                        "or --overwrite to replace it")
+    if resume and not run.has_checkpoint():
+        raise UserError(f"run directory '{run.path}' has no checkpoint to resume from")
+    if not resume and not overwrite and _holds_run(run):
+        raise UserError(f"run directory '{run.path}' already holds a run; pass --resume to continue it, "
+                        "--overwrite to replace it, or --run-dir for a new one")
+
+
+def replace_run_dir(run: RunDir) -> None:
+    """A new run's directory: an old run there is deleted (--overwrite, checked by `check_run_dir`). Called
+    only once the data, the model and its trainer have been built, so that bad input loses nothing."""
+    if _holds_run(run):
         shutil.rmtree(run.path)
     run.create()
 
@@ -137,11 +150,7 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     if not dist.is_main:
         logging.getLogger().setLevel(logging.WARNING)
         cfg.train.progress = False
-    if dist.is_main:
-        prepare_run_dir(run, args.resume, args.overwrite)
-    dist.barrier()
-    if args.resume and not run.has_checkpoint():
-        raise UserError(f"run directory '{run.path}' has no checkpoint to resume from")
+    check_run_dir(run, args.resume, args.overwrite)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     device = resolve_device(device_name)
@@ -160,6 +169,15 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     algorithm = spec.algorithm(ctx)
     if dist.enabled:  # ...then each rank draws its own batches, samples and rollouts
         seed_everything(rank_seed(cfg.seed, dist.rank))
+    trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
+    # Nothing in the run directory changes before this point: bad data, config or checkpoint input leaves
+    # an existing run as it was (an --overwrite target included).
+    if not args.resume:
+        if dist.is_main:
+            replace_run_dir(run)
+        dist.barrier()
+    else:
+        trainer.restore()  # refuses a checkpoint of another model or vocabulary before the files below change
     if dist.is_main:
         run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
         if not args.resume:
@@ -173,9 +191,6 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
                             # the schedule as the loop will run it: tools read each phase's unit from here
                             "phases": [{"name": ph.name, "unit": ph.unit, "iterations": ph.iterations}
                                        for ph in algorithm.phases()]})
-    trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
-    if args.resume:
-        trainer.restore()
     n_params = sum(p.numel() for p in algorithm.generator.parameters())
     procs = f" x {dist.world_size} processes" if dist.enabled else ""
     say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
