@@ -80,6 +80,8 @@ ROWS = {
                              ["--resume and --overwrite contradict each other"], "error"),
     "resume_checkpoint_of_newer_format": (TRAIN, ["--resume", "--run-dir", "future", "mle.epochs=3"],
                                           ["has format version 2", "this textgan reads version 1"], "error"),
+    "resume_budget_below_progress": (TRAIN, ["--resume", "--run-dir", "run", "mle.epochs=0"],
+                                     ["is at epoch 1 of phase 'mle', past the 0", "budget at 1 or more"], "error"),
     "sample_out_folder_missing": (SAMPLE, ["--run", "run", "--out", "nowhere/samples.txt"],
                                   ["folder 'nowhere' does not exist"], "error"),
     "sample_out_is_a_directory": (SAMPLE, ["--run", "run", "--out", "not_a_run"], ["is a directory"], "error"),

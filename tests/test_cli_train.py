@@ -94,6 +94,14 @@ def test_overwrite_replaces_an_existing_run(oracle_run, tmp_path, monkeypatch, c
     assert [c.name for c in (tmp_path / "run" / "checkpoints").iterdir()] == ["step-00000000"]
 
 
+def test_resuming_a_finished_run_says_there_is_nothing_to_train(oracle_run, tmp_path, cli, capsys):
+    shutil.copytree(oracle_run, tmp_path / "run")
+    proc = cli.main(train_main, ["--resume", "--run-dir", str(tmp_path / "run")], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing to train: the checkpoint at step 2 already completes the schedule" in proc.stdout
+    assert sorted(c.name for c in (tmp_path / "run" / "checkpoints").iterdir()) == ["step-00000001", "step-00000002"]
+
+
 def make_workdir(cwd: Path) -> Path:
     """Bad inputs: an empty file, a Latin-1 file, bad YAML, and a run directory with no checkpoint."""
     (cwd / "empty.txt").write_text("\n\n")

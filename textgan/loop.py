@@ -172,6 +172,7 @@ class Trainer:
             raise UserError(f"checkpoint '{path}' was trained with a different vocabulary than the run's "
                             "tokenizer.json / vocab.json (same size, other words); restore the run's own "
                             "vocabulary file or start a new run")
+        self._check_budget_covers(state["progress"], path)
         self._load_training_state(weights, state, path)
         if "best" in state and self.best.enabled:
             self.best.load_state(state["best"])
@@ -188,6 +189,17 @@ class Trainer:
         self.dist.barrier()
         log.info("resumed from %s", path)
         return True
+
+    def _check_budget_covers(self, progress: dict[str, Any], path) -> None:
+        """Refuse a resume whose budget override is below what the checkpoint already trained: the run
+        would save a config.yaml that says fewer iterations than its weights had."""
+        phases = self.algo.phases()
+        index, done = progress["phase"], progress["iteration"]
+        if index < len(phases) and done > phases[index].iterations:
+            phase = phases[index]
+            raise UserError(f"checkpoint '{path}' is at {phase.unit} {done} of phase '{phase.name}', past the "
+                            f"{phase.iterations} the config now asks for; resume with that phase's budget at "
+                            f"{done} or more")
 
     def _load_training_state(self, weights, state: dict[str, Any], path) -> None:
         """The networks' weights, optimiser states and the algorithm's own state of a loaded checkpoint (not

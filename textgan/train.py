@@ -195,6 +195,10 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     procs = f" x {dist.world_size} processes" if dist.enabled else ""
     say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
     final = trainer.fit()
+    if not final:  # a resumed run whose schedule its checkpoint already covers
+        say(f"nothing to train: the checkpoint at step {trainer.progress['step']} already completes the schedule; "
+            "raise a budget (e.g. adversarial.rounds=N) to train further")
+        return 0
     shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
     say(f"done: {shown}")
     say(f"sample with: python -m textgan.sample --run {run.path}")
