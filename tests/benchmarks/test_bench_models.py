@@ -35,6 +35,12 @@ def test_entries_and_budgets():
     assert models.index("maligan[mixed]") == models.index("maligan") + 1
 
 
+def test_recorded_commands_name_no_machine_folders():
+    assert bench_models.shown(ROOT / "configs" / "seqgan.yaml") == "configs/seqgan.yaml"
+    assert bench_models.shown(Path("/elsewhere/x.yaml")) == "/elsewhere/x.yaml"  # outside the repo: as given
+    assert bench_models.as_recorded([sys.executable, "-m", "textgan.train"]) == "python -m textgan.train"
+
+
 def test_two_tiny_models(tmp_path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     out, work = tmp_path / "results", tmp_path / "work"
