@@ -191,10 +191,18 @@ class Trainer:
         return True
 
     def _check_budget_covers(self, progress: dict[str, Any], path) -> None:
-        """Refuse a resume whose budget override is below what the checkpoint already trained: the run
-        would save a config.yaml that says fewer iterations than its weights had."""
+        """Refuse a resume whose budget overrides do not fit what the checkpoint already trained: the current
+        phase's budget below its place in it, or a finished phase's budget changed. The run would save a
+        config.yaml whose schedule its weights did not follow."""
         phases = self.algo.phases()
         index, done = progress["phase"], progress["iteration"]
+        sittings = [s for s in self.run.read_run_info() if "phases" in s]  # runs older than the record: no check
+        recorded = sittings[-1]["phases"] if sittings else []
+        for before, phase in zip(recorded[:index], phases[:index]):
+            if before["name"] == phase.name and before["iterations"] != phase.iterations:
+                raise UserError(f"phase '{phase.name}' is finished in checkpoint '{path}' ({before['iterations']} "
+                                f"{phase.unit}s); its budget cannot change on resume (now {phase.iterations}); "
+                                "drop that override")
         if index < len(phases) and done > phases[index].iterations:
             phase = phases[index]
             raise UserError(f"checkpoint '{path}' is at {phase.unit} {done} of phase '{phase.name}', past the "

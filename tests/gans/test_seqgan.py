@@ -89,6 +89,12 @@ def test_resume_across_phases_is_bitwise_identical(cli, tmp_path):
     assert full.returncode == 0, full.stderr
     cut = cli.train(*common, "--run-dir", "cut", mix, "adversarial.rounds=1", cwd=tmp_path)
     assert cut.returncode == 0, cut.stderr
+    # a finished phase's budget cannot change on resume (config.yaml would misstate the run), and the refusal
+    # leaves the run's files as they were
+    config = (tmp_path / "cut" / "config.yaml").read_text()
+    refused = cli.train("--resume", "--run-dir", "cut", "adversarial.rounds=2", "mle.epochs=5", cwd=tmp_path)
+    cli.user_error(refused, "phase 'mle' is finished", "its budget cannot change on resume (now 5)")
+    assert (tmp_path / "cut" / "config.yaml").read_text() == config
     resumed = cli.train("--resume", "--run-dir", "cut", "adversarial.rounds=2", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
