@@ -93,6 +93,25 @@ def test_list_items_are_range_checked_and_booleans_strict():
         override(obj, "inner.flag=1")
 
 
+def test_yes_no_on_off_are_words_for_string_keys_and_booleans_for_boolean_keys(cfg, tmp_path):
+    """YAML 1.1 reads off / no as False; documented string values such as `train.nonfinite=off` and
+    `adversarial.temperature_schedule=no` must arrive as the words, on the command line and in files."""
+    override(cfg, "train.nonfinite=off")
+    assert cfg.train.nonfinite == "off"
+    gsgan = make_config(get_model("gsgan"))
+    override(gsgan, "adversarial.temperature_schedule=no")
+    assert gsgan.adversarial.temperature_schedule == "no"
+    override(cfg, "train.progress=no")
+    assert cfg.train.progress is False
+    override(cfg, "train.progress=On")
+    assert cfg.train.progress is True
+    (tmp_path / "c.yaml").write_text("train:\n  nonfinite: off\n  progress: off\n")
+    merge_dict(cfg, load_yaml(tmp_path / "c.yaml"))
+    assert (cfg.train.nonfinite, cfg.train.progress) == ("off", False)
+    # and a saved config reads back the same
+    assert yaml.safe_load(dump_yaml(cfg))["train"]["nonfinite"] == "off"
+
+
 def test_unknown_key_lists_known_keys(cfg):
     with pytest.raises(ConfigError, match=r"unknown config key 'train\.evall_every'.*eval_every.*keep_checkpoints"):
         override(cfg, "train.evall_every=3")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import types
 import typing
 from pathlib import Path
@@ -21,6 +22,24 @@ from typing import Any
 import yaml
 
 from textgan.errors import UserError
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader with only true / false as booleans. YAML 1.1 also reads yes / no / on / off as
+    booleans, which turned string values such as `train.nonfinite=off` into False; here they stay words (and
+    a boolean key still takes them: `_coerce`)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_BOOL_WORDS = {"yes": True, "on": True, "y": True, "no": False, "off": False, "n": False}
+
+
+def _load(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a SafeLoader subclass: no object construction
 
 
 class ConfigError(UserError):
@@ -82,7 +101,7 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     if origin is list:
         (arg,) = typing.get_args(tp) or (Any,)
         if isinstance(value, str):  # CLI convenience: a=1,2,3
-            value = [yaml.safe_load(v) for v in value.split(",") if v.strip()]
+            value = [_load(v) for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"config key '{key}' must be a list, got {value!r}")
         return [_coerce(key, v, arg) for v in value]
@@ -91,6 +110,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.lower() in _BOOL_WORDS:  # YAML 1.1's words (see _Loader)
+            return _BOOL_WORDS[value.lower()]
         raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -200,7 +221,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not key or any(not part for part in key.split(".")):
         raise ConfigError(f"malformed override '{text}'; write key=value, e.g. train.lr=0.01")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = _load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return key, value
@@ -212,7 +233,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise ConfigError(f"config file '{p}' not found; check the path given to --config")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = _load(p.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ConfigError(f"config file '{p}' is not valid YAML ({first})") from None
