@@ -82,6 +82,9 @@ def test_top_k_1_and_tiny_top_p_are_greedy(gen):
     ({"top_k": -1}, "top-k must be >= 0"),
     ({"top_p": 0.0}, r"top-p must be in \(0, 1\]"),
     ({"top_p": 1.5}, r"top-p must be in \(0, 1\]"),
+    ({"temperature": float("inf")}, "temperature must be > 0 and finite"),
+    ({"temperature": "0.8"}, "temperature must be a number"),
+    ({"top_k": 2.5}, "top-k must be an integer"),
 ])
 def test_argument_validation(gen, kwargs, message):
     args = {"temperature": 1.0, "top_k": 0, "top_p": 1.0} | kwargs
@@ -89,6 +92,24 @@ def test_argument_validation(gen, kwargs, message):
         check_sampling_args(**args)
     with pytest.raises(UserError, match=message):
         sample(gen, 2, 3, **kwargs)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((-1, 3), "num must be an integer >= 0"),
+    ((2.5, 3), "num must be an integer >= 0"),
+    ((2, 0), "seq_len must be an integer >= 1"),
+    ((2, 3, {"batch_size": 0}), "batch_size must be an integer >= 1"),
+])
+def test_counts_are_checked(gen, args, message):
+    *positional, kwargs = args if isinstance(args[-1], dict) else (*args, {})
+    with pytest.raises(UserError, match=message):
+        sample(gen, *positional, **kwargs)
+    assert sample(gen, 0, 3).shape == (0, 3)  # no samples is a valid (empty) request
+
+
+def test_a_run_instead_of_its_generator_is_a_clear_error(gen):
+    with pytest.raises(TypeError, match=r"a generator module \(e.g. load_run\(...\).generator\), got str"):
+        sample("runs/x", 2, 3)
 
 
 def test_filter_logits():

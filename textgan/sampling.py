@@ -7,6 +7,9 @@ Decoding runs under `torch.inference_mode()` in large chunks (one (B, V) softmax
 
 from __future__ import annotations
 
+import math
+from numbers import Integral, Real
+
 import torch
 from torch import nn
 
@@ -14,11 +17,15 @@ from textgan.errors import UserError
 
 
 def check_sampling_args(temperature: float, top_k: int, top_p: float) -> None:
-    if not temperature > 0:
-        raise UserError(f"temperature must be > 0, got {temperature}")
+    if isinstance(temperature, bool) or not isinstance(temperature, Real):
+        raise UserError(f"temperature must be a number > 0, got {temperature!r}")
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise UserError(f"temperature must be > 0 and finite, got {temperature}")
+    if isinstance(top_k, bool) or not isinstance(top_k, Integral):
+        raise UserError(f"top-k must be an integer >= 0 (0 disables it), got {top_k!r}")
     if top_k < 0:
         raise UserError(f"top-k must be >= 0 (0 disables it), got {top_k}")
-    if not 0 < top_p <= 1:
+    if isinstance(top_p, bool) or not isinstance(top_p, Real) or not 0 < top_p <= 1:
         raise UserError(f"top-p must be in (0, 1] (1 disables it), got {top_p}")
 
 
@@ -193,6 +200,12 @@ def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 20
     With `seed`, draws from a private generator so the result does not depend on (or disturb) the
     global RNG; otherwise `rng`, else the global RNG.
     """
+    if not isinstance(generator, nn.Module):
+        raise TypeError(f"sample takes a generator module (e.g. load_run(...).generator), got "
+                        f"{type(generator).__name__}")
+    for name, value, least in (("num", num, 0), ("seq_len", seq_len, 1), ("batch_size", batch_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
+            raise UserError(f"{name} must be an integer >= {least}, got {value!r}")
     check_sampling_args(temperature, top_k, top_p)
     was_training = generator.training
     generator.eval()

@@ -28,6 +28,11 @@ def test_encode_decode_round_trip(vocab):
     assert [vocab.decode(row) for row in ids] == [" ".join(s) for s in SENTENCES]
 
 
+def test_encode_refuses_unsplit_sentences(vocab):
+    with pytest.raises(TypeError, match="pre-split sentences"):
+        vocab.encode(["the cat sat"])  # would encode characters, each an <unk>
+
+
 def test_unknown_words_map_to_unk(vocab):
     (ids,) = vocab.encode([["the", "zebra", "sat"]])
     assert ids[1] == vocab.unk_id and ids[0] != vocab.unk_id

@@ -154,6 +154,22 @@ def test_errors():
         bleu([["a"]], [["a"]], max_n=1)
 
 
+@pytest.mark.parametrize("hypotheses, message", [
+    (["a man rides", "a dog"], "item 0 is a string"),          # sentences not split: would score characters
+    ("a man rides".split(), "item 0 is a string"),              # one tokenised sentence, not a list of them
+    ([1, 2, 3], "item 0 is a int"),
+    ([[["a"]]], "must be hashable"),
+    (None, "got NoneType"),
+    (np.array([[1, 2, 3], [2, 3, 4]]), "got a ndarray of ids; decode it without the padding"),
+    ([np.array([1, 2, 3]), np.array([2, 3])], "item 0 is a ndarray of ids; decode it without the padding"),
+])
+def test_input_that_would_score_the_wrong_thing_is_refused(hypotheses, message):
+    with pytest.raises(TypeError, match=message):
+        bleu(hypotheses, [["a", "man"]])
+    with pytest.raises(TypeError, match=message):
+        self_bleu(hypotheses if hypotheses is None or len(hypotheses) > 1 else [*hypotheses, *hypotheses])
+
+
 def _coco_dir() -> Path | None:
     root = os.environ.get("TEXTGAN_DATA_DIR")
     if not root:

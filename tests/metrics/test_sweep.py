@@ -45,6 +45,33 @@ def test_sequence_nll_temperature_matches_manual():
         sequence_nll(g, tokens, lengths, temperature=0.0)
 
 
+@pytest.mark.parametrize("tokens, lengths, error, message", [
+    (torch.ones(0, 5, dtype=torch.long), None, ValueError, "at least one sequence"),
+    (torch.ones(2, 5, dtype=torch.long), torch.tensor([0, 0]), ValueError, "not all be 0"),
+    (torch.ones(2, 5, dtype=torch.long), torch.tensor([5, 6]), ValueError, r"lengths must lie in 0\.\.5"),
+    (torch.ones(3, 5, dtype=torch.long), torch.tensor([5, 5]), ValueError, "one entry per sequence"),
+    (torch.full((2, 5), 10**6), None, ValueError, r"token ids must lie in 0\.\.11"),
+    (torch.ones(5, dtype=torch.long), None, TypeError, r"an \(N, T\) integer tensor"),
+    ([["the", "cat"]], None, TypeError, "got list"),
+])
+def test_sequence_nll_names_bad_input(tokens, lengths, error, message):
+    g = LSTMGenerator(12, 4, 5, bos_id=0)
+    with pytest.raises(error, match=message):
+        sequence_nll(g, tokens, lengths)
+
+
+def test_evaluate_generator_checks_its_arguments_before_sampling(tmp_path):
+    data, g = _oracle_data(tmp_path), LSTMGenerator(30, 4, 5, bos_id=0)
+    with pytest.raises(UserError, match="unknown metric 'blue'"):
+        evaluate_generator(g, data, ["blue"], num_samples=4)
+    entry = evaluate_generator(g, data, "nll,self_bleu", num_samples=4)  # a comma-separated string works too
+    assert {"nll_oracle", "self_bleu"} <= set(entry)
+    with pytest.raises(UserError, match="num_samples must be >= 2 for nll, self_bleu"):
+        evaluate_generator(g, data, "nll,self_bleu", num_samples=1)
+    with pytest.raises(TypeError, match="takes the loaded data"):
+        evaluate_generator(g, object(), ["nll"], num_samples=4)
+
+
 def test_oracle_sweep_entries(tmp_path):
     data = _oracle_data(tmp_path)
     g = LSTMGenerator(30, 8, 8, bos_id=0)

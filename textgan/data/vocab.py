@@ -68,6 +68,10 @@ class TextVocab:
 
     def encode(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
         """Ids of pre-split sentences; unknown words map to <unk>."""
+        if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
+            # list(s) of a string would encode its characters, each an <unk>, without complaint
+            raise TypeError("encode takes pre-split sentences (lists of words), got a string; pass "
+                            "[sentence.split() for sentence in sentences]")
         encs = self.tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True)
         return [e.ids for e in encs]
 

@@ -28,7 +28,7 @@ second count (equal to the top when the top is shared, e.g. by duplicated sample
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -133,9 +133,34 @@ def _scores(numer: np.ndarray, hyp_len: np.ndarray, ref_len: np.ndarray, max_n: 
 
 
 def _as_list(seqs: Sequence[Tokens], what: str, fn: str, minimum: int = 1) -> list[Tokens]:
+    """`seqs` as a list of token sequences, or a TypeError / ValueError saying what is wrong with it.
+
+    Input that would give a valid-looking number of the wrong thing is refused, not scored: a string
+    (BLEU over its characters) and an id array or tensor (`textgan.sampling.sample`'s output still holds
+    the padding after EOS, which would count as tokens)."""
     if isinstance(seqs, (str, bytes)):
-        raise TypeError(f"{fn} expects a list of token sequences for {what}, got a string")
+        raise TypeError(f"{fn} expects a list of token sequences for {what}, got a string; pass "
+                        "[sentence.split() for sentence in sentences]")
+    if hasattr(seqs, "shape"):  # numpy array, torch tensor
+        raise TypeError(f"{fn} expects lists of tokens for {what}, got a {type(seqs).__name__} of ids; decode "
+                        "it without the padding first: [vocab.decode(row).split() for row in ids.tolist()]")
+    if not isinstance(seqs, Iterable):
+        raise TypeError(f"{fn} expects a list of token sequences for {what}, got {type(seqs).__name__}")
     seqs = list(seqs)
+    for i, seq in enumerate(seqs):
+        if isinstance(seq, (str, bytes)):
+            raise TypeError(f"{fn} expects token sequences for {what}, but item {i} is a string ({seq[:30]!r}); "
+                            "split sentences into tokens first, [s.split() for s in sentences], or wrap one tokenised "
+                            "sentence in a list")
+        if hasattr(seq, "shape"):
+            raise TypeError(f"{fn} expects lists of tokens for {what}, but item {i} is a {type(seq).__name__} of ids; "
+                            "decode it without the padding first: vocab.decode(row.tolist()).split()")
+        if not isinstance(seq, Sequence):
+            raise TypeError(f"{fn} expects token sequences for {what}, but item {i} is a {type(seq).__name__} "
+                            "(one sentence given instead of a list of sentences?)")
+        if seq and not isinstance(seq[0], Hashable):
+            raise TypeError(f"{fn}: the tokens of {what} must be hashable (str or int), item {i} holds a "
+                            f"{type(seq[0]).__name__}")
     if len(seqs) < minimum:
         need = "one" if minimum == 1 else str(minimum)
         raise ValueError(f"{fn} needs at least {need} {what}, got {len(seqs)}")

@@ -31,6 +31,7 @@ def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tens
         raise ValueError(f"unknown NLL convention {convention!r}; use one of {CONVENTIONS}")
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
+    _check_tokens(generator, tokens, lengths)
     was_training = generator.training
     generator.eval()
     device = next(generator.parameters()).device
@@ -55,6 +56,29 @@ def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tens
             count += nll.numel()
     generator.train(was_training)
     return total / max(count, 1)
+
+
+def _check_tokens(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor | None) -> None:
+    """A ValueError / TypeError naming what is wrong with the input, instead of 0.0 for nothing to score or
+    an IndexError from inside the embedding."""
+    if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.dtype.is_floating_point:
+        got = f"a {tuple(tokens.shape)} {tokens.dtype} tensor" if isinstance(tokens, torch.Tensor) \
+            else type(tokens).__name__
+        raise TypeError(f"sequence_nll takes token ids as an (N, T) integer tensor, got {got}; encode sentences "
+                        "with the run's vocabulary first (textgan.data.corpus.Corpus.from_sequences)")
+    if tokens.shape[0] == 0 or tokens.shape[1] == 0:
+        raise ValueError(f"sequence_nll needs at least one sequence of at least one token, got {tuple(tokens.shape)}")
+    vocab_size = getattr(generator, "vocab_size", None)
+    if vocab_size is not None and (int(tokens.min()) < 0 or int(tokens.max()) >= vocab_size):
+        raise ValueError(f"token ids must lie in 0..{vocab_size - 1} (the generator's vocabulary), got "
+                         f"{int(tokens.min())}..{int(tokens.max())}")
+    if lengths is not None:
+        if lengths.shape != (tokens.shape[0],):
+            raise ValueError(f"lengths must have one entry per sequence, shape ({tokens.shape[0]},), got "
+                             f"{tuple(lengths.shape)}")
+        if int(lengths.min()) < 0 or int(lengths.max()) > tokens.shape[1] or int(lengths.sum()) == 0:
+            raise ValueError(f"lengths must lie in 0..{tokens.shape[1]} (the sequence length) and not all be 0, "
+                             f"got {int(lengths.min())}..{int(lengths.max())}")
 
 
 def nll_oracle(oracle: nn.Module, samples: torch.Tensor, batch_size: int | None = None) -> float:

@@ -27,7 +27,7 @@ from textgan.data.vocab import TextVocab
 from textgan.errors import UserError
 from textgan.metrics.nll import nll_oracle, sequence_nll
 from textgan.metrics.sacrebleu_metric import detokenize
-from textgan.metrics.suite import TEXT_ONLY, RealStats, Sentences, protocol_knobs, score_texts
+from textgan.metrics.suite import TEXT_ONLY, RealStats, Sentences, parse_metrics, protocol_knobs, score_texts
 from textgan.sampling import sample
 
 __all__ = ["DEFAULT_TEMPERATURES", "check_metrics", "default_metrics", "evaluate_generator", "temperature_sweep"]
@@ -78,7 +78,15 @@ def reference_sentences(data: DataBundle) -> Sentences | None:
 def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence[str], *, temperature: float = 1.0,
                        num_samples: int = 10000, seed: int = 1234, max_n: int = 5,
                        references: Sentences | None = None, fed_cache: RealStats | None = None) -> dict[str, Any]:
-    """Sample `num_samples` at `temperature` (private RNG seeded by `seed`) and score `metrics`."""
+    """Sample `num_samples` at `temperature` (private RNG seeded by `seed`) and score `metrics` (names or a
+    comma-separated string, see `textgan.metrics.suite.METRICS`)."""
+    if not all(hasattr(data, field) for field in ("vocab", "seq_len", "test", "oracle")):
+        raise TypeError(f"evaluate_generator takes the loaded data (textgan.data.sources.load_data(run.cfg.data)), "
+                        f"got {type(data).__name__}")
+    metrics = parse_metrics(metrics)  # before sampling, which is the slow part
+    if num_samples < (2 if "self_bleu" in metrics else 1):
+        raise UserError(f"num_samples must be >= {2 if 'self_bleu' in metrics else 1} for {', '.join(metrics)}, "
+                        f"got {num_samples}")
     check_metrics(metrics, data)
     t0 = time.perf_counter()
     vocab = data.vocab
