@@ -69,6 +69,8 @@ def _load_builtin_models() -> None:
 
 
 def get_model(name: str) -> ModelSpec:
+    """The registered model `name` (its config sections, algorithm and data kinds); a UserError listing the
+    registered names when there is none."""
     _load_builtin_models()
     if name not in MODELS:
         raise UserError(f"unknown model '{name}'; available: {', '.join(sorted(MODELS))} "
@@ -77,6 +79,7 @@ def get_model(name: str) -> ModelSpec:
 
 
 def all_models() -> dict[str, ModelSpec]:
+    """Every registered model by name, sorted (what `python -m textgan.train --list` prints)."""
     _load_builtin_models()
     return dict(sorted(MODELS.items()))
 

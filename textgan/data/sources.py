@@ -44,6 +44,8 @@ DATA_SOURCES: dict[str, Callable[[DataConfig, Path], Any]] = {}
 
 
 def register_source(name: str, loader: Callable[[DataConfig, Path], Any]) -> None:
+    """Make `--data NAME` load with `loader(data_config, data_root)`: how non-text sources (the image
+    baseline's mixtures and digits) plug in without the loader knowing them."""
     DATA_SOURCES[name] = loader
     if name not in DATA_SETS:
         DATA_SETS.append(name)
