@@ -164,6 +164,8 @@ class LoadedRun:
 def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> LoadedRun:
     """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one; "best": the
     one `train.best_metric` kept in `<run>/best/`)."""
+    if not isinstance(run_dir, (str, Path)):
+        raise TypeError(f"load_run takes a run directory path, got {type(run_dir).__name__}")
     run_dir = Path(run_dir)
     spec, cfg = load_run_config(run_dir)
     vocab = load_vocab(run_dir)

@@ -60,6 +60,16 @@ def test_sequence_nll_names_bad_input(tokens, lengths, error, message):
         sequence_nll(g, tokens, lengths)
 
 
+def test_load_data_takes_a_name_or_path(tmp_path):
+    from conftest import write_tiny_text
+
+    from textgan.data.sources import load_data
+
+    train, test = write_tiny_text(tmp_path)
+    data = load_data(str(train))  # a path (or a data set name) with the default settings
+    assert data.name == str(train) and len(data.train) > 0
+
+
 def test_evaluate_generator_checks_its_arguments_before_sampling(tmp_path):
     data, g = _oracle_data(tmp_path), LSTMGenerator(30, 4, 5, bos_id=0)
     with pytest.raises(UserError, match="unknown metric 'blue'"):

@@ -198,7 +198,10 @@ def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = N
 
 def load_data(cfg: DataConfig, data_dir: str | Path | None = None,
               vocab: TextVocab | IdVocab | None = None) -> DataBundle:
-    """Build the data bundle for a config; `vocab` (from a saved run) replaces building a new one."""
+    """Build the data bundle for a config (or a data set name / file path, with the default settings);
+    `vocab` (from a saved run) replaces building a new one."""
+    if isinstance(cfg, (str, Path)):
+        cfg = DataConfig(name=str(cfg))
     bundle = _load_bundle(cfg, resolve_data_root(data_dir), vocab)
     if cfg.valid_size:
         if not isinstance(bundle, DataBundle):
