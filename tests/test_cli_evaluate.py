@@ -90,6 +90,26 @@ def test_samples_file_matches_library(tmp_path, capsys):
     assert "self_bleu_2" in capsys.readouterr().out
 
 
+def test_files_are_read_as_the_training_data_is(tmp_path, capsys):
+    """A byte-order mark, blank references and form feeds inside a line do not change the scores; a blank
+    sample line is an empty generation and counts."""
+    samples, refs = ["a man rides a horse", "a dog runs", "two cats sit"], ["a man rides a bike", "a dog sits"]
+    (tmp_path / "s.txt").write_text("\n".join(samples) + "\n")
+    (tmp_path / "r.txt").write_text("\n".join(refs) + "\n")
+    (tmp_path / "s_bom.txt").write_text("\ufeff" + "\r\n".join(samples) + "\r\n", encoding="utf-8")
+    (tmp_path / "r_odd.txt").write_text("\n" + refs[0].replace(" a ", " a\x0c", 1) + "\n\n" + refs[1] + "\n\n")
+    scores = []
+    for s, r in (("s.txt", "r.txt"), ("s_bom.txt", "r_odd.txt")):
+        assert main(["--samples", str(tmp_path / s), "--references", str(tmp_path / r),
+                     "--json", str(tmp_path / "out.json")]) == 0
+        scores.append(json.loads((tmp_path / "out.json").read_text()))
+    assert scores[0]["bleu"] == scores[1]["bleu"] and scores[0]["self_bleu"] == scores[1]["self_bleu"]
+    assert (scores[1]["n_samples"], scores[1]["n_references"]) == (3, 2)
+    (tmp_path / "s_blank.txt").write_text("a man rides a horse\n\na dog runs\n")
+    assert main(["--samples", str(tmp_path / "s_blank.txt"), "--json", str(tmp_path / "out.json")]) == 0
+    assert json.loads((tmp_path / "out.json").read_text())["n_samples"] == 3
+
+
 def test_user_errors(oracle_run, tmp_path, capsys):
     (tmp_path / "s.txt").write_text("a b c\nb c d\n")
     (tmp_path / "empty.txt").write_text("\n\n")

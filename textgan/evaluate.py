@@ -61,19 +61,27 @@ def parse_temperatures(spec: str) -> list[float]:
     return temps
 
 
-def read_lines(path: str, what: str) -> list[str]:
+def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
+    """The lines of a samples or references file, read as the training data's files are (a byte-order mark
+    dropped; lines end at \\n, \\r\\n or \\r only). A blank sample line is an empty generation (what
+    `textgan.sample` writes for one) and is kept (`keep_blank`); a blank reference is no reference."""
+    from textgan.data.text import split_lines
+
     p = Path(path)
     if p.is_dir():
         raise UserError(f"{what} file '{p}' is a directory; give the text file inside it")
     if not p.is_file():
         raise UserError(f"{what} file '{p}' not found")
     try:
-        lines = p.read_text(encoding="utf-8").splitlines()
+        text = p.read_text(encoding="utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise UserError(f"{what} file '{p}' is not UTF-8 text") from None
-    if not any(line.strip() for line in lines):
+    lines = split_lines(text)
+    if lines and lines[-1] == "":  # the terminator of the last line, not a line
+        lines.pop()
+    if not any(lines):
         raise UserError(f"{what} file '{p}' is empty")
-    return lines
+    return lines if keep_blank else [line for line in lines if line]
 
 
 def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, Any]:
@@ -81,8 +89,8 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
         raise UserError("--temperatures, --num, --checkpoint and --seed need --run (a file's samples are fixed)")
     if "nll" in metrics:
         raise UserError("nll needs a model: use --run (a sample file has no likelihoods)")
-    samples = read_lines(args.samples, "samples")
-    refs = read_lines(args.references, "references") if args.references else None
+    samples = read_lines(args.samples, "samples", keep_blank=True)
+    refs = read_lines(args.references, "references", keep_blank=False) if args.references else None
     if refs is None and any(m in metrics for m in ("bleu", "sacrebleu", "fed")):
         wanted = ", ".join(m for m in metrics if m in ("bleu", "sacrebleu", "fed"))
         raise UserError(f"{wanted} need references: pass --references FILE (self_bleu works without)")

@@ -4,6 +4,7 @@ way a user's text file can be bad (each a one-line UserError that says how to fi
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 import torch
@@ -81,6 +82,41 @@ def test_latin1_file_loads_with_its_encoding(tmp_path):
 def write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def _sentences(bundle) -> list[str]:
+    return [bundle.vocab.decode(row) for row in bundle.train.tokens.tolist()]
+
+
+def test_byte_order_mark_and_old_mac_line_endings(tmp_path):
+    bom, cr = tmp_path / "bom.txt", tmp_path / "cr.txt"
+    bom.write_text("\ufeffhello world\nhello there\n", encoding="utf-8")
+    cr.write_bytes(b"the cat sat\rthe dog ran\ra bird flew\r")
+    assert _sentences(load_data(DataConfig(name=str(bom), tokenize="whitespace"))) == ["hello world", "hello there"]
+    assert _sentences(load_data(DataConfig(name=str(cr), tokenize="whitespace"))) == [
+        "the cat sat", "the dog ran", "a bird flew"]
+
+
+def test_an_edit_that_keeps_the_modification_time_is_read(tmp_path):
+    """The `datasets` cache keys a file by path and modification time; its lines are checked against the file."""
+    path = tmp_path / "c.txt"
+    path.write_text("alpha beta\ngamma delta\n")
+    stat = path.stat()
+    assert _sentences(load_data(str(path))) == ["alpha beta", "gamma delta"]
+    path.write_text("a much longer first line\nand second\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _sentences(load_data(str(path))) == ["a much longer first line", "and second"]
+
+
+def test_special_token_spellings_in_the_text_read_as_unknown(tmp_path):
+    path = tmp_path / "special.txt"
+    path.write_text("the <unk> token\nan <eos> in the middle\n<pad> and <bos> here\n")
+    bundle = load_data(DataConfig(name=str(path), tokenize="whitespace"))
+    vocab = bundle.vocab
+    assert (vocab.pad_id, vocab.bos_id, vocab.eos_id, vocab.unk_id) == (0, 1, 2, 3)
+    assert vocab.size == 4 + len({"the", "token", "an", "in", "middle", "and", "here"})
+    # an <eos> in the text no longer cuts its sentence; the markers read as <unk>
+    assert _sentences(bundle) == ["the <unk> token", "an <unk> in the middle", "<unk> and <unk> here"]
 
 
 @pytest.mark.parametrize("content, message", [

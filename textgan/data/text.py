@@ -1,8 +1,9 @@
 """Reading user text files: one sentence per line, with clear errors for every way a file can be bad.
 
 Files are decoded up front with the configured encoding so that undecodable bytes are reported with
-the line they are on and the option that fixes them (`data.encoding=latin-1`), and lines are split on
-'\\n' only (Latin-1 corpora such as MR contain 0x85 bytes, which `str.splitlines` would split on).
+the line they are on and the option that fixes them (`data.encoding=latin-1`). A byte-order mark is
+dropped (it would otherwise glue itself to the first word), and lines end at '\\n', '\\r\\n' or a lone '\\r'
+(old Mac files) only: Latin-1 corpora such as MR contain 0x85 bytes, which `str.splitlines` would split on.
 User files are then loaded through HF `datasets` (Arrow-backed, cached under the data root), which is
 what keeps corpora far larger than the benchmark sets cheap to reload.
 """
@@ -37,19 +38,26 @@ def check_text_file(path: Path, encoding: str = "utf-8") -> list[str]:
         line_no = raw.count(b"\n", 0, err.start) + 1
         raise UserError(f"data file '{path}' is not valid {encoding} (byte 0x{raw[err.start]:02x} on line "
                         f"{line_no}); pass data.encoding=latin-1 (or the file's real encoding)") from None
-    lines = [line.strip() for line in text.split("\n")]
+    lines = split_lines(text.removeprefix("\ufeff"))
     lines = [line for line in lines if line]
     if not lines:
         raise UserError(f"data file '{path}' is empty; it needs one sentence per line")
     return lines
 
 
+def split_lines(text: str) -> list[str]:
+    """Stripped lines of `text`, ending at '\\n', '\\r\\n' or a lone '\\r' (empty ones kept)."""
+    return [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+
+
 def load_words(path: Path, encoding: str, splitter: str, lowercase: bool,
                cache_dir: Path | None = None) -> list[list[str]]:
     """The sentences of a text file split into words, via HF `datasets` (the split is cached on disk).
 
-    The file is validated first (existence, decoding, emptiness). `datasets` fingerprints the file and
-    the split function, so re-running on an unchanged corpus skips the word splitting.
+    The file is validated first (existence, decoding, emptiness). `datasets` fingerprints the file (by path
+    and modification time) and the split function, so re-running on an unchanged corpus skips the word
+    splitting. Its lines are checked against the file's own, so a cache that missed an edit, or a
+    different idea of a line break, falls back to splitting the lines read here.
     """
     lines = check_text_file(path, encoding)
     import datasets
@@ -62,10 +70,9 @@ def load_words(path: Path, encoding: str, splitter: str, lowercase: bool,
     ds = datasets.load_dataset("text", data_files={"train": str(path)}, split="train", encoding=encoding,
                                cache_dir=str(cache_dir) if cache_dir else None)
     ds = ds.filter(lambda row: bool(row["text"].strip()))
-    ds = ds.map(lambda row: {"words": split(row["text"].strip())}, remove_columns=["text"],
-                new_fingerprint=f"words-{splitter}-{lowercase}-{ds._fingerprint}")
-    words = list(ds["words"])
-    if len(words) != len(lines):
-        # `datasets` splits lines on more than '\n' (e.g. Latin-1 0x85); keep our own split then.
-        words = [split(line) for line in lines]
-    return words
+    if [line.strip().removeprefix("\ufeff") for line in ds["text"]] != lines:
+        return [split(line) for line in lines]
+    # "v2": the split drops a byte-order mark (caches of the earlier split kept it in the first word)
+    ds = ds.map(lambda row: {"words": split(row["text"].strip().removeprefix("\ufeff"))}, remove_columns=["text"],
+                new_fingerprint=f"words-v2-{splitter}-{lowercase}-{ds._fingerprint}")
+    return list(ds["words"])

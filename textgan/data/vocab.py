@@ -55,7 +55,9 @@ class TextVocab:
     @classmethod
     def build(cls, sentences: Iterable[Sequence[str]], min_freq: int = 1,
               max_size: int = 0) -> TextVocab:
-        """Train a word-level vocabulary on pre-split sentences (lists of words)."""
+        """Train a word-level vocabulary on pre-split sentences (lists of words). The special tokens' spellings
+        are reserved: where the text itself contains them (`data.tokenize=whitespace` keeps `<unk>` whole;
+        PTB-style corpora write it), they are not counted as words (see `encode`)."""
         from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
         tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
@@ -63,7 +65,9 @@ class TextVocab:
         trainer = trainers.WordLevelTrainer(
             vocab_size=max_size or 10**9, min_frequency=min_freq,
             special_tokens=SPECIAL_TOKENS, show_progress=False)
-        tokenizer.train_from_iterator((" ".join(words) for words in sentences), trainer=trainer)
+        reserved = set(SPECIAL_TOKENS)
+        tokenizer.train_from_iterator((" ".join(w for w in words if w not in reserved) for words in sentences),
+                                      trainer=trainer)
         return cls(tokenizer)
 
     def encode(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
@@ -72,7 +76,11 @@ class TextVocab:
             # list(s) of a string would encode its characters, each an <unk>, without complaint
             raise TypeError("encode takes pre-split sentences (lists of words), got a string; pass "
                             "[sentence.split() for sentence in sentences]")
-        encs = self.tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True)
+        # a literal <pad> / <bos> / <eos> in the text must not become the real marker (an <eos> would cut the
+        # sentence when decoded): it reads as <unk>, as does a literal <unk> (PTB's unknown-word marker)
+        markers = {PAD, BOS, EOS}
+        encs = self.tokenizer.encode_batch([[UNK if w in markers else w for w in s] for s in sentences],
+                                           is_pretokenized=True)
         return [e.ids for e in encs]
 
     def id_to_token(self, i: int) -> str:
