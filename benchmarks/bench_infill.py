@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.machine import hardware  # noqa: E402
+from benchmarks.machine import hardware, repo_path  # noqa: E402
 from benchmarks.render import fmt_mean_std  # noqa: E402
 
 MLE_SOURCE = {"pretrained": "the MaskGAN run after its MaskMLE pretraining (the weights its adversarial phase "
@@ -39,7 +39,7 @@ MLE_SOURCE = {"pretrained": "the MaskGAN run after its MaskMLE pretraining (the 
 
 def train(model: str, run_dir: Path, args: argparse.Namespace, log_file: Path) -> tuple[list[str], float]:
     """Train (or finish) one run in a subprocess; (the command, its wall time in s)."""
-    cmd = [sys.executable, "-m", "textgan.train", "--run-dir", shown(run_dir)]  # cwd is REPO
+    cmd = [sys.executable, "-m", "textgan.train", "--run-dir", repo_path(run_dir)]  # cwd is REPO
     if args.data_dir:
         cmd += ["--data-dir", args.data_dir]
     if (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir()):
@@ -59,11 +59,6 @@ def train(model: str, run_dir: Path, args: argparse.Namespace, log_file: Path) -
     return cmd, time.perf_counter() - t0
 
 
-def shown(path: Path) -> str:
-    """A path as results record it: relative to the repository when inside it (the default folders)."""
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
-
-
 def last_checkpoint_of_phase(run_dir: Path, phase: str) -> Path:
     from textgan.checkpoint import list_checkpoints
 
@@ -80,7 +75,7 @@ def score(label: str, run_dir: Path, checkpoint: Path | None, args: argparse.Nam
     t0 = time.perf_counter()
     result = evaluate_infill_run(run_dir, checkpoint=checkpoint, data_dir=args.data_dir, num=args.num,
                                  seed=args.eval_seed)
-    result.update(label=label, run=shown(run_dir),
+    result.update(label=label, run=repo_path(run_dir),
                   checkpoint=checkpoint.name if checkpoint else "final", eval_wall_s=round(time.perf_counter() - t0, 1))
     return result
 

@@ -40,7 +40,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.harness import flatten  # noqa: E402
-from benchmarks.machine import hardware  # noqa: E402
+from benchmarks.machine import hardware, repo_path  # noqa: E402
 from textgan.runs import RunDir  # noqa: E402
 
 TRANSFORMER_VARIANTS = ("mle", "seqgan", "relgan")
@@ -162,13 +162,6 @@ def _env(threads: int, data_dir: str | None) -> dict[str, str]:
     return env
 
 
-def shown(path: Path) -> str:
-    """A path as the commands take it: relative to the repository root (their working directory) when it lies
-    inside it, so the committed report names no machine's folders."""
-    resolved = Path(path).resolve()
-    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
-
-
 def as_recorded(cmd: list[str]) -> str:
     """A command as the report records it: `python` for this interpreter's path."""
     return shlex.join(["python" if arg == sys.executable else arg for arg in cmd])
@@ -239,13 +232,13 @@ def bench_model(entry: str, args: argparse.Namespace, env: dict[str, str]) -> di
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", entry).strip("_")
     run_dir, log = Path(args.workdir) / safe, Path(args.workdir) / f"{safe}.log"
     log.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "textgan.train", "--model", model, "--config", shown(config),
-           "--run-dir", shown(run_dir), "--overwrite"]
+    cmd = [sys.executable, "-m", "textgan.train", "--model", model, "--config", repo_path(config),
+           "--run-dir", repo_path(run_dir), "--overwrite"]
     cmd += ["--data", data] if pass_data else []
     cmd += extra + budget_overrides(model)
     cmd += ["train.eval_every=1", f"train.threads={args.threads}", "train.progress=false"]
     result: dict[str, Any] = {"entry": entry, "model": entry_label(model, values), "generator": kind, "data": data,
-                              "config": shown(config), "train_command": as_recorded(cmd), "log": shown(log)}
+                              "config": repo_path(config), "train_command": as_recorded(cmd), "log": repo_path(log)}
     rc, wall = run_logged(cmd, log, env)
     result["train_wall_s"] = round(wall, 3)
     result["generator_params"] = generator_params(log)
@@ -263,8 +256,8 @@ def bench_model(entry: str, args: argparse.Namespace, env: dict[str, str]) -> di
 
 def sample_once(run_dir: Path, num: int, log: Path, env: dict[str, str], seed: int) -> dict[str, Any]:
     out = run_dir / f"bench_samples_{num}.txt"
-    cmd = [sys.executable, "-m", "textgan.sample", "--run", shown(run_dir), "--num", str(num),
-           "--seed", str(seed), "--out", shown(out)]
+    cmd = [sys.executable, "-m", "textgan.sample", "--run", repo_path(run_dir), "--num", str(num),
+           "--seed", str(seed), "--out", repo_path(out)]
     rc, wall = run_logged(cmd, log, env)
     if rc != 0 or not out.is_file():
         raise RuntimeError(f"sample exit {rc}: {last_line(log)}")

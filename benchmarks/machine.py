@@ -6,6 +6,9 @@ vector instruction set that PyTorch's CPU kernels dispatch to (`cpu_capability`:
 two machines with different kernels round floating point differently, so a run repeated with the same
 seed and config reproduces another machine's run only to the seed spread, not bit for bit, and these two
 fields say when that is the reason.
+
+`repo_path()` is the other half of that record: paths as results write them, relative to the repository,
+so that no committed file names the folders of the machine it was produced on.
 """
 
 from __future__ import annotations
@@ -14,6 +17,15 @@ import os
 import platform
 from pathlib import Path
 from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repo_path(path: str | Path) -> str:
+    """`path` relative to the repository root when it lies inside it (the default run and config folders,
+    which the benchmark commands reach from that root), else as given."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(path)
 
 
 def cpu_model() -> str:

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
 from benchmarks import bench_models
+from benchmarks.machine import repo_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,8 +37,8 @@ def test_entries_and_budgets():
 
 
 def test_recorded_commands_name_no_machine_folders():
-    assert bench_models.shown(ROOT / "configs" / "seqgan.yaml") == "configs/seqgan.yaml"
-    assert bench_models.shown(Path("/elsewhere/x.yaml")) == "/elsewhere/x.yaml"  # outside the repo: as given
+    assert repo_path(ROOT / "configs" / "seqgan.yaml") == "configs/seqgan.yaml"
+    assert repo_path(Path("/elsewhere/x.yaml")) == "/elsewhere/x.yaml"  # outside the repo: as given
     assert bench_models.as_recorded([sys.executable, "-m", "textgan.train"]) == "python -m textgan.train"
 
 
