@@ -82,11 +82,16 @@ ROWS = {
                                           ["has format version 2", "this textgan reads version 1"], "error"),
     "resume_budget_below_progress": (TRAIN, ["--resume", "--run-dir", "run", "mle.epochs=0"],
                                      ["is at epoch 1 of phase 'mle', past the 0", "budget at 1 or more"], "error"),
+    "flag_wrong_type": (TRAIN, [*MLE, "--seed", "abc"],
+                        ["argument --seed: invalid int value: 'abc'", "python -m textgan.train --help"], "error"),
+    "sample_flag_wrong_type": (SAMPLE, ["--run", "run", "--num", "many"], ["argument --num: invalid int value"],
+                               "error"),
     "sample_out_folder_missing": (SAMPLE, ["--run", "run", "--out", "nowhere/samples.txt"],
                                   ["folder 'nowhere' does not exist"], "error"),
     "sample_out_is_a_directory": (SAMPLE, ["--run", "run", "--out", "not_a_run"], ["is a directory"], "error"),
 }
-SUBPROCESS_ROWS = ("data_binary", "vocab_one_word", "sample_top_p_zero", "checkpoints_all_truncated")
+SUBPROCESS_ROWS = ("data_binary", "vocab_one_word", "sample_top_p_zero", "checkpoints_all_truncated",
+                   "flag_wrong_type")
 
 
 def truncate(ckpt: Path) -> None:

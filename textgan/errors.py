@@ -7,6 +7,7 @@ a traceback from deep inside the library for a mistake of their own.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import sys
 from collections.abc import Callable
@@ -17,6 +18,15 @@ class UserError(Exception):
     """A problem with the user's input; its message names the problem and the fix."""
 
     exit_code = 2
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse whose usage errors are `UserError`s: one line (`error: ...`, exit code 2) through `cli_entry`
+    like every other input error, instead of the usage block and a SystemExit (which also ended a Python
+    caller of `main(argv)`); `--help` still prints the full usage."""
+
+    def error(self, message: str):  # argparse's hook for every usage error
+        raise UserError(f"{message}; see {self.prog} --help")
 
 
 def check_output_file(path: str | Path, flag: str) -> None:

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import UserError, check_output_file, cli_entry
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry
 from textgan.metrics.suite import METRICS, Sentences, parse_metrics, protocol_knobs, score_texts
 from textgan.metrics.sweep import DEFAULT_TEMPERATURES
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m textgan.evaluate", description="Score a run or a sample file.")
+    p = CliParser(prog="python -m textgan.evaluate", description="Score a run or a sample file.")
     src = p.add_argument_group("what to score (exactly one)")
     src.add_argument("--run", help="run directory (runs/<name>): sample from its newest checkpoint")
     src.add_argument("--samples", help="text file, one generated sample a line")

@@ -14,13 +14,13 @@ from pathlib import Path
 import torch
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import UserError, check_output_file, cli_entry
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry
 from textgan.runs import load_run, load_run_config
 from textgan.sampling import check_sampling_args, sample
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m textgan.sample", description="Sample from a trained run.")
+    p = CliParser(prog="python -m textgan.sample", description="Sample from a trained run.")
     p.add_argument("--run", required=True, help="run directory (runs/<name>)")
     p.add_argument("--checkpoint", help="a specific checkpoint: its folder or its name under <run>/checkpoints/ "
                                          "(e.g. step-00000060), or 'best' (the best evaluation kept by "

@@ -21,7 +21,7 @@ from textgan.config import load_yaml, merge_dict, parse_override, set_value, val
 from textgan.data.sources import DATA_SETS, DATA_SOURCES, load_data
 from textgan.data.vocab import load_vocab
 from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
-from textgan.errors import UserError, cli_entry
+from textgan.errors import CliParser, UserError, cli_entry
 from textgan.evaluation import make_evaluator
 from textgan.gans.base import TrainContext
 from textgan.guards import TrainingInterrupted
@@ -31,7 +31,7 @@ from textgan.runs import RunDir, load_run_config
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m textgan.train", description="Train a text GAN (or the MLE baseline).")
+    p = CliParser(prog="python -m textgan.train", description="Train a text GAN (or the MLE baseline).")
     p.add_argument("--model", help="model name (see --list)")
     p.add_argument("--config", help="YAML file of config overrides (e.g. configs/seqgan.yaml)")
     p.add_argument("--data", help=f"data set ({', '.join(DATA_SETS)}) or a text file, one sentence a line")

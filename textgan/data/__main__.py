@@ -12,11 +12,11 @@ import sys
 
 from textgan.data.download import BASE_URL_ENV, download, file_is_valid, load_manifest
 from textgan.data.paths import DATA_DIR_ENV, resolve_data_root
-from textgan.errors import cli_entry
+from textgan.errors import CliParser, cli_entry
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m textgan.data", description="Standard text-GAN data sets.")
+    parser = CliParser(prog="python -m textgan.data", description="Standard text-GAN data sets.")
     sub = parser.add_subparsers(dest="command", required=True)
     data_dir_help = f"data root (default: ${DATA_DIR_ENV}, else ./data)"
 
