@@ -99,9 +99,9 @@ def jobs(grid: Grid) -> list[Job]:
 def resolved_config(job: Job) -> dict[str, Any]:
     """The config the training CLI will resolve for this job (same code path, so the hash is faithful)."""
     from textgan.config import to_dict
-    from textgan.train import build_parser, resolve_config
+    from textgan.train import parse_args, resolve_config
 
-    _, cfg, _ = resolve_config(build_parser().parse_args(job.train_args()))
+    _, cfg, _ = resolve_config(parse_args(job.train_args()))
     return to_dict(cfg)
 
 
@@ -120,9 +120,9 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def model_defaults(model: str) -> dict[str, Any]:
     """The model's default config, flattened (`generator.kind` -> 'lstm'): what a setting is compared with."""
     from textgan.config import to_dict
-    from textgan.train import build_parser, resolve_config
+    from textgan.train import parse_args, resolve_config
 
-    _, cfg, _ = resolve_config(build_parser().parse_args(["--model", model]))
+    _, cfg, _ = resolve_config(parse_args(["--model", model]))
     return flatten(to_dict(cfg))
 
 

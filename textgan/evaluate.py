@@ -73,7 +73,7 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
     if not p.is_file():
         raise UserError(f"{what} file '{p}' not found")
     try:
-        text = p.read_text(encoding="utf-8").removeprefix("\ufeff")
+        text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{what} file '{p}' is not UTF-8 text") from None
     lines = split_lines(text)

@@ -121,9 +121,14 @@ def replace_run_dir(run: RunDir) -> None:
     run.create()
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The training CLI's flags, with `key=value` overrides anywhere among them."""
+    return build_parser().parse_intermixed_args(argv)
+
+
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_intermixed_args(argv)  # key=value anywhere among the flags
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     if args.list:
         print_list()

@@ -38,7 +38,7 @@ def check_text_file(path: Path, encoding: str = "utf-8") -> list[str]:
         line_no = raw.count(b"\n", 0, err.start) + 1
         raise UserError(f"data file '{path}' is not valid {encoding} (byte 0x{raw[err.start]:02x} on line "
                         f"{line_no}); pass data.encoding=latin-1 (or the file's real encoding)") from None
-    lines = split_lines(text.removeprefix("\ufeff"))
+    lines = split_lines(text)
     lines = [line for line in lines if line]
     if not lines:
         raise UserError(f"data file '{path}' is empty; it needs one sentence per line")
@@ -46,7 +46,9 @@ def check_text_file(path: Path, encoding: str = "utf-8") -> list[str]:
 
 
 def split_lines(text: str) -> list[str]:
-    """Stripped lines of `text`, ending at '\\n', '\\r\\n' or a lone '\\r' (empty ones kept)."""
+    """Stripped lines of a file's decoded `text` (a leading byte-order mark dropped), ending at '\\n',
+    '\\r\\n' or a lone '\\r' (empty ones kept)."""
+    text = text.removeprefix("\ufeff")
     return [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 

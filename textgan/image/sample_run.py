@@ -14,7 +14,7 @@ import torch
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_into, named_checkpoint
 from textgan.data.sources import load_data
-from textgan.errors import UserError, check_output_file
+from textgan.errors import UserError
 from textgan.gans.base import TrainContext
 from textgan.runs import load_run_config
 
@@ -42,8 +42,6 @@ def sample_image_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else run / "samples" / "sample.png"
     if out.suffix.lower() != ".png":
         raise UserError(f"--out '{out}' must be a .png file: this run's samples are not text")
-    if args.out:
-        check_output_file(out, "--out")
     algorithm, evaluator, _ = load_image_run(run, args.checkpoint)
     samples = evaluator.generate(algorithm.generator, num=args.num, seed=args.seed)
     evaluator.write_images(samples, out, limit=args.num)
