@@ -12,8 +12,17 @@ import torch
 from conftest import assert_same_final_weights, metric_records
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
+from textgan.config import ConfigError
+from textgan.data.corpus import Corpus
+from textgan.data.oracle import seeded_oracle
+from textgan.data.sources import DataBundle
+from textgan.data.vocab import IdVocab
+from textgan.gans import leakgan as leakgan_module
+from textgan.gans.base import TrainContext
+from textgan.gans.leakgan import LeakGAN
 from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
 from textgan.nn.leakgan_generator import Unrolled
+from textgan.registry import get_model, make_config
 from textgan.sample import main as sample_main
 from textgan.train import main as train_main
 
@@ -144,3 +153,39 @@ def test_generator_knobs_without_a_leakgan_meaning_are_one_line_errors(cli, tmp_
     proc = cli.main(train_main, ["--model", "leakgan", "--config", TINY, "--run-dir", tmp_path / "run",
                                  "generator.num_layers=2"], capsys)
     cli.user_error(proc, "generator.num_layers", "leakgan")
+
+
+def _tiny_leakgan(d_real: str, with_oracle: bool = True) -> LeakGAN:
+    cfg = make_config(get_model("leakgan"))
+    cfg.generator.emb_dim = cfg.generator.hidden_dim = cfg.leakgan.manager_dim = 8
+    cfg.leakgan.goal_dim, cfg.leakgan.window, cfg.leakgan.d_real = 4, 2, d_real
+    cfg.discriminator.emb_dim, cfg.discriminator.filter_sizes, cfg.discriminator.num_filters = 8, [2, 3], [4, 4]
+    cfg.adversarial.num_negatives = 16
+    torch.manual_seed(0)
+    oracle = seeded_oracle(vocab_size=50, emb_dim=8, hidden_dim=8)
+    tokens = torch.randint(1, 50, (64, 8))
+    data = DataBundle("toy", Corpus(tokens, torch.full((64,), 8)), None, IdVocab(50, bos_id=0),
+                      oracle if with_oracle else None)
+    return LeakGAN(TrainContext(cfg, data, torch.device("cpu")))
+
+
+@pytest.mark.parametrize("d_real", ["train", "oracle"])
+def test_d_real_chooses_where_ds_positives_come_from(monkeypatch, d_real):
+    # 'oracle' is the reference code's choice: fresh oracle samples before every D pass, not training rows
+    algo = _tiny_leakgan(d_real)
+    seen = []
+    monkeypatch.setattr(leakgan_module, "train_real_vs_generated",
+                        lambda d, opt, real, fake, **kw: seen.append(real) or {"d_loss": 0.0, "d_acc": 0.5})
+    algo.train_discriminator(1)
+    algo.train_discriminator(1)
+    train_rows = {tuple(row) for row in algo.ctx.data.train.tokens.tolist()}
+    for real in seen:
+        assert real.shape == (16, 8)
+        in_train = sum(tuple(row) in train_rows for row in real.tolist())
+        assert in_train == (16 if d_real == "train" else 0)
+    assert not torch.equal(seen[0], seen[1])                        # drawn afresh at each pass
+
+
+def test_d_real_oracle_without_an_oracle_is_a_config_error():
+    with pytest.raises(ConfigError, match="leakgan.d_real"):
+        _tiny_leakgan("oracle", with_oracle=False)

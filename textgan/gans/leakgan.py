@@ -62,6 +62,9 @@ class LeakGAN:
         self.worker_adv_opt = torch.optim.Adam(gen.worker_parameters(), lr=self.adv.g_lr)
         self.manager_adv_opt = torch.optim.Adam(gen.manager_parameters(), lr=self.adv.g_lr)
         self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.discriminator.lr)
+        if self.lk.d_real == "oracle" and ctx.data.oracle is None:
+            raise ConfigError("config key 'leakgan.d_real' is 'oracle', but the data has no oracle to sample "
+                              f"from ({ctx.data.name!r}); use leakgan.d_real=train or --data oracle")
 
     @staticmethod
     def build_sampler(cfg, vocab_size: int, bos_id: int, seq_len: int) -> LeakGANGenerator:
@@ -161,7 +164,11 @@ class LeakGAN:
         n = self.adv.num_negatives
         fake = sample(self.generator, n, self.seq_len, temperature=self.lk.sample_temperature,
                       eos_id=self.eos_id, pad_id=self.pad_id)
-        real = data.tokens[torch.randperm(len(data))[:n]]
+        if self.lk.d_real == "oracle":
+            # the reference code's positives: fresh oracle samples at T = 1, the way the training set was drawn
+            real = sample(self.ctx.data.oracle, n, self.seq_len, eos_id=self.eos_id, pad_id=self.pad_id)
+        else:
+            real = data.tokens[torch.randperm(len(data))[:n]]
         cfg = self.ctx.cfg.discriminator
         return train_real_vs_generated(self.discriminator, self.d_opt, real, fake, epochs=epochs,
                                        batch_size=cfg.batch_size, l2=cfg.l2, device=self.ctx.device)

@@ -26,6 +26,12 @@ class LeakGANConfig:
              "(exploration), a lower one when generating; the reference code multiplies the logits by 1.5 "
              "when generating (alpha = 2/3) and uses alpha = 1 for the policy-gradient samples. Evaluation "
              "uses eval.temperature (configs/paper/leakgan_oracle.yaml sets it to 2/3 as well)")
+    d_real: str = param(
+        "train", choices=["train", "oracle"],
+        help="D's real examples at each D pass: 'train' = a random subset of the training set (every model's "
+             "choice); 'oracle' = as many fresh samples of the synthetic oracle (the reference code's "
+             "Synthetic Data script regenerates its positive file before every D pass; oracle data only). "
+             "'oracle' gives D more real data than G ever sees")
     worker_extrinsic: float = param(
         0.0, min=0.0, help="weight of the rescaled Monte Carlo (extrinsic) reward added to the WORKER's "
                            "intrinsic reward. 0 = the paper's worker gradient (intrinsic reward only; the "
