@@ -161,3 +161,23 @@ def test_bad_input_in_process(tmp_path, monkeypatch, cli, capsys, case):
     monkeypatch.chdir(make_workdir(tmp_path))
     argv, needles = CASES[case]
     cli.user_error(cli.main(train_main, argv, capsys), *needles)
+
+
+def test_train_model_is_the_cli_as_a_python_function(tmp_path):
+    from textgan.errors import UserError
+    from textgan.train import train_model
+
+    run = tmp_path / "run"
+    # values read back as themselves: a string that YAML 1.1 would read as a boolean ('off'), a float
+    returned = train_model("mle", config=TINY_MLE, run_dir=run, seed=3,
+                           overrides={"mle.epochs": 1, "train.nonfinite": "off", "mle.lr": 0.002})
+    assert returned == run
+    cfg = yaml.safe_load((run / "config.yaml").read_text())
+    assert (cfg["seed"], cfg["mle"]["epochs"], cfg["train"]["nonfinite"], cfg["mle"]["lr"]) == (3, 1, "off", 0.002)
+    assert train_model(run_dir=run, resume=True, overrides={"mle.epochs": 2}) == run
+    assert [r["iteration"] for r in metric_records(run)] == [0, 1, 2]
+    # bad input raises the CLI's one-line message instead of printing it and returning an exit code
+    with pytest.raises(UserError, match="already holds a run"):
+        train_model("mle", config=TINY_MLE, run_dir=run)
+    with pytest.raises(UserError, match="mle.epochs"):
+        train_model("mle", config=TINY_MLE, run_dir=tmp_path / "other", overrides={"mle.epochs": "three"})

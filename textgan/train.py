@@ -13,9 +13,12 @@ import argparse
 import logging
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
+import yaml
 
 from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate, without_init_only
 from textgan.data.sources import DATA_SETS, DATA_SOURCES, load_data
@@ -126,27 +129,65 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return build_parser().parse_intermixed_args(argv)
 
 
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
+def run_training(argv: list[str] | None) -> Path | None:
+    """The training CLI without its error handling: returns the run directory (None for `--list`).
+
+    Raises `UserError` on bad input and `TrainingInterrupted` when SIGINT / SIGTERM stopped the run after
+    it saved a checkpoint (its message, printed here on the main process, says how to continue).
+    """
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     if args.list:
         print_list()
-        return 0
+        return None
     spec, cfg, run_path = resolve_config(args)
     dist, device_name = init_distributed(cfg.train.device)
     try:
-        return train(args, argv, spec, cfg, RunDir(run_path), dist, device_name)
-    except TrainingInterrupted as err:  # SIGINT / SIGTERM: a checkpoint was saved first
+        train(args, argv, spec, cfg, RunDir(run_path), dist, device_name)
+        return run_path
+    except TrainingInterrupted as err:
         if dist.is_main:
             print(str(err), file=sys.stderr)
-        return err.exit_code
+        raise
     except OSError as err:  # a write into the run directory failed (checkpoint writes report themselves)
         where = f"'{err.filename}'" if err.filename else f"the run directory '{run_path}'"
         raise UserError(f"cannot write {where} ({err.strerror or err}); the last checkpoint is intact — "
                         "fix the cause (e.g. free disk space) and continue with --resume") from None
     finally:
         shutdown(dist)
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    try:
+        run_training(argv)
+    except TrainingInterrupted as err:  # SIGINT / SIGTERM: a checkpoint was saved first
+        return err.exit_code
+    return 0
+
+
+def train_model(model: str | None = None, *, data: str | Path | None = None, config: str | Path | None = None,
+                run_dir: str | Path | None = None, seed: int | None = None,
+                overrides: Mapping[str, Any] | None = None, resume: bool = False, overwrite: bool = False,
+                data_dir: str | Path | None = None) -> Path:
+    """Train (or with `resume=True` continue) a run from Python, as `python -m textgan.train` would.
+
+    `overrides` maps config keys to values ({"mle.epochs": 3, "discriminator.filter_sizes": [2, 3]}).
+    Returns the run directory; `textgan.runs.load_run` loads it. Raises `textgan.errors.UserError` with
+    the CLI's one-line message on bad input, and `textgan.guards.TrainingInterrupted` when a signal
+    stopped training after a checkpoint was saved.
+    """
+    argv: list[str] = []
+    for flag, value in (("--model", model), ("--data", data), ("--config", config), ("--run-dir", run_dir),
+                        ("--seed", seed), ("--data-dir", data_dir)):
+        if value is not None:
+            argv += [flag, str(value)]
+    argv += ["--resume"] * resume + ["--overwrite"] * overwrite
+    for key, value in (overrides or {}).items():
+        # one YAML flow scalar / list, so that every value reads back as the same type ('off' stays a string)
+        argv.append(f"{key}={yaml.safe_dump(value, default_flow_style=True, width=2**31).strip()}"
+                    .removesuffix("\n..."))
+    return run_training(argv)
 
 
 def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunDir, dist: Distributed,
