@@ -11,8 +11,9 @@ Per evaluation:
 - `bleu_<n>_<label>` against the test sentences *of that class*, `self_bleu_<n>_<label>` within the
   class's samples (definitions as `textgan/evaluation.py`); `bleu_<n>` / `self_bleu_<n>` are means over
   classes;
-- `nll_test`: NLL per real token + EOS of the test set, each sentence conditioned on its own label;
-  `nll_valid` the same over the validation split (`data.valid_size`), for model selection.
+- `nll_test`: NLL per real token + EOS of the test set, each sentence conditioned on its own label, at the
+  sampling temperature `eval.temperature` (as `textgan/evaluation.py`); `nll_valid` the same over the
+  validation split (`data.valid_size`) at temperature 1, for model selection.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ class ConditionalEvaluator(Evaluator):
         metrics: dict[str, float] = {}
         if generator is not None and data.test is not None:
             n = self.cfg.num_test or len(data.test)
-            metrics["nll_test"] = self.conditional_nll(generator, data.test, self.labels.test, n)
+            # at the sampling temperature, as the unconditional Evaluator's nll_test (textgan/evaluation.py)
+            metrics["nll_test"] = self.conditional_nll(generator, data.test, self.labels.test, n,
+                                                       temperature=self.cfg.temperature)
         if generator is not None and data.valid is not None:  # data.valid_size: the split model selection reads
             metrics["nll_valid"] = self.conditional_nll(generator, data.valid, self.labels.valid, len(data.valid))
         per_class: dict[str, list[float]] = {}
@@ -112,15 +115,18 @@ class ConditionalEvaluator(Evaluator):
         metrics["classifier_test_acc"] = test_acc
         return metrics
 
-    def conditional_nll(self, generator: nn.Module, corpus: Corpus, classes: torch.Tensor, n: int) -> float:
-        """NLL per real token + EOS of the first `n` sentences of `corpus`, every one under its own class."""
+    def conditional_nll(self, generator: nn.Module, corpus: Corpus, classes: torch.Tensor, n: int,
+                        temperature: float = 1.0) -> float:
+        """NLL per real token + EOS of the first `n` sentences of `corpus`, every one under its own class
+        (logits / `temperature`)."""
         total, count = 0.0, 0
         tokens, lengths, labels = corpus.tokens[:n], corpus.lengths[:n], classes[:n]
         for c in range(self.labels.num_classes):
             rows = labels == c
             if rows.any():
                 tokens_c = int(lengths[rows].sum())
-                total += sequence_nll(generator.bind(c), tokens[rows], lengths[rows]) * tokens_c
+                nll = sequence_nll(generator.bind(c), tokens[rows], lengths[rows], temperature=temperature)
+                total += nll * tokens_c
                 count += tokens_c
         return total / max(count, 1)
 

@@ -3,9 +3,13 @@
 Every evaluation samples `eval.num_samples` sequences from a private, fixed-seed RNG (so evaluating never
 shifts the training RNG stream, which keeps resumed runs identical) and measures:
 - `nll_oracle` when the data has an oracle (SeqGAN's synthetic benchmark);
-- `nll_test` (mean NLL per real token + EOS of the test set under the generator) when there is a test set;
+- `nll_test` (mean NLL per real token + EOS of the test set under the generator) when there is a test set,
+  under softmax(logits / eval.temperature): the model the samples were drawn from, as the protocol's
+  sweep defines it (`textgan.metrics.sweep`), so each record's NLL-oracle / NLL-test pair is one point of
+  that quality-diversity curve (identical at the default temperature 1);
 - `nll_valid`, the same over the validation sentences held out of the training set (`data.valid_size`),
-  which `train.best_metric` selects checkpoints on (textgan/best.py);
+  but always at temperature 1: `train.best_metric` selects checkpoints on it (textgan/best.py), i.e. on
+  the weights, whatever temperature they are evaluated at;
 - BLEU-2..5 of the samples against the test set and self-BLEU-2..5 (protocol in the benchmarks docs),
   for real text, when `eval.bleu` is on.
 """
@@ -68,7 +72,10 @@ class Evaluator:
             metrics["nll_oracle"] = nll_oracle(data.oracle, samples)
         if test is not None and generator is not None:
             n = self.cfg.num_test or len(test)
-            metrics["nll_test"] = sequence_nll(generator, test.tokens[:n], test.lengths[:n])
+            # At the sampling temperature: paired with nll_oracle of these samples, an NLL-test at T = 1 would
+            # put the point off the curve the sweep draws for the same temperature.
+            metrics["nll_test"] = sequence_nll(generator, test.tokens[:n], test.lengths[:n],
+                                               temperature=self.cfg.temperature)
         valid = getattr(data, "valid", None)  # data.valid_size: the split model selection reads
         if valid is not None and generator is not None:
             metrics["nll_valid"] = sequence_nll(generator, valid.tokens, valid.lengths)

@@ -69,3 +69,20 @@ def test_conditional_evaluator_per_class(tiny_labelled):
     hyps = [row[: row.index(data.vocab.eos_id)] if data.vocab.eos_id in row else row for row in neg.tolist()]
     assert metrics["bleu_2_negative"] == pytest.approx(bleu(hyps, refs, 3)[2])
     assert metrics["class_acc_negative"] == pytest.approx(float((clf.predict(model, neg) == 0).double().mean()))
+
+
+def test_conditional_nll_test_is_at_the_sampling_temperature(tiny_labelled, tmp_path, monkeypatch):
+    # As the unconditional Evaluator: samples drawn at eval.temperature, nll_test of that same scaled model.
+    from textgan.metrics.nll import sequence_nll
+
+    monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(tmp_path))
+    data = load_data(DataConfig(name=str(tiny_labelled), labels="tsv", tokenize="whitespace", test_fraction=0.25))
+    torch.manual_seed(0)
+    gen = build_conditional_generator("prefix", GeneratorConfig(emb_dim=8, hidden_dim=8, init_std=0.5),
+                                      data.vocab.size, data.vocab.bos_id, 2)
+    ev = ConditionalEvaluator(data, EvalConfig(num_samples=8, temperature=0.5, bleu=False, classifier=TINY))
+    metrics, _ = ev.evaluate(gen)
+    test, y = data.test, data.labels.test
+    total = sum(sequence_nll(gen.bind(c), test.tokens[y == c], test.lengths[y == c], temperature=0.5)
+                * int(test.lengths[y == c].sum()) for c in range(2) if (y == c).any())
+    assert metrics["nll_test"] == pytest.approx(total / int(test.lengths.sum()), rel=1e-9)

@@ -122,3 +122,18 @@ def test_default_temperatures_follow_protocol():
     assert DEFAULT_TEMPERATURES == (0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
     with pytest.raises(UserError):
         temperature_sweep(LSTMGenerator(5, 2, 2), _text_data(), [], ["self_bleu"])
+
+
+def test_training_evaluation_pairs_nll_test_with_its_sampling_temperature(tmp_path):
+    # metrics.jsonl's nll_oracle is of samples drawn at eval.temperature; its nll_test must be of that same
+    # temperature-scaled model, as the sweep scores it, or the record is a point off the quality-diversity curve.
+    from textgan.evaluation import EvalConfig, Evaluator
+
+    data = _oracle_data(tmp_path)
+    torch.manual_seed(0)
+    g = LSTMGenerator(30, 8, 8, bos_id=0, init_std=0.5)
+    for t in (0.5, 1.0):
+        record = Evaluator(data, EvalConfig(num_samples=40, temperature=t, seed=3)).evaluate(g)[0]
+        entry = evaluate_generator(g, data, ["nll"], temperature=t, num_samples=40, seed=3)
+        assert record["nll_oracle"] == pytest.approx(entry["nll_oracle"], rel=1e-12)
+        assert record["nll_test"] == pytest.approx(entry["nll_test"], rel=1e-12)
