@@ -13,6 +13,7 @@ from conftest import TEST_LINES, TINY_MLE_TEXT, assert_user_error, run_cli, trai
 
 from textgan.evaluate import main
 from textgan.metrics.bleu import bleu, self_bleu
+from textgan.metrics.sacrebleu_metric import sacrebleu_corpus
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,9 @@ def test_samples_file_matches_library(tmp_path, capsys):
     assert r["bleu"] == {str(k): v for k, v in bleu(toks, ref_toks, 5).items()}
     assert r["self_bleu"] == {str(k): v for k, v in self_bleu(toks, 5).items()}
     assert r["n_samples"] == 4 and r["n_references"] == 2 and 0 < r["sacrebleu"] <= 1
+    # the lines reach sacreBLEU as written, and the result says so (a run's samples are detokenised first)
+    assert r["sacrebleu"] == sacrebleu_corpus(samples, refs)
+    assert "not detokenised" in r["protocol"]["sacrebleu_definition"]
     # self-BLEU needs no references
     assert main(["--samples", str(tmp_path / "s.txt")]) == 0
     assert "self_bleu_2" in capsys.readouterr().out
