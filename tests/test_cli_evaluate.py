@@ -141,3 +141,26 @@ def test_user_errors(oracle_run, tmp_path, capsys):
 def test_module_entry_point_error(tmp_path):
     proc = run_cli("textgan.evaluate", "--samples", "missing.txt", "--metrics", "self_bleu", cwd=tmp_path)
     assert_user_error(proc, "missing.txt", "not found")
+
+
+def test_run_is_scored_and_sampled_at_its_own_eval_temperature(tmp_path, capsys):
+    # a run whose config evaluates at T = 0.5 (as configs/paper/leakgan_oracle.yaml does at 2/3): without a
+    # temperature flag, evaluate and sample use it, so their numbers match the run's own metrics.jsonl
+    from conftest import TINY_MLE, metric_records
+
+    from textgan.sample import main as sample_main
+
+    proc = train_cli("--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "eval.temperature=0.5",
+                     cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    run, out = tmp_path / "run", tmp_path / "r.json"
+    assert main(["--run", str(run), "--json", str(out)]) == 0
+    r, last = json.loads(out.read_text()), metric_records(run)[-1]
+    assert r["temperature"] == 0.5
+    assert (r["nll_oracle"], r["nll_test"]) == pytest.approx((last["nll_oracle"], last["nll_test"]), rel=1e-12)
+    capsys.readouterr()
+    outs = []
+    for extra in ([], ["--temperature", "0.5"], ["--temperature", "1"]):
+        assert sample_main(["--run", str(run), "--num", "20", "--seed", "3", *extra]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] != outs[2]

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(default: bleu,self_bleu,nll,sacrebleu for text, nll for the oracle)")
     p.add_argument("--num", type=int, help="samples to draw (default: the run's eval.num_samples)")
     p.add_argument("--temperatures", help="sweep: comma-separated temperatures, or 'protocol' for "
-                                          f"{','.join(map(str, DEFAULT_TEMPERATURES))}")
+                                          f"{','.join(map(str, DEFAULT_TEMPERATURES))} (default: one "
+                                          "evaluation at the run's eval.temperature, as in training)")
     p.add_argument("--max-n", type=int, default=5, help="BLEU-2..max-n (default 5)")
     p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--json", help="also write the results to this JSON file")
@@ -137,7 +138,10 @@ def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[st
     if args.temperatures:
         sweep = temperature_sweep(run.generator, data, parse_temperatures(args.temperatures), metrics, **common)
         return {**head, "metrics": metrics, "sweep": sweep}
-    return {**head, **evaluate_generator(run.generator, data, metrics, temperature=1.0, **common)}
+    # the run's own evaluation temperature (1 unless its config says otherwise): the numbers then match the
+    # last line of its metrics.jsonl for the same checkpoint, samples and seed
+    return {**head, **evaluate_generator(run.generator, data, metrics, temperature=run.cfg.eval.temperature,
+                                         **common)}
 
 
 def format_table(entries: list[dict[str, Any]]) -> str:

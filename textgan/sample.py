@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(e.g. step-00000060), or 'best' (the best evaluation kept by "
                                          "train.best_metric); default: the newest intact one")
     p.add_argument("--num", type=int, default=20, help="number of samples (default 20)")
-    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--temperature", type=float,
+                   help="sampling temperature (default: the run's eval.temperature, the one its metrics were "
+                        "measured at; 1 unless its config says otherwise)")
     p.add_argument("--top-k", type=int, default=0, help="keep the k most likely tokens (0 = off)")
     p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
     p.add_argument("--seed", type=int, default=None, help="seed for reproducible samples")
@@ -51,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     own = getattr(spec.algorithm, "sample_cli", None)  # models whose samples are not text (image GANs)
     if own is not None:
         return own(args)
-    check_sampling_args(args.temperature, args.top_k, args.top_p)
+    check_sampling_args(1.0 if args.temperature is None else args.temperature, args.top_k, args.top_p)
     run = load_run(args.run, args.checkpoint)
+    if args.temperature is None:
+        args.temperature = run.cfg.eval.temperature
     if args.infill is not None:
         from textgan.infill import infill_run
 

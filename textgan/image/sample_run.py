@@ -36,7 +36,7 @@ def load_image_run(run: Path, checkpoint: str | Path | None = None):
 
 def sample_image_run(args: argparse.Namespace) -> int:
     """Write `args.num` samples of the run as a PNG (`--out`, default RUN/samples/sample.png)."""
-    if args.temperature != 1.0 or args.top_k or args.top_p != 1.0:
+    if args.temperature is not None or args.top_k or args.top_p != 1.0:
         raise UserError("--temperature, --top-k and --top-p apply to text runs only; drop them for this run")
     run = Path(args.run)
     out = Path(args.out) if args.out else run / "samples" / "sample.png"
