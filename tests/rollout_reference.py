@@ -7,13 +7,15 @@ from __future__ import annotations
 import torch
 
 from textgan.rollout import sample_rows
+from textgan.sampling import filter_logits
 
 
 def reference_completions(policy, samples: torch.Tensor, uniforms: torch.Tensor, eos_id: int | None = None,
-                          pad_id: int = 0) -> torch.Tensor:
+                          pad_id: int = 0, temperature: float = 1.0) -> torch.Tensor:
     """(B, T-1, R, T) completions: [:, k-1, r] keeps samples[:, :k] and completes it with rollout r's uniforms.
-    Rows whose prefix or completion has reached `eos_id` are padded after it. The policy decodes in eval
-    mode (no dropout) and is left in the mode it came in."""
+    Rows whose prefix or completion has reached `eos_id` are padded after it; tokens are drawn from
+    softmax(logits / temperature). The policy decodes in eval mode (no dropout) and is left in the mode it
+    came in."""
     b, t_len = samples.shape
     rollouts = uniforms.shape[2]
     out = torch.empty(b, t_len - 1, rollouts, t_len, dtype=torch.long)
@@ -31,7 +33,7 @@ def reference_completions(policy, samples: torch.Tensor, uniforms: torch.Tensor,
                             else torch.zeros(b, dtype=torch.bool))
                 for j in range(k, t_len):
                     logits, state = policy.step(inputs, state)
-                    token = sample_rows(logits.clone(), uniforms[:, k - 1, r, j])
+                    token = sample_rows(filter_logits(logits.float(), temperature).clone(), uniforms[:, k - 1, r, j])
                     if eos_id is not None:
                         token = token.masked_fill(finished, pad_id)
                         finished |= token == eos_id

@@ -62,6 +62,23 @@ def test_batched_rollout_equals_reference_loop(nets, chunk_rows):
         assert torch.equal(completions[:, k - 1, :, :k], samples[:, None, :k].expand(B, R, k))
 
 
+@pytest.mark.parametrize("temperature", [0.25, 3.0])
+def test_completions_are_drawn_at_the_given_temperature(nets, temperature):
+    # LeakGAN samples its policy-gradient batch at adversarial.temperature: the completions must continue
+    # that policy, softmax(logits / T), not the untempered one (they used to ignore the temperature)
+    gen, disc = nets
+    samples = sample_batch(gen, B, T, temperature=temperature, rng=torch.Generator().manual_seed(1))
+    u = draw_uniforms(B, T, R, torch.Generator().manual_seed(2))
+    states = teacher_forced_states(gen, samples)
+    completions = rollout_completions(gen, samples, states, u, chunk_rows=40, temperature=temperature)
+    assert torch.equal(completions, reference_completions(gen, samples, u, temperature=temperature))
+    assert not torch.equal(completions, rollout_completions(gen, samples, states, u, chunk_rows=40))
+    rewards = rollout_rewards(gen, disc, samples, rollouts=R, uniforms=u, temperature=temperature)
+    with torch.no_grad():
+        expected = torch.sigmoid(disc.eval()(completions.reshape(-1, T))).view(B, T - 1, R)
+    torch.testing.assert_close(rewards[:, :-1], expected.mean(dim=2), rtol=1e-5, atol=1e-6)
+
+
 def test_reward_of_last_token_is_d_of_the_full_sequence(nets):
     gen, disc = nets
     samples = sample_batch(gen, B, T, rng=torch.Generator().manual_seed(3))

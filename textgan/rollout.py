@@ -24,6 +24,8 @@ completion is scored in a few large discriminator calls:
 - EOS: a completion whose prefix already holds EOS stays all padding after it, completions stop at
   their own EOS, and rewards after a sequence's first EOS are 0 (masked); the EOS token itself is
   rewarded.
+- Temperature: completions are drawn from softmax(logits / temperature), the policy the samples
+  came from (LeakGAN samples its policy-gradient batches at `adversarial.temperature`); 1 by default.
 
 Every state component must have the batch in dim 1 (as the LSTM's (layers, B, H)).
 """
@@ -57,13 +59,14 @@ def draw_uniforms(batch: int, seq_len: int, rollouts: int, rng: torch.Generator 
 @torch.inference_mode()
 def rollout_completions(policy: nn.Module, samples: torch.Tensor, states: tuple[torch.Tensor, ...],
                         uniforms: torch.Tensor, *, eos_id: int | None = None, pad_id: int = 0,
-                        chunk_rows: int = 1024) -> torch.Tensor:
+                        chunk_rows: int = 1024, temperature: float = 1.0) -> torch.Tensor:
     """Complete every prefix of `samples` (B, T) with the policy -> (B, T-1, R, T) ids.
 
     `states[c][j]` is state component c after the policy read BOS, y_0, ..., y_{j-1} (time-first,
     as `sample_with_states` returns it); `uniforms` is (B, T-1, R, T, 2) (see `draw_uniforms`).
-    Completion [b, k-1, r] keeps y_0..y_{k-1} and samples positions k..T-1. Work is split into
-    chunks of whole (row b, rollout r) units, T-1 rows each, about `chunk_rows` rows a chunk.
+    Completion [b, k-1, r] keeps y_0..y_{k-1} and samples positions k..T-1 from
+    softmax(logits / temperature). Work is split into chunks of whole (row b, rollout r) units, T-1
+    rows each, about `chunk_rows` rows a chunk.
     """
     batch, seq_len = samples.shape
     rollouts = uniforms.shape[2]
@@ -92,7 +95,10 @@ def rollout_completions(policy: nn.Module, samples: torch.Tensor, states: tuple[
             joined = tuple(s[j - 1].index_select(1, bs) for s in states)
             state = joined if state is None else tuple(torch.cat([a, c], dim=1) for a, c in zip(state, joined))
             logits, state = policy.step(rows[:n, j - 1], state)            # (n, V)
-            token = sample_rows(logits.float(), u[:n, j])                   # (n,); logits overwritten
+            logits = logits.float()
+            if temperature != 1.0:  # as filter_logits: the samples' policy, not the untempered one
+                logits = logits / temperature
+            token = sample_rows(logits, u[:n, j])                           # (n,); logits overwritten
             if eos_id is not None:
                 token = token.masked_fill(finished[:n], pad_id)
                 finished[:n] |= token == eos_id
@@ -126,7 +132,8 @@ def rollout_rewards(policy: nn.Module, discriminator: nn.Module | None, samples:
                     states: tuple[torch.Tensor, ...] | None = None, uniforms: torch.Tensor | None = None,
                     rng: torch.Generator | None = None, eos_id: int | None = None, pad_id: int = 0,
                     chunk_rows: int = 1024, d_chunk_rows: int = 2048, bf16: bool = False,
-                    score: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+                    score: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                    temperature: float = 1.0) -> torch.Tensor:
     """SeqGAN's rewards (B, T) for `samples` (B, T): mean D(real) over `rollouts` completions per prefix.
 
     `score` replaces D's sigmoid as the reward of a finished sequence: ids (N, T) -> rewards (N,), called
@@ -136,6 +143,7 @@ def rollout_rewards(policy: nn.Module, discriminator: nn.Module | None, samples:
     `states`: the policy's states over `samples` when the policy sampled them itself (from
     `sample_with_states`); otherwise they are computed by running the policy over `samples`.
     `uniforms` (B, T-1, R, T, 2) fixes the rollout noise (else drawn from `rng` / the global RNG).
+    `temperature`: the one `samples` were drawn at, so the completions continue the same policy.
     Positions after a sequence's first EOS get reward 0.
     """
     batch, seq_len = samples.shape
@@ -144,7 +152,7 @@ def rollout_rewards(policy: nn.Module, discriminator: nn.Module | None, samples:
     if uniforms is None:
         uniforms = draw_uniforms(batch, seq_len, rollouts, rng, samples.device)
     completions = rollout_completions(policy, samples, states, uniforms, eos_id=eos_id, pad_id=pad_id,
-                                      chunk_rows=chunk_rows)                 # (B, T-1, R, T)
+                                      chunk_rows=chunk_rows, temperature=temperature)  # (B, T-1, R, T)
     # One scoring pass over every completion and the full samples (the reward of the last token).
     tokens = torch.cat([completions.reshape(-1, seq_len), samples])
     if score is None:

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_same_final_weights, metric_records
+from conftest import assert_same_final_weights, metric_records, tiny_algorithm
 
+import textgan.gans.leakgan as leakgan
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.config import ConfigError
 from textgan.data.corpus import Corpus
 from textgan.data.oracle import seeded_oracle
 from textgan.data.sources import DataBundle
 from textgan.data.vocab import IdVocab
-from textgan.gans import leakgan as leakgan_module
 from textgan.gans.base import TrainContext
 from textgan.gans.leakgan import LeakGAN
 from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
@@ -174,7 +174,7 @@ def test_d_real_chooses_where_ds_positives_come_from(monkeypatch, d_real):
     # 'oracle' is the reference code's choice: fresh oracle samples before every D pass, not training rows
     algo = _tiny_leakgan(d_real)
     seen = []
-    monkeypatch.setattr(leakgan_module, "train_real_vs_generated",
+    monkeypatch.setattr(leakgan, "train_real_vs_generated",
                         lambda d, opt, real, fake, **kw: seen.append(real) or {"d_loss": 0.0, "d_acc": 0.5})
     algo.train_discriminator(1)
     algo.train_discriminator(1)
@@ -189,3 +189,19 @@ def test_d_real_chooses_where_ds_positives_come_from(monkeypatch, d_real):
 def test_d_real_oracle_without_an_oracle_is_a_config_error():
     with pytest.raises(ConfigError, match="leakgan.d_real"):
         _tiny_leakgan("oracle", with_oracle=False)
+
+
+def test_rollouts_continue_at_the_policy_gradient_temperature(monkeypatch):
+    # the batch is sampled at adversarial.temperature; its Monte Carlo completions must use the same alpha
+    algo = tiny_algorithm("leakgan")
+    algo.adv.temperature = 0.5
+    seen = {}
+    real_rollout_rewards = leakgan.rollout_rewards
+
+    def spy(*args, **kwargs):
+        seen["temperature"] = kwargs.get("temperature", 1.0)
+        return real_rollout_rewards(*args, **kwargs)
+
+    monkeypatch.setattr(leakgan, "rollout_rewards", spy)
+    algo.generator_step()
+    assert seen["temperature"] == 0.5

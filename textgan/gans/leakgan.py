@@ -138,7 +138,8 @@ class LeakGAN:
                                              eos_id=self.eos_id, pad_id=self.pad_id)
         values = rollout_rewards(gen, self.discriminator, samples, rollouts=adv.rollouts, states=states,
                                  eos_id=self.eos_id, pad_id=self.pad_id, chunk_rows=adv.rollout_chunk_rows,
-                                 d_chunk_rows=adv.d_chunk_rows)                       # (B, T) mean D(real)
+                                 d_chunk_rows=adv.d_chunk_rows,
+                                 temperature=adv.temperature)                         # (B, T) mean D(real)
         # clone: tensors made under inference_mode cannot be saved for backward
         samples, values = samples.clone(), values.clone()
         mask = eos_mask(samples, self.eos_id)
