@@ -103,6 +103,21 @@ def test_class_conditional_rollouts_on_bound_policy(mode):
     assert (rewards[after_eos] == 0).all()
 
 
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("mode", MODES)
+def test_bound_views_leave_the_generators_mode_as_it_was(mode, training):
+    # sample / rollouts restore the mode of the module they are given; a fresh LabelBound used to report
+    # training=True, so restoring it switched an eval-mode generator (a loaded run's) into training mode
+    # and its later forwards ran with dropout
+    gen = make_gen(mode).train(training)
+    sample(gen.bind(1), 3, T, seed=0)
+    assert all(m.training is training for m in gen.modules())
+    policy = gen.bind(torch.tensor([0, 2]))
+    samples, states = sample_with_states(policy, 2, T, rng=torch.Generator().manual_seed(0))
+    rollout_rewards(policy, None, samples, rollouts=2, states=states, score=lambda ids: ids[:, 0].float())
+    assert all(m.training is training for m in gen.modules())
+
+
 def make_disc(mode: str) -> ConditionalDiscriminator:
     torch.manual_seed(0)
     body = build_discriminator(DiscriminatorConfig(emb_dim=8, filter_sizes=[2, 3], num_filters=[4, 4]), V)

@@ -54,6 +54,9 @@ class LabelBound(nn.Module):
         self.labels = labels
         self.bos_id = generator.bos_id
         self.vocab_size = generator.vocab_size
+        # report the wrapped generator's mode: code that saves and restores `training` around its work
+        # (sample, rollouts, sequence_nll) would otherwise switch an eval-mode generator to training mode
+        self.training = generator.training
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         return self.runner(tokens, _as_labels(self.labels, tokens.shape[0], tokens.device))
