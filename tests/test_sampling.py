@@ -124,6 +124,16 @@ def test_filter_logits():
     assert kept(top_k=3, top_p=0.6) == [True, True, False, False]
 
 
+def test_a_tiny_temperature_is_greedy_not_the_last_token(gen):
+    # logits / 1e-39 overflow to +inf in float32 and inf - inf is NaN: the draw returned token V - 1 for
+    # every position instead of the greedy limit
+    expected = greedy(gen, 16, 8)
+    for temperature in (1e-30, 1e-39, 1e-300):
+        assert torch.equal(sample(gen, 16, 8, temperature=temperature, seed=0), expected), temperature
+    tied = filter_logits(torch.tensor([[3.0, 3.0, -1.0, float("-inf")]]), temperature=1e-300)
+    assert tied[0, :2].tolist() == [0.0, 0.0] and tied[0, 2:].tolist() == [float("-inf")] * 2
+
+
 def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> float:
     expected = probs * counts.sum()
     keep = expected > 0

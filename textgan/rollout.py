@@ -37,7 +37,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from textgan.sampling import sample_rows, teacher_forced_states
+from textgan.sampling import filter_logits, sample_rows, teacher_forced_states
 
 __all__ = ["draw_uniforms", "eos_mask", "rollout_completions", "rollout_rewards", "sample_rows",
            "discriminator_logits", "update_rollout_network"]
@@ -95,9 +95,7 @@ def rollout_completions(policy: nn.Module, samples: torch.Tensor, states: tuple[
             joined = tuple(s[j - 1].index_select(1, bs) for s in states)
             state = joined if state is None else tuple(torch.cat([a, c], dim=1) for a, c in zip(state, joined))
             logits, state = policy.step(rows[:n, j - 1], state)            # (n, V)
-            logits = logits.float()
-            if temperature != 1.0:  # as filter_logits: the samples' policy, not the untempered one
-                logits = logits / temperature
+            logits = filter_logits(logits.float(), temperature)             # the samples' policy
             token = sample_rows(logits, u[:n, j])                           # (n,); logits overwritten
             if eos_id is not None:
                 token = token.masked_fill(finished[:n], pad_id)

@@ -29,11 +29,24 @@ def check_sampling_args(temperature: float, top_k: int, top_p: float) -> None:
         raise UserError(f"top-p must be in (0, 1] (1 disables it), got {top_p}")
 
 
+# Below this temperature `filter_logits` scales the gaps to each row's maximum instead of the logits; above it
+# logits / T cannot overflow for any sane logit (|logit| < 3e34), and keeping the plain division there keeps
+# every sample bit-identical to earlier versions.
+_NEAR_GREEDY = 1e-4
+
+
 def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0,
                   top_p: float = 1.0) -> torch.Tensor:
     """Scale by temperature, then keep the top-k tokens and/or the smallest nucleus of mass top-p."""
-    if temperature != 1.0:
-        logits = logits / temperature
+    if temperature >= _NEAR_GREEDY:
+        if temperature != 1.0:
+            logits = logits / temperature
+    else:
+        # logits / T overflows to +inf (and T itself rounds to 0 in float32 below ~1e-45): inf - inf is
+        # NaN in the draw, which then returned the last token id. The gaps to the row's maximum scale
+        # safely (the draw subtracts the maximum anyway) and their limit is greedy.
+        gaps = logits - logits.amax(dim=-1, keepdim=True)
+        logits = torch.where(gaps < 0, gaps / temperature, gaps)
     if top_k and top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
