@@ -62,3 +62,18 @@ def test_cached_sampling_states_equal_teacher_forced_ones(nets):
     recomputed = rollout_rewards(gen, disc, tokens, rollouts=R, uniforms=u, eos_id=EOS)
     torch.testing.assert_close(cached, recomputed)
     assert cached.shape == (B, T) and (cached >= 0).all() and (cached <= 1).all()
+
+
+def test_states_recomputed_for_a_rollout_network_in_training_mode_are_its_eval_states(nets):
+    # SeqGAN's rollout network is a training-mode copy of G; its states over G's samples must be those of
+    # sampling (dropout off), or completions start from dropout-perturbed states
+    gen, disc = nets
+    gen.eval()
+    tokens, states = sample_with_states(gen, B, T, eos_id=EOS, rng=torch.Generator().manual_seed(5))
+    u = draw_uniforms(B, T, R, torch.Generator().manual_seed(6))
+    cached = rollout_rewards(gen, disc, tokens, rollouts=R, uniforms=u, states=states, eos_id=EOS)
+    gen.train()
+    torch.manual_seed(7)  # dropout masks, were they drawn
+    recomputed = rollout_rewards(gen, disc, tokens, rollouts=R, uniforms=u, eos_id=EOS)
+    assert gen.training
+    torch.testing.assert_close(recomputed, cached)

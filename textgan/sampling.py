@@ -183,10 +183,16 @@ def teacher_forced_states(generator: nn.Module, tokens: torch.Tensor) -> tuple[t
     """The states `sample_with_states` would return had `generator` sampled `tokens` (B, T) itself.
 
     Runs the step protocol over the given tokens (works for every generator kind); used to get a
-    rollout network's own states over sequences another network sampled.
+    rollout network's own states over sequences another network sampled. In eval mode, as sampling
+    runs: a rollout network is a training copy, and states computed with dropout on would start the
+    completions (decoded in eval mode) from perturbed states. The generator's mode is restored.
     """
-    return _decode(generator, tokens, tokens.shape[0], tokens.shape[1], 1.0, 0, 1.0, None, 0,
-                               None)[1]
+    was_training = generator.training
+    generator.eval()
+    try:
+        return _decode(generator, tokens, tokens.shape[0], tokens.shape[1], 1.0, 0, 1.0, None, 0, None)[1]
+    finally:
+        generator.train(was_training)
 
 
 @torch.inference_mode()
