@@ -77,3 +77,21 @@ def test_dragan_perturbs_real_data_only_and_works_on_soft_one_hots():
     grad_norm = w.norm() * math.sqrt(5)  # D is linear: its input gradient is w at each of T positions
     value = dragan_penalty(critic, soft, generator=torch.Generator().manual_seed(1))
     assert value.item() == pytest.approx((grad_norm.item() - 1.0) ** 2, rel=1e-5)
+
+
+def test_dragan_probes_random_points_between_real_data_and_its_perturbation():
+    # the paper's code: x + alpha * (x_p - x), x_p = x + 0.5 std(x) U[0, 1], alpha ~ U[0, 1] per sample;
+    # D(x) = |x|^2 / 2 reports where it was evaluated through its gradient (= the point itself)
+    seen = []
+
+    def critic(x):
+        seen.append(x.detach().clone())
+        return 0.5 * x.square().sum(dim=1)
+
+    real = torch.randn(20000, 2)
+    dragan_penalty(critic, real, scale=0.5, generator=torch.Generator().manual_seed(0))
+    step = (seen[0] - real) / (0.5 * real.std())                  # alpha * U[0, 1] per element
+    assert step.min() >= 0 and step.max() <= 1
+    assert step.mean().item() == pytest.approx(0.25, abs=0.01)   # E[alpha] E[U] = 1/4 (without alpha: 1/2)
+    # one alpha per sample: the two coordinates' steps are correlated through it
+    assert torch.corrcoef(step.T)[0, 1].item() == pytest.approx(3 / 7, abs=0.03)

@@ -15,8 +15,9 @@ batch first) on real and generated data, returning a scalar to *minimise*:
 Penalties (add `weight * penalty` to the discriminator loss):
 - `wgan_gradient_penalty`: (||grad_x D(x_hat)|| - 1)^2 at random interpolates of real and fake.
 - `dragan_penalty`: DRAGAN (Kodali et al. 2017, arXiv 1705.07215), (||grad_x D(x_hat)|| - k)^2 at
-  x_hat = x + delta, small perturbations of *real* data only (delta = c * std(x) * U[0, 1] per element,
-  c = 0.5 as in the paper's code), so D stays smooth around the data manifold.
+  x_hat = x + alpha * delta, small perturbations of *real* data only (delta = c * std(x) * U[0, 1] per
+  element, c = 0.5, alpha ~ U[0, 1] per sample, as the paper's code), so D stays smooth around the data
+  manifold.
 
 Inputs of the penalties are whatever D reads: images, 2-D points, or (B, T, V) soft one-hots of text.
 """
@@ -120,11 +121,15 @@ def wgan_gradient_penalty(discriminator: Callable[[torch.Tensor], torch.Tensor],
 def dragan_penalty(discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                    scale: float = 0.5, target: float = 1.0,
                    generator: torch.Generator | None = None) -> torch.Tensor:
-    """DRAGAN: mean (||grad D(x + delta)|| - target)^2, delta = scale * std(x) * U[0, 1] elementwise.
+    """DRAGAN: mean (||grad D(x + alpha delta)|| - target)^2, delta = scale * std(x) * U[0, 1] elementwise.
 
-    std(x) is the standard deviation of the real batch (over all its elements, as the paper's code).
+    As the paper's code: std(x) is the standard deviation of the real batch (over all its elements), and
+    the penalty is taken at a random point alpha ~ U[0, 1] (one per sample) of the segment from x to its
+    perturbation x + delta, so it probes D near the data as well as at the perturbation's full reach.
     """
     real = real.detach()
     noise = torch.rand(real.shape, generator=generator, device=real.device, dtype=real.dtype)
-    perturbed = real + scale * real.std() * noise
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator, device=real.device,
+                       dtype=real.dtype)
+    perturbed = real + alpha * (scale * real.std() * noise)
     return (_input_gradient_norm(discriminator, perturbed) - target).square().mean()
