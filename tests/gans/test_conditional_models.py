@@ -98,6 +98,31 @@ def test_sentigan_reward_is_minus_its_penalty(tiny_labelled, tmp_path, monkeypat
     assert infos["senti"]["penalty"] == pytest.approx(float(((1 - probs) * mask).sum() / mask.sum()), rel=1e-6)
 
 
+def test_sentigan_loss_weights_the_penalty_by_the_tokens_probability():
+    # the paper's (and its authors' code's) penalty objective: sum_t G(y_t | Y_<t) V_t, not log G
+    from textgan.gans.log_probs import token_log_probs
+    from textgan.gans.sentigan import penalty_loss
+    from textgan.nn import LSTMGenerator
+
+    torch.manual_seed(0)
+    gen = LSTMGenerator(7, 4, 5, bos_id=0)
+    samples = torch.randint(1, 7, (3, 5))
+    penalties = torch.rand(3, 5)
+    mask = torch.ones(3, 5, dtype=torch.bool)
+    mask[2, 3:] = False
+    prob = token_log_probs(gen, samples).exp()
+    loss = penalty_loss(gen, samples, penalties, mask)
+    torch.testing.assert_close(loss, (prob * penalties)[mask].mean())
+    # descending it lowers the probability of the penalised tokens
+    before = float((prob.detach() * penalties)[mask].sum())
+    loss.backward()
+    with torch.no_grad():
+        for p in gen.parameters():
+            p -= 0.5 * p.grad
+    after = float((token_log_probs(gen, samples).exp() * penalties)[mask].sum())
+    assert after < before
+
+
 def test_resume_is_bitwise_identical(cli, capsys, tiny_labelled, tmp_path):
     mix = "adversarial.rollout_update_rate=0.5"
     train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "full", mix, "adversarial.rounds=2")

@@ -170,9 +170,13 @@ class SeqGAN:
         gen.train()
         rewards, info = self.rewards(samples, states if self.adv.rollout_update_rate == 0.0 else None)
         # clone: tensors made under inference_mode cannot be saved for backward
-        loss = policy_gradient_loss(self.g_train, samples.clone(), rewards.clone(), eos_mask(samples, self.eos_id))
+        loss = self.generator_loss(samples.clone(), rewards.clone(), eos_mask(samples, self.eos_id))
         self.apply_generator_loss(loss)
         return {"g_loss": float(loss.detach()), **info}
+
+    def generator_loss(self, samples: torch.Tensor, rewards: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """G's adversarial loss on its samples (B, T) given per-token rewards: REINFORCE (SeqGAN)."""
+        return policy_gradient_loss(self.g_train, samples, rewards, mask)
 
     def apply_generator_loss(self, loss: torch.Tensor) -> None:
         """Backward, clip (`g_grad_clip`) and one step of G's adversarial optimiser."""
