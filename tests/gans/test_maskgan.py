@@ -50,6 +50,18 @@ def test_actor_critic_losses_use_masked_rewards_and_a_constant_advantage():
     torch.testing.assert_close(values.grad, torch.tensor([[0.0, 2.5, 1.0]]))
 
 
+def test_advantage_clip_bounds_the_generators_advantage_only():
+    # MaskGAN's released code clips R_t - b_t (advantage_clipping); the critic still regresses the returns
+    log_d = torch.tensor([[-1.0, -2.0, -3.0]])
+    weights = torch.tensor([[0.0, 1.0, 1.0]])
+    values = torch.tensor([[0.5, -1.0, -2.0]])
+    logp = torch.tensor([[-0.1, -0.2, -0.3]])
+    g_loss, c_loss, _ = actor_critic_losses(logp, log_d, values, weights, 0.5, advantage_clip=1.5)
+    adv = torch.tensor([-1.5, -1.0])                             # -2.5 clipped to -1.5; -1.0 within
+    torch.testing.assert_close(g_loss, -(torch.tensor([-0.2, -0.3]) * adv).sum() / 2)
+    torch.testing.assert_close(c_loss, torch.tensor([2.5, 1.0]).square().sum() / 2)
+
+
 def test_filled_lengths_stop_at_the_first_eos():
     filled = torch.tensor([[5, 2, 0, 0], [5, 6, 7, 8], [2, 0, 0, 0]])
     assert filled_lengths(filled, 2).tolist() == [2, 4, 1]

@@ -60,6 +60,9 @@ class MaskGANConfig:
     g_lr: float = param(1e-4, min=0.0, min_exclusive=True, help="Adam lr of the adversarial G steps")
     g_grad_clip: float = param(5.0, min=0.0, help="gradient-norm clip of G steps (0 = off)")
     critic_lr: float = param(1e-3, min=0.0, min_exclusive=True, help="Adam lr of the critic head")
+    advantage_clip: float = param(0.0, min=0.0, help="clip the advantage R_t - b_t to +-N in G's loss (0 = off, "
+                                                    "the default the committed benchmarks used; MaskGAN's "
+                                                    "released code clips at advantage_clipping 5.0)")
     eval_every: int = param(0, min=0, help="evaluate (and checkpoint) every N D-pretraining steps and every N "
                                            "adversarial rounds (0 = train.eval_every); lets train.eval_every=1 "
                                            "select the MaskMLE epoch without evaluating every round")
@@ -86,14 +89,17 @@ def filled_lengths(filled: torch.Tensor, eos_id: int | None) -> torch.Tensor:
 
 
 def actor_critic_losses(logp: torch.Tensor, log_d: torch.Tensor, values: torch.Tensor, weights: torch.Tensor,
-                        gamma: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                        gamma: float, advantage_clip: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(generator loss, critic loss, returns); all inputs (B, T), weights = masked positions (0 / 1).
 
-    Rewards log D count at masked positions only; the advantage R_t - b_t is a constant for G's loss.
+    Rewards log D count at masked positions only; the advantage R_t - b_t is a constant for G's loss,
+    clipped to +-`advantage_clip` when that is > 0 (log D is unbounded below while the critic is poor).
     """
     returns = discounted_returns(log_d * weights, gamma)
     count = weights.sum().clamp(min=1.0)
     advantage = (returns - values).detach()
+    if advantage_clip > 0:
+        advantage = advantage.clamp(-advantage_clip, advantage_clip)
     g_loss = -(logp * advantage * weights).sum() / count
     critic_loss = ((returns.detach() - values).square() * weights).sum() / count
     return g_loss, critic_loss, returns
@@ -166,7 +172,8 @@ class MaskGAN(MaskMLE):
         gen.train()
         logits = gen.teacher_force(masked, filled)                             # (B, T, V)
         logp = gather_log_probs(logits, filled)
-        g_loss, critic_loss, returns = actor_critic_losses(logp, log_d, values, weights, self.adv.discount)
+        g_loss, critic_loss, returns = actor_critic_losses(logp, log_d, values, weights, self.adv.discount,
+                                                           self.adv.advantage_clip)
         self.g_adv_optimizer.zero_grad(set_to_none=True)
         self.critic_optimizer.zero_grad(set_to_none=True)
         (g_loss + critic_loss).backward()                                      # disjoint parameters
