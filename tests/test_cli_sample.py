@@ -44,6 +44,8 @@ def test_out_writes_the_file(procs, tmp_path, cli, capsys):
 def test_threads_limits_torch_and_keeps_the_samples(procs, cli, capsys):
     before = torch.get_num_threads()
     try:
+        # conftest already holds torch at 1 thread: start from 2, or a no-op --threads 1 would pass too
+        torch.set_num_threads(2)
         proc = cli.main(sample_main, ["--run", procs[0] / "run", "--num", "5", "--seed", "1", "--threads", "1"],
                         capsys)
         assert proc.returncode == 0 and torch.get_num_threads() == 1
