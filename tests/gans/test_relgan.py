@@ -83,9 +83,18 @@ def test_one_adversarial_step_updates_both_networks(loss):
 
 @pytest.mark.parametrize("penalty", ["wgan_gp", "dragan"])
 def test_gradient_penalties(penalty):
-    algo = tiny_relgan(penalty=penalty, loss="wasserstein", g_steps=0, d_steps=1)
+    common = dict(penalty=penalty, loss="wasserstein", g_steps=0, d_steps=1)
+    algo = tiny_relgan(**common, penalty_weight=3.0)
     out = algo.adversarial_step(0)
     assert out["gp"] > 0 and math.isfinite(out["d_loss"])
+    # the penalty enters D's loss with its weight: the same step without it (same seed, so the same batches
+    # and dropout masks, drawn before the penalty's own noise) reports a loss lower by weight * gp and
+    # moves D elsewhere; `gp > 0` alone passed with the penalty computed but left out of the loss
+    plain = tiny_relgan(**common, penalty_weight=0.0)
+    no_gp = plain.adversarial_step(0)
+    assert "gp" not in no_gp
+    assert out["d_loss"] == pytest.approx(no_gp["d_loss"] + 3.0 * out["gp"], rel=1e-5)
+    assert _moved(_params(plain.discriminator), algo.discriminator)
 
 
 def test_generator_gradient_flows_through_the_relaxed_samples():
