@@ -10,6 +10,7 @@ import torch
 from textgan.data.sources import DataConfig, OracleConfig, load_data
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig, Evaluator
+from textgan.metrics.nll import sequence_nll
 from textgan.nn import GeneratorConfig, build_generator
 
 
@@ -47,6 +48,11 @@ def test_evaluator_reports_nll_valid(tiny_text):
     generator = build_generator(GeneratorConfig(emb_dim=4, hidden_dim=4), bundle.vocab.size, bundle.vocab.bos_id)
     metrics, _ = Evaluator(bundle, EvalConfig(num_samples=4, bleu=False)).evaluate(generator)
     assert {"nll_valid", "nll_test"} <= set(metrics) and metrics["nll_valid"] > 0
+    # the held-out rows' NLL, not another split's: `> 0` held with nll_valid scored on the training rows
+    expected = sequence_nll(generator, bundle.valid.tokens, bundle.valid.lengths)
+    assert metrics["nll_valid"] == pytest.approx(expected, rel=1e-9)
+    others = [sequence_nll(generator, c.tokens, c.lengths) for c in (bundle.train, bundle.test)]
+    assert all(v != pytest.approx(expected, rel=1e-6) for v in others)  # the splits' values tell them apart
 
 
 @pytest.mark.parametrize("size", [12, 50])
