@@ -3,6 +3,9 @@ harness compares at a job's start and end to catch code edited while the job ran
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import textgan
 from textgan.runs import source_fingerprint
 
 
@@ -24,5 +27,9 @@ def test_the_fingerprint_follows_python_sources_only(tmp_path):
     assert source_fingerprint(tmp_path) not in (first, edited)
 
 
-def test_the_package_fingerprint_is_stable():
+def test_the_package_fingerprint_is_stable(tmp_path):
     assert source_fingerprint() == source_fingerprint()
+    # ... and it names the installed package's own sources: comparing the call with itself alone held for a
+    # default root that holds no Python files at all (every edit to the package would then go unnoticed)
+    assert source_fingerprint() == source_fingerprint(Path(textgan.__file__).resolve().parent)
+    assert source_fingerprint() != source_fingerprint(tmp_path)
