@@ -62,10 +62,17 @@ def test_seed_determinism_and_isolation(gen):
     assert torch.equal(sample(gen, 50, 8, rng=rng), a)
 
 
-def test_sampling_restores_training_mode(gen):
-    gen.train()
-    sample(gen, 2, 3, seed=0)
-    assert gen.training
+@pytest.mark.parametrize("training", [True, False])
+def test_sampling_restores_training_mode(training):
+    # with dropout, so that a draw made in training mode would differ; starting from train mode only, the
+    # test passed with sample() ending in `generator.train()` (an eval-mode generator, a loaded run's, left
+    # in training mode) and with sample() never switching to eval (draws made with dropout on)
+    torch.manual_seed(0)
+    gen = LSTMGenerator(V, 8, 8, dropout=0.5, bos_id=BOS, init_std=0.5)
+    eval_draw = sample(gen.eval(), 50, 8, seed=0)
+    gen.train(training)
+    assert torch.equal(sample(gen, 50, 8, seed=0), eval_draw)  # drawn in eval mode whatever the mode
+    assert gen.training is training
 
 
 def test_top_k_1_and_tiny_top_p_are_greedy(gen):
