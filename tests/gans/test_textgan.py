@@ -92,6 +92,23 @@ def test_d_and_g_steps_update_their_own_networks(textgan):
     assert g["g_loss"] == pytest.approx(math.sqrt(g["mmd2"]), rel=1e-4)
 
 
+def test_d_loss_adds_the_weighted_reconstruction_and_subtracts_the_weighted_mmd():
+    # D maximises MMD^2 between real and fake features and minimises the z-reconstruction loss; the step's
+    # other outputs (d_gan, d_recon) never showed that, so D's loss with the MMD term's sign flipped passed
+    # every test. Each tiny_algorithm seeds torch the same way: the same draws, only the weights differ.
+    steps = {}
+    for lambda_recon, lambda_mmd in ((1.0, 0.0), (0.0, 0.0), (1.0, 2.0)):
+        algo = tiny_algorithm("textgan")
+        algo.tcfg.lambda_recon, algo.tcfg.lambda_mmd = lambda_recon, lambda_mmd
+        steps[lambda_recon, lambda_mmd] = algo.d_step()
+    plain, no_recon, with_mmd = steps[1.0, 0.0], steps[0.0, 0.0], steps[1.0, 2.0]
+    assert (no_recon["d_gan"], with_mmd["d_gan"]) == (plain["d_gan"], plain["d_gan"])
+    assert no_recon["d_loss"] == pytest.approx(plain["d_gan"], rel=1e-6)
+    assert plain["d_loss"] == pytest.approx(plain["d_gan"] + plain["d_recon"], rel=1e-6)
+    mmd2 = (plain["d_loss"] - with_mmd["d_loss"]) / 2.0     # the V-statistic (unbiased_mmd=False) is >= 0
+    assert mmd2 > 1e-6
+
+
 def test_cli_runs_every_phase_on_oracle_and_text(cli, tmp_path, tiny_text, capsys):
     train, test = tiny_text
     # the real entry point in a subprocess on the oracle; in-process (no interpreter start-up) on text
