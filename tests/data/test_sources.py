@@ -52,6 +52,15 @@ def test_max_len_truncates_with_a_warning(tiny_text, caplog):
     assert bundle.vocab.decode(bundle.train.tokens[0].tolist()) == "the cat sat on"
 
 
+def test_max_vocab_keeps_the_most_frequent_words(tiny_text):
+    train, test = tiny_text
+    full = load_data(DataConfig(name=str(train), test=str(test), tokenize="whitespace"))
+    capped = load_data(DataConfig(name=str(train), test=str(test), tokenize="whitespace", max_vocab=8))
+    assert full.vocab.size > 8
+    assert capped.vocab.size == 8                                # <pad> <bos> <eos> <unk> and 4 words
+    assert (capped.train.tokens == capped.vocab.unk_id).any()    # the rest read as <unk>
+
+
 def test_max_train_and_lowercase(tmp_path):
     f = tmp_path / "t.txt"
     f.write_text("The Cat\nthe cat\nA dog\n")

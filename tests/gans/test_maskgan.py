@@ -80,6 +80,20 @@ def tiny_context() -> TrainContext:
     return TrainContext(cfg, DataBundle("toy", train, test, IdVocab(20)), torch.device("cpu"))
 
 
+def test_generator_step_passes_its_discount_and_advantage_clip(monkeypatch):
+    import textgan.gans.maskgan as maskgan
+
+    ctx = tiny_context()
+    ctx.cfg.adversarial.discount, ctx.cfg.adversarial.advantage_clip = 0.37, 2.5
+    torch.manual_seed(0)
+    algo = MaskGAN(ctx)
+    seen = []
+    real = maskgan.actor_critic_losses
+    monkeypatch.setattr(maskgan, "actor_critic_losses", lambda *a: seen.append(a[4:]) or real(*a))
+    algo.generator_step()
+    assert seen == [(0.37, 2.5)]
+
+
 def test_one_adversarial_round_updates_generator_discriminator_and_critic():
     torch.manual_seed(0)
     algo = MaskGAN(tiny_context())

@@ -76,7 +76,8 @@ class DataConfig:
     max_auto_len: int = param(1000, min=1, help="with data.max_len=0, a longest sentence above this many words is "
                                                 "an error (it would set the sequence length); set data.max_len")
     min_freq: int = param(1, min=1)
-    max_vocab: int = param(0, min=0, help="0 = no cap")
+    max_vocab: int = param(0, min=0, help="cap on the vocabulary size, its 4 special tokens included; the most "
+                                          "frequent words are kept, the rest read as <unk> (0 = no cap)")
     max_train: int = param(0, min=0, help="use only the first N training sentences (0 = all)")
     valid_size: int = param(0, min=0, help="hold N random training sentences out as a validation set (nll_valid, "
                                            "for train.best_metric; seed data.split_seed; 0 = none)")
