@@ -46,10 +46,13 @@ def load_any_grid(path: str) -> Grid | InfillGrid:
                         f"grid file '{path}' is not valid YAML: {str(err).splitlines()[0]}") from None
 
 
-def run_infill_grid(grid: InfillGrid, args: argparse.Namespace, results_root: Path, failed: list[str]) -> None:
+def run_infill_grid(grid: InfillGrid, args: argparse.Namespace, results_root: Path, failed: list[str]) -> int:
+    """Run (or list) the grid's seeds that `--only` selects; returns how many it selected."""
+    selected = 0
     for seed in grid.seeds:
         if args.only and args.only not in grid.job_id(seed):
             continue
+        selected += 1
         if args.dry_run:
             state = "done" if finished(grid, seed, results_root) else "todo"
             print(f"{grid.job_id(seed)} [{state}]: {shlex.join(['python', *grid.command(seed)])}")
@@ -59,6 +62,7 @@ def run_infill_grid(grid: InfillGrid, args: argparse.Namespace, results_root: Pa
         except RuntimeError as err:
             failed.append(f"{grid.job_id(seed)}: {err}")
             print(f"FAILED {failed[-1]}", file=sys.stderr)
+    return selected
 
 
 @cli_entry
@@ -85,13 +89,15 @@ def main(argv: list[str] | None = None) -> int:
                 except ValueError as err:
                     raise UserError(str(err)) from None
     failed: list[str] = []
+    matched = 0
     for grid in grids:
         if isinstance(grid, InfillGrid):  # bench_infill.py writes the folder's README itself
-            run_infill_grid(grid, args, results_root, failed)
+            matched += run_infill_grid(grid, args, results_root, failed)
             continue
         todo = jobs(grid)
-        if args.only:
-            todo = [j for j in todo if args.only in run_id(j.model, j.data, j.seed, "")]
+        if args.only:  # a part of the job's id, its config hash included (as --dry-run prints it)
+            todo = [j for j in todo if args.only in run_id(j.model, j.data, j.seed, config_hash(resolved_config(j)))]
+            matched += len(todo)
         for job in todo:
             if args.dry_run:
                 chash = config_hash(resolved_config(job))
@@ -108,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.render import render_dir
 
             print(f"rendered {render_dir(results_root / grid.name)}")
+    if args.only and not matched:
+        raise UserError(f"--only {args.only!r} matches no job of the given grids; --dry-run lists their ids")
     if failed:
         raise UserError(f"{len(failed)} run(s) failed, the others finished: " + "; ".join(failed))
     return 0

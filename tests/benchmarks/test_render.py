@@ -205,6 +205,12 @@ def test_run_grid_dry_run_over_several_grids(tmp_path, capsys):
         f"mle-oracle-seed0-{chash} [todo]", f"mle-oracle-seed0-{chash} [todo]", f"mle-oracle-seed1-{chash} [done]"]
     assert run_grid.main([str(tmp_path / "ga.yaml"), str(tmp_path / "missing.yaml")]) == 2
     assert "cannot read grid file" in capsys.readouterr().err
+    # --only takes any part of a printed id, its config hash included; matching nothing is an error
+    assert run_grid.main([*argv, "--only", f"seed1-{chash}"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{run_id('mle', 'oracle', 1, chash)} [done]: "
+                                                    f"{lines[2].split(': ', 1)[1]}"]
+    assert run_grid.main([*argv, "--only", "seed7"]) == 2
+    assert "matches no job" in capsys.readouterr().err
 
 
 def test_job_lock_lets_side_by_side_grid_runs_share_the_jobs(tmp_path):
