@@ -167,7 +167,9 @@ class LeakGAN:
                       eos_id=self.eos_id, pad_id=self.pad_id)
         if self.lk.d_real == "oracle":
             # the reference code's positives: fresh oracle samples at T = 1, the way the training set was drawn
-            real = sample(self.ctx.data.oracle, n, self.seq_len, eos_id=self.eos_id, pad_id=self.pad_id)
+            # (the oracle stays where the data put it, the CPU; the negatives are on the training device)
+            real = sample(self.ctx.data.oracle, n, self.seq_len, eos_id=self.eos_id,
+                          pad_id=self.pad_id).to(fake.device)
         else:
             real = data.tokens[torch.randperm(len(data))[:n]]
         cfg = self.ctx.cfg.discriminator
