@@ -69,6 +69,7 @@ def test_evaluate_cli_scores_per_class(cgan_run, cli, capsys, monkeypatch):
 
     result = json.loads(out.read_text())
     assert result["labels"] == ["negative", "positive"] and result["samples_per_class"] == 10
+    assert result["temperature"] == 1.0                              # the run's eval.temperature, recorded
     assert {"class_acc_positive", "bleu_3_negative", "self_bleu_2", "classifier_test_acc"} <= set(result["per_class"])
     assert "class_acc" in proc.stdout
     cli.user_error(cli.main(evaluate_main, ["--run", cgan_run / "run", "--temperatures", "1.0"], capsys),

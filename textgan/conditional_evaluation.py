@@ -146,6 +146,7 @@ def evaluate_conditional(generator: nn.Module, data: DataBundle, cfg: EvalConfig
     metrics, _ = ConditionalEvaluator(data, cfg).evaluate(generator)
     per_class = max(2, num_samples // data.labels.num_classes)
     return {"n_samples": per_class * data.labels.num_classes, "samples_per_class": per_class,
+            "temperature": cfg.temperature,  # the run's eval.temperature: samples and nll_test are at it
             "n_references": len(data.test) if data.test is not None else 0, "labels": data.labels.names,
             "per_class": metrics,
             "protocol": {"class_acc": "share of class-y samples the cached CNN classifier assigns to y",
