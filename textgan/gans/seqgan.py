@@ -26,7 +26,8 @@ What SeqGAN's code does, and what we do:
   current G — rate 0 here; the default 0.8 is the delayed update the code was written to perform.
 
 `rewards()` is the hook subclasses override (MaliGAN-basic changes only how D's output becomes a reward);
-`apply_generator_loss()` is the optimiser step every generator update goes through.
+`generator_loss()` turns samples and rewards into G's loss (REINFORCE here; SentiGAN's penalty objective
+overrides it); `apply_generator_loss()` is the optimiser step every generator update goes through.
 """
 
 from __future__ import annotations
