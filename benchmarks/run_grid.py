@@ -94,13 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(grid, InfillGrid):  # bench_infill.py writes the folder's README itself
             matched += run_infill_grid(grid, args, results_root, failed)
             continue
-        todo = jobs(grid)
+        # a job's config hash (resolving its config) only where the id is shown or filtered on
+        needs_hash = bool(args.only or args.dry_run)
+        todo = [(job, config_hash(resolved_config(job)) if needs_hash else "") for job in jobs(grid)]
         if args.only:  # a part of the job's id, its config hash included (as --dry-run prints it)
-            todo = [j for j in todo if args.only in run_id(j.model, j.data, j.seed, config_hash(resolved_config(j)))]
+            todo = [(job, chash) for job, chash in todo if args.only in run_id(job.model, job.data, job.seed, chash)]
             matched += len(todo)
-        for job in todo:
+        for job, chash in todo:
             if args.dry_run:
-                chash = config_hash(resolved_config(job))
                 state = "done" if finished_result(job, chash, results_root) else "todo"
                 print(f"{run_id(job.model, job.data, job.seed, chash)} [{state}]: "
                       f"python -m textgan.train {' '.join(job.train_args())}")

@@ -19,7 +19,7 @@ from typing import Any
 
 from textgan.cli_threads import add_threads_flag, apply_threads
 from textgan.errors import CliParser, UserError, check_output_file, cli_entry
-from textgan.metrics.suite import METRICS, SACREBLEU_DEFINITION, Sentences, parse_metrics, protocol_knobs, score_texts
+from textgan.metrics.suite import METRICS, Sentences, parse_metrics, protocol_knobs, score_texts
 from textgan.metrics.sweep import DEFAULT_TEMPERATURES
 
 
@@ -100,11 +100,8 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
     entry: dict[str, Any] = {"n_samples": len(samples), "n_references": len(refs) if refs is not None else None}
     entry.update(score_texts(metrics, hyps, ref_set, args.max_n))
     entry["protocol"] = protocol_knobs(metrics, len(samples), entry["n_references"], args.max_n,
-                                       samples_file=args.samples, references_file=args.references,
-                                       tokenization="whitespace")
-    if "sacrebleu" in metrics:  # the run's definition detokenises; a file's lines reach sacreBLEU as written
-        entry["protocol"]["sacrebleu_definition"] = SACREBLEU_DEFINITION.replace(
-            "samples and references detokenised", "samples and references as the files' lines (not detokenised)")
+                                       detokenised=False, samples_file=args.samples,
+                                       references_file=args.references, tokenization="whitespace")
     return entry
 
 

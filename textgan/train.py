@@ -191,7 +191,7 @@ def train_model(model: str | None = None, *, data: str | Path | None = None, con
 
 
 def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunDir, dist: Distributed,
-          device_name: str) -> int:
+          device_name: str) -> None:
     say = print if dist.is_main else (lambda *a, **k: None)
     if not dist.is_main:
         logging.getLogger().setLevel(logging.WARNING)
@@ -244,11 +244,10 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     if not final:  # a resumed run whose schedule its checkpoint already covers
         say(f"nothing to train: the checkpoint at step {trainer.progress['step']} already completes the schedule; "
             "raise a budget (e.g. adversarial.rounds=N) to train further")
-        return 0
+        return
     shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
     say(f"done: {shown}")
     say(f"sample with: python -m textgan.sample --run {run.path}")
-    return 0
 
 
 if __name__ == "__main__":

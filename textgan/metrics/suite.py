@@ -24,8 +24,11 @@ TEXT_ONLY = ("fed", "sacrebleu")  # need real sentences; meaningless on the orac
 BLEU_DEFINITION = ("nltk sentence_bleu, uniform weights 1/n, SmoothingFunction().method1, each sample against "
                    "all references, averaged over samples (exact to 1e-9)")
 SELF_BLEU_DEFINITION = "each sample against all other samples (leave-one-out), same BLEU definition"
-SACREBLEU_DEFINITION = ("sacrebleu BLEU (13a, BLEU-4, exp smoothing) corpus score with all test sentences as "
-                        "references of every sample, samples and references detokenised; scaled to [0, 1]")
+_SACREBLEU = ("sacrebleu BLEU (13a, BLEU-4, exp smoothing) corpus score with all test sentences as references of "
+              "every sample, samples and references {}; scaled to [0, 1]")
+SACREBLEU_DEFINITION = _SACREBLEU.format("detokenised")
+# `textgan.evaluate --samples/--references`: the files' lines reach sacreBLEU as they are written
+SACREBLEU_FILES_DEFINITION = _SACREBLEU.format("as the files' lines (not detokenised)")
 NLL_DEFINITION = "mean NLL (nats) per real token + EOS, padding excluded"
 NLL_TEST_DEFINITION = "test set under the generator with logits / temperature (Caccia et al. 2020)"
 FED_DEFINITION = ("Frechet distance of all-MiniLM-L6-v2 embeddings (mean-pooled, L2-normalised), test sentences "
@@ -104,10 +107,13 @@ def score_texts(metrics: Sequence[str], samples: Sentences, references: Sentence
 
 
 def protocol_knobs(metrics: Sequence[str], n_samples: int, n_references: int | None, max_n: int,
-                   **extra: Any) -> dict[str, Any]:
-    """What the numbers of one evaluation mean: sample sizes and the definition of each metric used."""
+                   detokenised: bool = True, **extra: Any) -> dict[str, Any]:
+    """What the numbers of one evaluation mean: sample sizes and the definition of each metric used.
+
+    `detokenised=False`: sacreBLEU scored text as given (sample files), not the run's detokenised samples."""
     knobs: dict[str, Any] = {"n_samples": n_samples, "n_references": n_references, "max_n": max_n, **extra}
-    definitions = {"bleu": BLEU_DEFINITION, "self_bleu": SELF_BLEU_DEFINITION, "sacrebleu": SACREBLEU_DEFINITION,
+    definitions = {"bleu": BLEU_DEFINITION, "self_bleu": SELF_BLEU_DEFINITION,
+                   "sacrebleu": SACREBLEU_DEFINITION if detokenised else SACREBLEU_FILES_DEFINITION,
                    "fed": FED_DEFINITION, "nll": NLL_DEFINITION}
     for m in metrics:
         knobs[f"{m}_definition"] = definitions[m]
