@@ -1,5 +1,7 @@
 """SeqGAN (Yu et al. 2017, arXiv 1609.05473): policy-gradient training of a generator against a CNN D.
 
+User guide: docs/seqgan.md.
+
 Phases (through the shared loop):
 1. `mle` — teacher-forced pretraining of G (`mle_epoch`, Adam `mle.lr`).
 2. `pretrain_d` — rounds of: fresh negatives from G, `pretrain_d_epochs` epochs of D (BCE, real vs
