@@ -129,6 +129,11 @@ def test_filter_logits():
     assert kept(top_p=0.5) == [True, False, False, False]
     assert kept(top_p=0.96) == [True] * 4
     assert kept(top_k=3, top_p=0.6) == [True, True, False, False]
+    # ties at the k-th value do not widen the set: top-k keeps exactly k tokens
+    flat = filter_logits(torch.zeros(3, 10), top_k=4)
+    assert torch.isfinite(flat).sum(dim=1).tolist() == [4, 4, 4]
+    tied = filter_logits(torch.tensor([[2.0, 1.0, 1.0, 1.0, 0.0]]), top_k=2)
+    assert torch.isfinite(tied).sum().item() == 2 and torch.isfinite(tied[0, 0])
 
 
 def test_a_tiny_temperature_is_greedy_not_the_last_token(gen):

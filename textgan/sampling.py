@@ -48,8 +48,10 @@ def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0
         gaps = logits - logits.amax(dim=-1, keepdim=True)
         logits = torch.where(gaps < 0, gaps / temperature, gaps)
     if top_k and top_k < logits.shape[-1]:
-        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
+        # Keep exactly k tokens: a threshold at the k-th value would keep every token tied with it (a row of
+        # equal logits kept all V). Among tied tokens torch.topk's choice decides, deterministically.
+        keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, torch.topk(logits, top_k, dim=-1).indices, True)
+        logits = logits.masked_fill(~keep, float("-inf"))
     if top_p < 1.0:
         sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
         cum = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
