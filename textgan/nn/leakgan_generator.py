@@ -110,7 +110,16 @@ class LeakGANGenerator(nn.Module):
 
     def unroll(self, tokens: torch.Tensor) -> Unrolled:
         """Teacher-forced pass over `tokens` (B, T): logits, goals and leaked features."""
-        features = prefix_features(self.discriminator, tokens)                  # (B, T+1, F)
+        length = tokens.shape[1]
+        if length > self.seq_len:
+            raise ValueError(f"LeakGAN's generator reads at most its discriminator's {self.seq_len} tokens, "
+                             f"got {length}")
+        # A prefix's feature is D's feature of the prefix zero-padded to D's full length (as the step
+        # protocol's tracker computes it), so a shorter batch is padded before its prefixes are scored:
+        # scored at its own length, D would see fewer windows, and forward would disagree with step. The
+        # padding's ids are never read: prefix t holds only y_0..y_{t-1}.
+        padded = nn.functional.pad(tokens, (0, self.seq_len - length), value=self.bos_id)
+        features = prefix_features(self.discriminator, padded)[:, :length + 1]  # (B, T+1, F)
         manager_out, _ = self.manager(features[:, :-1])                         # (B, T, Hm)
         goals = self._goal(manager_out)                                         # (B, T, F)
         bos = torch.full((tokens.shape[0], 1), self.bos_id, dtype=torch.long, device=tokens.device)
