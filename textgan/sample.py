@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "measured at; 1 unless its config says otherwise)")
     p.add_argument("--top-k", type=int, default=0, help="keep the k most likely tokens (0 = off)")
     p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
-    p.add_argument("--seed", type=int, default=None, help="seed for reproducible samples")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed for reproducible samples: the same run, --seed, --num and sampling flags give the "
+                        "same output (a different --num draws other samples, not a prefix of these)")
     p.add_argument("--out", help="write to this file instead of stdout")
     p.add_argument("--label", help="class to generate (conditional runs only, e.g. positive)")
     p.add_argument("--infill", metavar="TEMPLATE",
