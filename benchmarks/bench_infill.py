@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.machine import hardware, repo_path  # noqa: E402
+from benchmarks.machine import cpu_summary, hardware, repo_path  # noqa: E402
 from benchmarks.render import fmt_mean_std  # noqa: E402
 
 MLE_SOURCE = {"pretrained": "the MaskGAN run after its MaskMLE pretraining (the weights its adversarial phase "
@@ -139,9 +139,10 @@ def readme(out: Path) -> str:
         command = " ".join([f"python benchmarks/bench_infill.py --data {r['data']} --seed {r['seed']}{name} "
                             f"--maskmle {r['maskmle_source']}", *r["overrides"]])
         md.append(f"- seed {r['seed']}: `{command}`; total wall time "
-                  f"{r['total_wall_s']:.0f} s (training {sum(r['train_wall_s'].values()):.0f} s), one thread, "
-                  f"load average before / after {r['load_average_before'][0]:.1f} / "
-                  f"{r['load_average_after'][0]:.1f} on {r['hardware']['cpu_count']} CPUs, git {r['git_sha'][:7]}")
+                  f"{r['total_wall_s']:.0f} s (training {sum(r['train_wall_s'].values()):.0f} s), training on one "
+                  f"thread{_scoring_threads(r['hardware'])}, load average before / after "
+                  f"{r['load_average_before'][0]:.1f} / {r['load_average_after'][0]:.1f} on "
+                  f"{cpu_summary(r['hardware'])}, git {r['git_sha'][:7]}")
     md += ["", f"Budget: {first['budget'] or 'see the JSON files'}.",
            f"MaskMLE column: {MLE_SOURCE[first['maskmle_source']]}.", "",
            f"Protocol: {first['protocol']['hypotheses']}, {first['protocol']['mask_scheme']} masks at present rate "
@@ -150,6 +151,12 @@ def readme(out: Path) -> str:
            f"Examples (MaskGAN, seed {first['seed']}):", ""]
     md += [f"- {code_span(s['masked'])} → {code_span(s['filled'])}" for s in first["samples"][:5]]
     return "\n".join(md) + "\n"
+
+
+def _scoring_threads(hw: dict[str, Any]) -> str:
+    """The scoring's thread count: `hardware` is recorded by this process, which scores in-process with torch's
+    own thread count, while training runs in a subprocess with `train.threads=1`."""
+    return f" (scoring: {hw['torch_threads']} torch threads)" if hw.get("torch_threads") else ""
 
 
 def code_span(text: str) -> str:

@@ -51,6 +51,15 @@ def test_readme_of_one_seed_shows_plain_values(tmp_path):
     assert "NLL-oracle" not in text                                   # text data: no oracle rows
 
 
+def test_readme_names_the_cpu_and_the_scoring_threads_where_recorded(tmp_path):
+    hw = {"cpu_count": 2, "cpu_model": "Some CPU", "cpu_capability": "AVX2", "torch_threads": 2}
+    for label in ("MaskMLE", "MaskGAN"):
+        _write(tmp_path, {**_result(label, 0, 0.5, 6.5), "hardware": hw})
+    text = bench_infill.readme(tmp_path)
+    assert "training on one thread (scoring: 2 torch threads)" in text
+    assert "on 2 CPUs (Some CPU, AVX2), git abcdef1" in text
+
+
 def test_readme_on_the_oracle_adds_the_oracle_nll_of_fillings_and_originals(tmp_path):
     for label, filled in (("MaskMLE", 9.5), ("MaskGAN", 9.2)):
         _write(tmp_path, {**_result(label, 0, 0.5, 6.5), "data": "oracle", "nll_oracle_filled": filled,
