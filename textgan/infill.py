@@ -180,7 +180,7 @@ def infill_run(run, template: str, *, num: int = 1, temperature: float = 1.0, to
     if getattr(run.vocab, "eos_id", None) is not None:
         from textgan.data.vocab import word_splitter
 
-        split = word_splitter(run.cfg.data.tokenize, run.cfg.data.lowercase)
+        split = word_splitter(run.cfg.data.tokenize, run.cfg.data.lowercase, run.cfg.data.normalize)
     context, present = parse_template(template, run.vocab, run.seq_len, split)
     ids = fill(context, present, num=num, temperature=temperature, top_k=top_k, top_p=top_p,
                eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=seed, banned=blank_banned(run.vocab))

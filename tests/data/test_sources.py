@@ -106,6 +106,16 @@ def test_byte_order_mark_and_old_mac_line_endings(tmp_path):
         "the cat sat", "the dog ran", "a bird flew"]
 
 
+def test_unicode_normalisation_joins_spellings_of_one_word(tmp_path):
+    path = tmp_path / "u.txt"
+    path.write_text("caf\u00e9 noir\ncafe\u0301 au lait\n", encoding="utf-8")   # precomposed, then decomposed
+    as_is = load_data(DataConfig(name=str(path), tokenize="whitespace"))
+    assert as_is.vocab.size == 4 + 5
+    # the same file again: the cached split of the first load must not be reused
+    nfc = load_data(DataConfig(name=str(path), tokenize="whitespace", normalize="NFC"))
+    assert nfc.vocab.size == 4 + 4 and _sentences(nfc) == ["caf\u00e9 noir", "caf\u00e9 au lait"]
+
+
 def test_an_edit_that_keeps_the_modification_time_is_read(tmp_path):
     """The `datasets` cache keys a file by path and modification time; its lines are checked against the file."""
     path = tmp_path / "c.txt"

@@ -81,6 +81,18 @@ def test_nltk_and_whitespace_splitters():
         word_splitter("spacy", lowercase=True)
 
 
+def test_unicode_normalisation_before_splitting():
+    decomposed, full_width = "cafe\u0301 ok", "\uff21\uff22 \ufb01ne"   # e + combining acute; "ＡＢ ﬁne"
+    assert word_splitter("whitespace", lowercase=False)(decomposed) == ["cafe\u0301", "ok"]      # as it is
+    assert word_splitter("whitespace", lowercase=False, normalize="NFC")(decomposed) == ["caf\u00e9", "ok"]
+    assert word_splitter("whitespace", lowercase=True, normalize="NFC")(full_width) == ["\uff41\uff42", "\ufb01ne"]
+    assert word_splitter("whitespace", lowercase=True, normalize="NFKC")(full_width) == ["ab", "fine"]
+    nltk_nfkc = word_splitter("nltk", lowercase=True, normalize="NFKC")
+    assert nltk_nfkc("\uff21\uff22, \ufb01ne.") == ["ab", ",", "fine", "."]
+    with pytest.raises(UserError, match="unknown Unicode normalisation 'nfc'; use one of none, NFC, NFKC"):
+        word_splitter("whitespace", lowercase=True, normalize="nfc")
+
+
 def test_id_vocab(tmp_path):
     v = IdVocab(50, bos_id=0)
     assert (v.size, v.bos_id, v.eos_id, v.pad_id) == (50, 0, None, 0)

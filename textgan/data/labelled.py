@@ -109,7 +109,7 @@ def load_labelled_data(cfg: Any, data_root: Path, vocab: TextVocab | None = None
     unknown = sorted({label for label, _ in test_pairs or []} - set(names))
     if unknown:
         raise UserError(f"test labels {', '.join(unknown)} do not occur in the training data ({', '.join(names)})")
-    split = word_splitter(cfg.tokenize, cfg.lowercase)
+    split = word_splitter(cfg.tokenize, cfg.lowercase, cfg.normalize)
     train_words = [split(text) for _, text in train_pairs]
     test_words = [split(text) for _, text in test_pairs or []]
     train_labels = [names.index(label) for label, _ in train_pairs]

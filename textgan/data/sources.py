@@ -23,7 +23,7 @@ from textgan.data.oracle import SEQGAN_PARAMS, load_seqgan_oracle, seeded_oracle
 from textgan.data.paths import resolve_data_root
 from textgan.data.text import load_words
 from textgan.data.validation import hold_out_validation
-from textgan.data.vocab import SPECIAL_TOKENS, SPLITTERS, IdVocab, TextVocab
+from textgan.data.vocab import NORMALIZATIONS, SPECIAL_TOKENS, SPLITTERS, IdVocab, TextVocab
 from textgan.errors import UserError
 from textgan.sampling import sample
 
@@ -72,6 +72,9 @@ class DataConfig:
     encoding: str = param("utf-8")
     tokenize: str = param("nltk", choices=SPLITTERS, help="word splitter (nltk = published benchmarks)")
     lowercase: bool = param(True)
+    normalize: str = param("none", choices=NORMALIZATIONS,
+                           help="Unicode normal form applied before splitting: NFC (precomposed accents), NFKC "
+                                "(also full-width forms, ligatures), none (the text as it is)")
     max_len: int = param(0, min=0, help="cap on words per sentence (0 = longest in the data)")
     max_auto_len: int = param(1000, min=1, help="with data.max_len=0, a longest sentence above this many words is "
                                                 "an error (it would set the sequence length); set data.max_len")
@@ -166,7 +169,7 @@ def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = N
 
     def words(path: Path) -> list[list[str]]:
         # cached in the HF datasets cache (never under the data root, which may be read-only)
-        return load_words(path, cfg.encoding, cfg.tokenize, cfg.lowercase)
+        return load_words(path, cfg.encoding, cfg.tokenize, cfg.lowercase, normalize=cfg.normalize)
 
     train_words = words(train_path)
     if cfg.max_train:

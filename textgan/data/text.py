@@ -53,7 +53,7 @@ def split_lines(text: str) -> list[str]:
 
 
 def load_words(path: Path, encoding: str, splitter: str, lowercase: bool,
-               cache_dir: Path | None = None) -> list[list[str]]:
+               cache_dir: Path | None = None, normalize: str = "none") -> list[list[str]]:
     """The sentences of a text file split into words, via HF `datasets` (the split is cached on disk).
 
     The file is validated first (existence, decoding, emptiness). `datasets` fingerprints the file (by path
@@ -68,7 +68,7 @@ def load_words(path: Path, encoding: str, splitter: str, lowercase: bool,
 
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
-    split = word_splitter(splitter, lowercase)
+    split = word_splitter(splitter, lowercase, normalize)
     ds = datasets.load_dataset("text", data_files={"train": str(path)}, split="train", encoding=encoding,
                                cache_dir=str(cache_dir) if cache_dir else None)
     ds = ds.filter(lambda row: bool(row["text"].strip()))
@@ -76,5 +76,11 @@ def load_words(path: Path, encoding: str, splitter: str, lowercase: bool,
         return [split(line) for line in lines]
     # "v2": the split drops a byte-order mark (caches of the earlier split kept it in the first word)
     ds = ds.map(lambda row: {"words": split(row["text"].strip().removeprefix("\ufeff"))}, remove_columns=["text"],
-                new_fingerprint=f"words-v2-{splitter}-{lowercase}-{ds._fingerprint}")
+                new_fingerprint=f"words-v2-{splitter}-{lowercase}-{_norm_tag(normalize)}{ds._fingerprint}")
     return list(ds["words"])
+
+
+def _norm_tag(normalize: str) -> str:
+    """The normalisation's part of the cache fingerprint; empty for "none", so caches written before the
+    option existed stay valid."""
+    return "" if normalize == "none" else f"{normalize}-"

@@ -10,6 +10,7 @@ as `tokenizer.json` with the run.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -18,21 +19,34 @@ from textgan.errors import UserError
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIAL_TOKENS = [PAD, BOS, EOS, UNK]
 SPLITTERS = ("nltk", "whitespace")
+# Unicode normal forms a line can be brought to before splitting: NFC joins a letter and its combining accent
+# into the precomposed character, NFKC also folds compatibility forms (full-width letters, ligatures such as
+# "ﬁ", superscripts) into their plain spellings. "none" keeps the text's code points (the benchmarks' setting).
+NORMALIZATIONS = ("none", "NFC", "NFKC")
 
 
-def word_splitter(kind: str, lowercase: bool) -> Callable[[str], list[str]]:
-    """A function line -> words."""
+def word_splitter(kind: str, lowercase: bool, normalize: str = "none") -> Callable[[str], list[str]]:
+    """A function line -> words: Unicode normalisation (`normalize`), then lowercasing, then the splitter."""
+    if normalize not in NORMALIZATIONS:
+        raise UserError(f"unknown Unicode normalisation '{normalize}'; use one of {', '.join(NORMALIZATIONS)}")
     if kind == "nltk":
         from nltk.tokenize import NLTKWordTokenizer
 
         # preserve_line semantics: no punkt sentence splitting (its model is a download).
-        tok = NLTKWordTokenizer()
-        if lowercase:
-            return lambda line: tok.tokenize(line.lower())
-        return tok.tokenize
-    if kind == "whitespace":
-        return (lambda line: line.lower().split()) if lowercase else str.split
-    raise UserError(f"unknown word splitter '{kind}'; use one of {', '.join(SPLITTERS)}")
+        split = NLTKWordTokenizer().tokenize
+    elif kind == "whitespace":
+        split = str.split
+    else:
+        raise UserError(f"unknown word splitter '{kind}'; use one of {', '.join(SPLITTERS)}")
+    if normalize == "none" and not lowercase:
+        return split
+
+    def prepare_and_split(line: str) -> list[str]:
+        if normalize != "none":
+            line = unicodedata.normalize(normalize, line)
+        return split(line.lower() if lowercase else line)
+
+    return prepare_and_split
 
 
 class TextVocab:
