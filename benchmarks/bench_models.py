@@ -40,7 +40,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.harness import flatten  # noqa: E402
-from benchmarks.machine import hardware, repo_path  # noqa: E402
+from benchmarks.machine import cpu_summary, hardware, repo_path  # noqa: E402
 from textgan.runs import RunDir  # noqa: E402
 
 TRANSFORMER_VARIANTS = ("mle", "seqgan", "relgan")
@@ -320,8 +320,8 @@ def _units_note(rows: list[dict[str, Any]]) -> str:
 def render_markdown(report: dict[str, Any]) -> str:
     hw = report["hardware"]
     lines = ["# Model speed: one MLE epoch, one adversarial round, one evaluation, sampling", "",
-             f"`{report['command']}` — torch {hw['torch']}, {report['threads']} thread(s), {hw['cpu_count']} CPUs "
-             f"({hw['processor']}), git {report['git_sha'] or '?'}.", "",
+             f"`{report['command']}` — torch {hw['torch']}, {report['threads']} thread(s), {cpu_summary(hw)}, "
+             f"git {report['git_sha'] or '?'}.", "",
              "Each model trained by `python -m textgan.train` at its protocol config with every budget cut to one "
              "iteration per phase; seconds are differences of the loop's `elapsed_s` (training only). "
              f"Sampling: `python -m textgan.sample --num {report['num_samples']}` (temperature 1) against "

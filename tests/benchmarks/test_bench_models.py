@@ -90,3 +90,12 @@ def test_cells_name_a_unit_other_than_their_columns():
     assert "| b | default | oracle | 10 | 2.00 | – | – |" in table
     # b never ran its adversarial phase, so only a's two cells are named
     assert "instead of the column's: a (mle: per round), a (adversarial: per step). " in table
+
+
+def test_render_markdown_names_the_cpu_model():
+    """The header names the CPU model and instruction set when the JSON records them (cpu_summary)."""
+    report = {"hardware": {"torch": "x", "cpu_count": 2, "processor": "x86_64", "cpu_model": "M",
+                           "cpu_capability": "AVX512"},
+              "command": "c", "threads": 1, "git_sha": "g", "num_samples": 10, "models": [],
+              "loadavg_start": [0, 0, 0], "loadavg_end": [0, 0, 0], "total_wall_s": 60}
+    assert "1 thread(s), 2 CPUs (M, AVX512), git g." in bench_models.render_markdown(report)
