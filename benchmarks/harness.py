@@ -1,5 +1,5 @@
 """Benchmark grids: train every (model x data set x seed) of a grid, evaluate it with the protocol, and
-write one result JSON per run (PROTOCOL.md; the layout is described in benchmarks/README.md).
+write one result JSON per run (docs/evaluation.md; the layout is described in benchmarks/README.md).
 
 Training runs as a subprocess (`python -m textgan.train`): it isolates memory between runs and is
 exactly the command a user would type, so every number comes with a reproducible command line.

@@ -1,6 +1,6 @@
 """Temperature sweep of a trained run: `python benchmarks/sweep.py --run RUN_DIR --out FILE.json`.
 
-Samples at each temperature of the protocol (Caccia et al. 2020, "Language GANs Falling Short"; PROTOCOL.md)
+Samples at each temperature of the protocol (Caccia et al. 2020, "Language GANs Falling Short"; docs/evaluation.md)
 and writes one JSON holding the sweep entries (`textgan.metrics.sweep.temperature_sweep`) plus the run's
 model, data, config, hardware and git SHA. `benchmarks/render.py` draws the quality-diversity curve of
 every such file in a results folder.

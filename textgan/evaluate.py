@@ -1,4 +1,4 @@
-"""Evaluation CLI: score a trained run or a file of samples with the protocol's metrics (PROTOCOL.md).
+"""Evaluation CLI: score a trained run or a file of samples with the protocol's metrics (docs/evaluation.md).
 
     python -m textgan.evaluate --run runs/<name> [--metrics bleu,self_bleu,nll,sacrebleu,fed]
                                [--num N] [--temperatures 0.7,1.0,1.5 | protocol] [--json FILE]

@@ -1,4 +1,4 @@
-"""The metric set of the evaluation protocol (docs: PROTOCOL.md) over sets of sentences, and its description.
+"""The metric set of the evaluation protocol (docs/evaluation.md) over sets of sentences, and its description.
 
 `score_texts` computes the sample-only metrics — BLEU-n against a reference set, leave-one-out
 self-BLEU-n, sacreBLEU (the all-references corpus definition of `sacrebleu_metric`) and FED — for

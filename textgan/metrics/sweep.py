@@ -2,7 +2,7 @@
 
 The sweep follows Caccia et al., 2020, "Language GANs Falling Short": a GAN's lower sample diversity
 can be traded for quality by any model just by lowering the softmax temperature, so models are
-compared by whole curves over temperatures (PROTOCOL.md: 0.5 ... 2.0), not by one point:
+compared by whole curves over temperatures (docs/evaluation.md: 0.5 ... 2.0), not by one point:
 - real text: quality BLEU-n of samples at T vs diversity self-BLEU-n of the same samples;
 - oracle: quality NLL-oracle of samples at T vs diversity NLL-test of the test set under the
   *temperature-scaled* model softmax(logits / T) (the model the samples came from).
@@ -32,7 +32,7 @@ from textgan.sampling import sample
 
 __all__ = ["DEFAULT_TEMPERATURES", "check_metrics", "default_metrics", "evaluate_generator", "temperature_sweep"]
 
-DEFAULT_TEMPERATURES = (0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)  # PROTOCOL.md
+DEFAULT_TEMPERATURES = (0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)  # docs/evaluation.md
 
 
 def default_metrics(data: DataBundle) -> list[str]:
