@@ -54,6 +54,16 @@ def test_class_files_and_drop_longer(tmp_path):
     assert sorted(bundle.labels.train.tolist()) == [0, 0, 1]
 
 
+def test_max_auto_len_bounds_the_longest_labelled_sentence(tiny_labelled):
+    # the same data.max_auto_len guard as plain text files (a labelled file without line breaks would
+    # otherwise set a sequence length of its whole length)
+    longest = max(len(line.split("\t")[1].split()) for line in tiny_labelled.read_text().splitlines())
+    assert load_data(tsv_cfg(tiny_labelled, max_auto_len=longest)).seq_len == longest + 1
+    with pytest.raises(UserError, match=f"has {longest} words, over data.max_auto_len={longest - 1}"):
+        load_data(tsv_cfg(tiny_labelled, max_auto_len=longest - 1))
+    assert load_data(tsv_cfg(tiny_labelled, max_auto_len=2, max_len=3)).seq_len == 4
+
+
 def write_latin1(tmp_path):
     # 0xe9 (e acute) is invalid UTF-8 here; 0x85 is NEL, which must not split the line
     (tmp_path / "pos.txt").write_bytes(b"a caf\xe9 film\x85 good .\nfine acting .\n")

@@ -52,6 +52,17 @@ def test_max_len_truncates_with_a_warning(tiny_text, caplog):
     assert bundle.vocab.decode(bundle.train.tokens[0].tolist()) == "the cat sat on"
 
 
+def test_max_auto_len_bounds_the_longest_sentence_without_max_len(tiny_text):
+    # data.max_auto_len: with data.max_len=0 the longest sentence sets the sequence length, and one longer than
+    # max_auto_len words is an error; an explicit data.max_len is the way past it
+    train, test = tiny_text
+    longest = max(len(line.split()) for line in train.read_text().splitlines() + test.read_text().splitlines())
+    assert load_data(text_cfg(train, test, max_auto_len=longest)).seq_len == longest + 1
+    with pytest.raises(UserError, match=f"has {longest} words, over data.max_auto_len={longest - 1}"):
+        load_data(text_cfg(train, test, max_auto_len=longest - 1))
+    assert load_data(text_cfg(train, test, max_auto_len=2, max_len=4)).seq_len == 5
+
+
 def test_max_vocab_keeps_the_most_frequent_words(tiny_text):
     train, test = tiny_text
     full = load_data(DataConfig(name=str(train), test=str(test), tokenize="whitespace"))

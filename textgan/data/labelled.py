@@ -25,7 +25,7 @@ import torch
 
 from textgan.data.corpus import Corpus
 from textgan.data.labels import NAMED_LABELLED, LabelSet
-from textgan.data.sources import DataBundle
+from textgan.data.sources import DataBundle, check_auto_len
 from textgan.data.text import check_text_file
 from textgan.data.vocab import TextVocab, word_splitter
 from textgan.errors import UserError
@@ -128,7 +128,11 @@ def load_labelled_data(cfg: Any, data_root: Path, vocab: TextVocab | None = None
                         "raise data.max_len")
     if vocab is None:
         vocab = TextVocab.build(train_words + test_words, cfg.min_freq, cfg.max_vocab)
-    max_len = cfg.max_len or max(len(w) for w in train_words + test_words)
+    longest = max(len(w) for w in train_words + test_words)
+    # data.max_auto_len applies to labelled data too (it was checked for plain text files only, so a labelled
+    # file without line breaks silently set a sequence length of its whole length)
+    check_auto_len(cfg, longest, f"labelled data '{cfg.name}'")
+    max_len = cfg.max_len or longest
     too_long = sum(len(w) > max_len for w in train_words + test_words)
     if too_long:
         log.warning("%d sentences are longer than data.max_len=%d words and were truncated", too_long, max_len)

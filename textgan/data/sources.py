@@ -164,6 +164,15 @@ def _resolve_text_files(cfg: DataConfig, data_root: Path) -> tuple[Path, Path | 
     return path, Path(cfg.test) if cfg.test else None
 
 
+def check_auto_len(cfg: DataConfig, longest: int, where: str) -> None:
+    """`data.max_auto_len`: with data.max_len=0 the longest sentence (`longest` words, of `where`) sets the
+    sequence length; one above max_auto_len words is an error (a file without line breaks, say)."""
+    if not cfg.max_len and longest > cfg.max_auto_len:
+        raise UserError(f"the longest sentence of {where} has {longest} words, over data.max_auto_len="
+                        f"{cfg.max_auto_len}; is it one sentence per line? Set data.max_len=N to truncate "
+                        "sentences to N words")
+
+
 def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = None) -> DataBundle:
     train_path, test_path = _resolve_text_files(cfg, data_root)
 
@@ -183,10 +192,7 @@ def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = N
         raise UserError(f"data file '{train_path}' gives a vocabulary of {distinct} word(s) (data.min_freq="
                         f"{cfg.min_freq}); a text model needs at least 2 — check the file or lower data.min_freq")
     longest = max(len(w) for w in train_words + (test_words or []))
-    if not cfg.max_len and longest > cfg.max_auto_len:
-        raise UserError(f"the longest sentence of '{train_path}'{' or its test file' if test_words else ''} has "
-                        f"{longest} words, over data.max_auto_len={cfg.max_auto_len}; is it one sentence per line? "
-                        "Set data.max_len=N to truncate sentences to N words")
+    check_auto_len(cfg, longest, f"'{train_path}'{' or its test file' if test_words else ''}")
     max_len = cfg.max_len or longest
     too_long = sum(len(w) > max_len for w in train_words + (test_words or []))
     if too_long:
