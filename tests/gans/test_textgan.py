@@ -109,6 +109,72 @@ def test_d_loss_adds_the_weighted_reconstruction_and_subtracts_the_weighted_mmd(
     assert mmd2 > 1e-6
 
 
+def test_d_loss_terms_scale_with_their_lambdas():
+    # L_D's reconstruction and MMD terms are multiplied by textgan.lambda_recon / lambda_mmd: the test above
+    # uses only the weights 0, 1 and 2, so a term added once whatever its weight (> 0) would slip through there
+    steps = {}
+    for weights in ((0.0, 0.0), (2.5, 0.0), (0.0, 1.0), (0.0, 3.0)):
+        algo = tiny_algorithm("textgan")
+        algo.tcfg.lambda_recon, algo.tcfg.lambda_mmd = weights
+        steps[weights] = algo.d_step()
+    gan, recon = steps[0.0, 0.0]["d_gan"], steps[0.0, 0.0]["d_recon"]
+    assert steps[2.5, 0.0]["d_loss"] == pytest.approx(gan + 2.5 * recon, rel=1e-6)
+    minus_mmd = steps[0.0, 1.0]["d_loss"] - gan                          # -MMD^2 at weight 1
+    assert minus_mmd < -1e-6
+    assert steps[0.0, 3.0]["d_loss"] - gan == pytest.approx(3.0 * minus_mmd, rel=1e-4)
+
+
+def test_unbiased_mmd_drops_the_kernels_diagonal_as_the_formula_says():
+    # V-statistic: E_xx = ((n - 1) U_xx + K) / n with K = k(x, x) = the number of bandwidths (exp(0) per
+    # kernel); the cross term is the same in both. So V - U = (K - U_xx) / n + (K - U_yy) / m.
+    algo = tiny_algorithm("textgan")
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(5, 4, generator=g, dtype=torch.float64), torch.randn(7, 4, generator=g, dtype=torch.float64)
+    k = len(algo.tcfg.bandwidths)
+
+    def within(a):
+        d2 = torch.cdist(a, a).square()
+        kern = sum(torch.exp(-d2 / (2 * s * s)) for s in algo.tcfg.bandwidths)
+        return float((kern.sum() - kern.diagonal().sum()) / (len(a) * (len(a) - 1)))
+
+    algo.tcfg.unbiased_mmd = False
+    biased = float(algo._mmd2(x, y))
+    algo.tcfg.unbiased_mmd = True
+    unbiased = float(algo._mmd2(x, y))
+    assert biased - unbiased == pytest.approx((k - within(x)) / 5 + (k - within(y)) / 7, rel=1e-9)
+    assert biased - unbiased > 1e-3
+    # and G's step, which logs the MMD^2 it minimises, follows the key (same seed: the same features)
+    logged = {}
+    for flag in (False, True):
+        algo = tiny_algorithm("textgan")
+        algo.tcfg.unbiased_mmd = flag
+        logged[flag] = algo.g_step()["mmd2"]
+    assert logged[False] > logged[True]
+
+
+@pytest.mark.parametrize("clip", [0.0, 1e-4])
+def test_g_grad_clip_bounds_the_gradient_of_generator_and_latent_map(clip):
+    algo = tiny_algorithm("textgan")
+    algo.adv.g_grad_clip = clip
+    algo.g_step()
+    params = [*algo.generator.parameters(), *algo.latent.parameters()]
+    norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]).item()
+    if clip:
+        assert norm == pytest.approx(clip, rel=1e-3)
+    else:
+        assert norm > 1e-3
+
+
+def test_discriminator_l2_is_unused_as_documented():
+    # docs/textgan_model.md: D's loss is the paper's, without SeqGAN's output-layer L2 (discriminator.l2)
+    steps = []
+    for l2 in (0.0, 5.0):
+        algo = tiny_algorithm("textgan")
+        algo.ctx.cfg.discriminator.l2 = l2
+        steps.append(algo.d_step()["d_loss"])
+    assert steps[0] == steps[1]
+
+
 def test_cli_runs_every_phase_on_oracle_and_text(cli, tmp_path, tiny_text, capsys):
     train, test = tiny_text
     # the real entry point in a subprocess on the oracle; in-process (no interpreter start-up) on text

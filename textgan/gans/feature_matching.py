@@ -15,7 +15,9 @@ one-hots) gives sentence features f. The objectives (Sec. 2.2, eqs. 1-2):
 
 with a Gaussian-kernel MMD over the configured bandwidths (`textgan/kernel_mmd.py`). So D separates
 real from generated sentences, keeps its features informative about z (the reconstruction term fights
-mode collapse) and makes the feature distributions as different as it can; G matches them.
+mode collapse) and makes the feature distributions as different as it can; G matches them. L_D has no
+L2 term, as in the paper: `discriminator.l2` (SeqGAN's output-layer penalty, in the shared
+discriminator section) is unused by this model.
 
 Phases: `mle` (teacher-forced pretraining of G, shared with every model), `pretrain_d` (D alone on real
 vs. soft-generated sentences), `adversarial` (rounds of `iterations` x [d_steps D steps, g_steps G steps]).
