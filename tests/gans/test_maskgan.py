@@ -214,3 +214,19 @@ def test_shipped_configs_validate(name):
     args = ["--model", name, "--config", str(REPO / "configs" / f"{name}.yaml")]
     _, cfg, _ = resolve_config(build_parser().parse_args(args))
     assert cfg.model == name and cfg.generator.kind == "seq2seq" and cfg.mask.present_rate == 0.5
+
+
+@pytest.mark.parametrize("clip", [0.0, 1e-4])
+def test_g_grad_clip_bounds_the_generators_gradient_only(clip):
+    ctx = tiny_context()
+    ctx.cfg.adversarial.g_grad_clip = clip
+    torch.manual_seed(0)
+    algo = MaskGAN(ctx)
+    algo.generator_step()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in algo.generator.parameters() if p.grad is not None])
+    critic = torch.nn.utils.get_total_norm([p.grad for p in algo.discriminator.critic.parameters()])
+    if clip:
+        assert norm.item() == pytest.approx(clip, rel=1e-3)
+    else:
+        assert norm.item() > 1e-3
+    assert critic.item() > 1e-3                                   # the critic's gradient is never clipped

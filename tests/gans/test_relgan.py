@@ -130,3 +130,16 @@ def test_cli_runs_every_phase_and_resumes_bitwise(cli, tmp_path, capsys):
     assert sampled.returncode == 0 and len(sampled.stdout.splitlines()) == 3
     bad = cli.main(train_main, [*common, "--run-dir", tmp_path / "bad", "adversarial.loss=wgan"], capsys)
     cli.user_error(bad, "adversarial.loss")
+
+
+def test_discriminator_l2_adds_its_weighted_output_layer_penalty_to_ds_loss():
+    # discriminator.l2 (RelGAN: 0): D's loss gains l2 * l2_penalty(); same seed, so the same batches and masks
+    common = dict(loss="rsgan", g_steps=0, d_steps=1)
+    plain = tiny_relgan(**common)
+    no_l2 = plain.adversarial_step(0)
+    algo = tiny_relgan(**common)
+    algo.ctx.cfg.discriminator.l2 = 0.6
+    penalty = float(algo.discriminator.l2_penalty().detach())
+    out = algo.adversarial_step(0)
+    assert penalty > 0
+    assert out["d_loss"] == pytest.approx(no_l2["d_loss"] + 0.6 * penalty, rel=1e-5)

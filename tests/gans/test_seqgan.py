@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import FixedLogits, assert_same_final_weights
+from conftest import FixedLogits, assert_same_final_weights, tiny_algorithm
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.gans.maligan import maligan_rewards
@@ -99,3 +99,56 @@ def test_resume_across_phases_is_bitwise_identical(cli, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
     assert _phases(tmp_path / "cut").count("adversarial") == _phases(tmp_path / "full").count("adversarial")
+
+
+# -- config keys reach the step they configure ---------------------------------------------------------
+
+
+def _output_dtypes(algo) -> list[torch.dtype]:
+    """Records the dtype of D's output layer at every call (bfloat16 under the bf16 autocast)."""
+    seen: list[torch.dtype] = []
+    algo.discriminator.output.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    return seen
+
+
+@pytest.mark.parametrize("model,reward", [("seqgan", None), ("maligan", "sequence"), ("maligan", "rollout"),
+                                          ("maligan", "mixed")])
+@pytest.mark.parametrize("bf16", [False, True])
+def test_score_bf16_scores_the_generator_step_with_bfloat16_matmuls(model, reward, bf16):
+    # adversarial.score_bf16 is documented to run D's matmuls in bfloat16 when scoring G's samples (rollouts,
+    # MaliGAN's sequence and mixed rewards); each path reads the key on its own, so each is checked
+    algo = tiny_algorithm(model)
+    if reward is not None:
+        algo.ctx.cfg.maligan.reward = reward
+        algo.prefix_len = 2                          # set by adversarial_round, which also trains D
+    algo.adv.score_bf16 = bf16
+    seen = _output_dtypes(algo)
+    algo.generator_step()
+    assert seen and set(seen) == {torch.bfloat16 if bf16 else torch.float32}
+
+
+@pytest.mark.parametrize("clip", [0.0, 1e-3])
+def test_g_grad_clip_bounds_the_generators_gradient_norm(clip):
+    algo = tiny_algorithm("seqgan")
+    algo.adv.g_grad_clip = clip
+    tokens = algo.ctx.data.train.tokens[:8]
+    loss = algo.generator(tokens).square().sum()                     # a large gradient, far above 1e-3
+    algo.apply_generator_loss(loss)
+    norm = torch.nn.utils.get_total_norm([p.grad for p in algo.generator.parameters()])
+    if clip:
+        assert norm.item() == pytest.approx(clip, rel=1e-4)
+    else:                                                            # 0 = off: the raw gradient
+        assert norm.item() > 1.0
+
+
+@pytest.mark.parametrize("model", ["seqgan", "maligan"])
+def test_discriminator_l2_reaches_ds_training(model, monkeypatch):
+    import textgan.gans.seqgan as seqgan
+
+    algo = tiny_algorithm(model)
+    algo.ctx.cfg.discriminator.l2 = 0.37
+    seen = []
+    real = seqgan.train_real_vs_generated
+    monkeypatch.setattr(seqgan, "train_real_vs_generated", lambda *a, **kw: seen.append(kw["l2"]) or real(*a, **kw))
+    algo.train_discriminator(1)
+    assert seen == [0.37]
