@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from conftest import TEST_LINES, TINY_MLE_TEXT, assert_user_error, run_cli, train_cli
 
+import textgan.evaluate as evaluate
 from textgan.evaluate import main
 from textgan.metrics.bleu import bleu, self_bleu
 from textgan.metrics.sacrebleu_metric import sacrebleu_corpus
@@ -164,3 +166,19 @@ def test_run_is_scored_and_sampled_at_its_own_eval_temperature(tmp_path, capsys)
         assert sample_main(["--run", str(run), "--num", "20", "--seed", "3", *extra]) == 0
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1] != outs[2]
+
+
+@pytest.mark.parametrize("flag, threads", [([], 1), (["--threads", "2"], 2)])
+def test_threads_sets_torchs_threads_for_the_evaluation(tmp_path, capsys, monkeypatch, flag, threads):
+    # conftest holds torch at 1 thread, so --threads 2 must raise it for the metrics; without the flag it stays
+    (tmp_path / "s.txt").write_text("the cat sat .\na dog ran .\n")
+    seen = []
+    real = evaluate.evaluate_files
+    monkeypatch.setattr(evaluate, "evaluate_files", lambda *a: seen.append(torch.get_num_threads()) or real(*a))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert main(["--samples", str(tmp_path / "s.txt"), *flag]) == 0
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [threads] and "self_bleu" in capsys.readouterr().out

@@ -141,3 +141,23 @@ def test_dragan_scale_sets_the_perturbation_of_real_data(datasets, monkeypatch):
     build("dragan", datasets["ring8"], gan__dragan_scale=0.05, gan__steps=1).round(0)
     build("dragan", datasets["ring8"], gan__steps=1).round(0)
     assert scales == [0.05, 0.5]  # the mixture's narrow modes need a smaller one than the paper's default
+
+
+@pytest.mark.parametrize("name, betas", [("gan", (0.5, 0.999)), ("wgan_gp", (0.5, 0.9)), ("dragan", (0.5, 0.9))])
+def test_adam_betas_follow_the_models_defaults(name, betas, datasets):
+    algo = build(name, datasets["ring8"])
+    assert [g["betas"] for g in algo.opt_g.param_groups] == [betas]
+    assert [g["betas"] for g in algo.opt_d.param_groups] == [betas]
+
+
+def test_adam_betas_are_set_by_gan_beta1_and_beta2(datasets):
+    algo = build("wgan_gp", datasets["ring8"], gan__beta1=0.3, gan__beta2=0.95)
+    assert algo.opt_g.param_groups[0]["betas"] == algo.opt_d.param_groups[0]["betas"] == (0.3, 0.95)
+    # and D's optimiser steps with them: after one step Adam's moments are (1 - beta1) g and (1 - beta2) g^2
+    algo.d_step()
+    for p in algo.discriminator.parameters():
+        state = algo.opt_d.state[p]
+        torch.testing.assert_close(state["exp_avg"], 0.7 * p.grad)
+        torch.testing.assert_close(state["exp_avg_sq"], 0.05 * p.grad.square())
+    with pytest.raises(ConfigError, match="gan.beta2"):
+        set_value(make_config(get_model("wgan_gp")), "gan.beta2", 1.0)

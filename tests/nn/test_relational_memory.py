@@ -83,3 +83,28 @@ def test_built_from_config_and_rollouts_work_over_its_state():
 
     rewards = rollout_rewards(g, MeanD(), samples, rollouts=2, states=states)
     assert rewards.shape == (3, 5) and ((rewards > 0) & (rewards < 1)).all()
+
+
+def test_mlp_layers_sets_the_depth_of_the_post_attention_mlp():
+    # generator.relational.mlp_layers: that many (D, D) linear layers after attention, ReLU between them
+    def built(layers):
+        cfg = GeneratorConfig(kind="relational_memory", emb_dim=E)
+        cfg.relational.mem_slots, cfg.relational.num_heads, cfg.relational.head_size = 1, 2, 4
+        cfg.relational.mlp_layers = layers
+        torch.manual_seed(2)
+        return build_generator(cfg, V, 1)
+
+    one, three = built(1), built(3)
+    d = one.core.mem_size
+    assert len(one.core.mlp) == 1 and len(three.core.mlp) == 3
+    assert all(layer.weight.shape == (d, d) for layer in three.core.mlp)
+    count = lambda g: sum(p.numel() for p in g.parameters())   # noqa: E731
+    assert count(three) - count(one) == 2 * (d * d + d)
+    # one layer is a single linear map: the core's output is the layer norm of rows + W rows + b
+    core, x, memory = one.core, torch.randn(2, d), torch.randn(2, 1, d)
+    rows = core.attn_norm(torch.cat([memory, x[:, None]], 1) + core._attention(torch.cat([memory, x[:, None]], 1)))
+    candidate = core.mlp_norm(rows + core.mlp[0](rows))[:, :1]
+    gates = core.gate_input(x[:, None]) + core.gate_memory(torch.tanh(memory))
+    i_gate, f_gate = gates.chunk(2, dim=-1)
+    expected = torch.sigmoid(i_gate) * torch.tanh(candidate) + torch.sigmoid(f_gate + 1.0) * memory
+    torch.testing.assert_close(core(x, memory), expected)

@@ -241,3 +241,22 @@ def test_gumbel_softmax_decoding_trains_the_transformer(gen):
     torch.testing.assert_close(soft.sum(dim=-1), torch.ones(B, T))
     (soft * torch.randn(V)).sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.parameters())
+
+
+@pytest.mark.parametrize("inner_dim, width", [(0, 4 * 8), (20, 20)])
+def test_inner_dim_sets_the_mlp_width(inner_dim, width):
+    # generator.transformer.inner_dim: the width of every block's MLP (0 = 4 * d_model, as GPT-2)
+    cfg = GeneratorConfig()
+    set_value(cfg, "kind", "transformer")
+    set_value(cfg, "transformer.d_model", 8)
+    set_value(cfg, "transformer.heads", 2)
+    set_value(cfg, "transformer.inner_dim", inner_dim)
+    g = build_generator(cfg, vocab_size=11, bos_id=2)
+    for block in g.transformer.h:                          # GPT-2's Conv1D weights are (in, out)
+        assert block.mlp.c_fc.weight.shape == (8, width) and block.mlp.c_proj.weight.shape == (width, 8)
+    default = sum(p.numel() for p in build_generator(GeneratorConfig(kind="transformer", transformer=TransformerConfig(
+        d_model=8, heads=2)), vocab_size=11, bos_id=2).parameters())
+    ours = sum(p.numel() for p in g.parameters())
+    # per block: c_fc (8 x w + w) and c_proj (w x 8 + 8)
+    assert ours - default == g.num_layers * (8 * width + width + width * 8 + 8 - (8 * 32 + 32 + 32 * 8 + 8))
+    assert g(torch.randint(0, 11, (2, 5))).shape == (2, 5, 11)
