@@ -392,7 +392,17 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
 
 def render_dir(folder: Path, published_path: Path = PUBLISHED) -> Path:
     """Write README.md (+ PNGs) for the results in `folder`; returns the README path."""
+    readme = Path(folder) / "README.md"
+    readme.write_text(readme_markdown(folder, published_path))
+    return readme
+
+
+def readme_markdown(folder: Path, published_path: Path = PUBLISHED, plot_dir: Path | None = None) -> str:
+    """The README.md text for the results in `folder`; its PNGs are drawn into `plot_dir` (default: `folder`,
+    where the README's image links point). tests/benchmarks/test_committed_reports.py renders every committed
+    README again with the plots elsewhere, to catch a README left stale by a new result."""
     folder = Path(folder)
+    plot_dir = folder if plot_dir is None else Path(plot_dir)
     results = load_results(folder)
     if not results:
         raise FileNotFoundError(f"no result JSONs in '{folder}'")
@@ -403,14 +413,12 @@ def render_dir(folder: Path, published_path: Path = PUBLISHED) -> Path:
     tables = summary_tables(results, published)
     if tables:
         md += ["## Final metrics (temperature 1)", "", tables, ""]
-    if plot_training_curves(results, folder / "training_curves.png"):
+    if plot_training_curves(results, plot_dir / "training_curves.png"):
         md += ["## Training curves", "", "![training curves](training_curves.png)", ""]
-    if plot_quality_diversity(results, folder / "quality_diversity.png"):
+    if plot_quality_diversity(results, plot_dir / "quality_diversity.png"):
         md += ["## Quality–diversity (temperature sweep)", "", "![quality-diversity](quality_diversity.png)", "",
                sweep_table(results), ""]
-    readme = folder / "README.md"
-    readme.write_text("\n".join(md))
-    return readme
+    return "\n".join(md)
 
 
 def main(argv: list[str] | None = None) -> int:

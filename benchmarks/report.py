@@ -236,7 +236,7 @@ def real_data_section(entry: dict[str, Any]) -> str:
 
 
 def data_section(data: str, settings: dict[Setting, list[dict[str, Any]]], published: dict[str, Any],
-                 results_dir: Path, out: Path) -> str:
+                 results_dir: Path, out: Path, plot_dir: Path | None = None) -> str:
     runs = [r for rs in settings.values() for r in rs]
     md = [f"## {data}", "", f"Sample sizes: {sizes_line(settings)}.", "",
           "### Ours (mean ± std over seeds, temperature 1)", "", settings_table(data, settings, results_dir, out), ""]
@@ -245,10 +245,11 @@ def data_section(data: str, settings: dict[Setting, list[dict[str, Any]]], publi
         md += [real_data_section(real)]
     pub = published_table(published.get(data) or {})
     md += ["### Published", "", pub if pub else "No published numbers for this data set in `published.yaml`.", ""]
-    png = Path(results_dir) / f"quality_diversity_{data}.png"
+    png = Path(results_dir) / f"quality_diversity_{data}.png"     # where the report's link points
     title = f"{data}: quality–diversity, every setting"
     refs = ({"training data scored as samples": render.flat(real["train_vs_test"])} if real is not None else None)
-    if render.plot_quality_diversity(runs, png, label=setting_label, title=title, references=refs):
+    drawn = Path(plot_dir) / png.name if plot_dir is not None else png
+    if render.plot_quality_diversity(runs, drawn, label=setting_label, title=title, references=refs):
         rel = Path(os.path.relpath(png, out.parent)).as_posix()
         md += ["### Quality–diversity (temperature sweep)", "",
                "One line per setting (model, grid, config hash); seeds averaged at each temperature. "
@@ -258,8 +259,9 @@ def data_section(data: str, settings: dict[Setting, list[dict[str, Any]]], publi
     return "\n".join(md)
 
 
-def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: Path = render.PUBLISHED) -> str:
-    """The report's Markdown (the PNGs are written into results_dir as a side effect)."""
+def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: Path = render.PUBLISHED,
+                 plot_dir: Path | None = None) -> str:
+    """The report's Markdown (the PNGs are written into `plot_dir`, default results_dir, as a side effect)."""
     results = load_all(results_dir)
     if not results:
         raise FileNotFoundError(f"no result JSONs in the grid folders of '{results_dir}'")
@@ -279,7 +281,7 @@ def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: P
           "the run (a resumed run counts only its last sitting); a sweep-only file has only the sweep's time.", "",
           f"Data sets: {', '.join(groups)}; {len(results)} result files in "
           f"{len({r['_grid'] for r in results})} grid folders.", ""]
-    md += [data_section(d, s, published, Path(results_dir), Path(out)) for d, s in groups.items()]
+    md += [data_section(d, s, published, Path(results_dir), Path(out), plot_dir) for d, s in groups.items()]
     md += [infill_section(Path(results_dir), Path(out))]
     md += [continuous_section(Path(results_dir), Path(out))]
     return "\n".join(md).rstrip() + "\n"
