@@ -192,3 +192,51 @@ def test_named_checkpoint_takes_a_folder_or_a_name_and_lists_the_kept_ones_when_
     with pytest.raises(UserError, match=r"'step-9' not found.*\(step-00000001, step-00000002\)") as err:
         named_checkpoint(root, "step-9")
     assert ".tmp-" not in str(err.value)  # unfinished writes are not offered
+
+
+# -- checkpoints of CUDA runs (no GPU needed) -----------------------------------------------------------------
+
+
+def test_a_checkpoint_written_on_a_gpu_loads_and_resumes_on_a_cpu_only_machine(tmp_path, monkeypatch):
+    """A CUDA run's state.pt tags its optimiser tensors 'cuda:0' and holds CUDA RNG states; a CPU-only machine
+    loads it (map_location), the optimiser takes its state, and the CUDA RNG states are skipped."""
+    gen, opt = trained()
+    cuda_rng = {**rng_state(), "cuda": [torch.zeros(16, dtype=torch.uint8)] * 2}
+    expected = draws()
+    monkeypatch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")  # as torch.save on a GPU
+    path = save_checkpoint(tmp_path, 1, {"generator": gen}, {"optimizers": {"generator": opt.state_dict()},
+                                                             "rng": cuda_rng}, {"model": "mle", "vocab_size": 15})
+    monkeypatch.undo()
+    with pytest.raises(RuntimeError, match="CUDA"):  # what a load without map_location does here
+        torch.load(path / "state.pt", weights_only=True)
+    assert not torch.cuda.is_available()
+    weights, state, _ = load_checkpoint(path)
+    fresh = LSTMGenerator(15, 4, 5)
+    load_weights_into({"generator": fresh}, weights, path)
+    fresh_opt = torch.optim.Adam(fresh.parameters(), lr=0.01)
+    fresh_opt.load_state_dict(state["optimizers"]["generator"])
+    assert all(s["exp_avg"].device.type == "cpu" for s in fresh_opt.state.values())
+    set_rng_state(state["rng"])
+    got = draws()
+    assert got[:2] == expected[:2] and torch.equal(got[2], expected[2])
+
+
+def test_cuda_rng_states_of_more_gpus_than_visible_restore_those_that_are(monkeypatch):
+    """A checkpoint written where 2 GPUs were visible, resumed where 1 is: torch.cuda.set_rng_state_all would
+    index the missing GPU (IndexError on torch.cuda.default_generators); only GPU 0's state is restored."""
+    restored = []
+
+    def fake_set_rng_state(new_state, device="cuda"):
+        index = device if isinstance(device, int) else torch.device(device).index or 0
+        if index >= 1:  # what torch does on a machine with one GPU
+            raise IndexError("tuple index out of range")
+        restored.append((index, new_state))
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "set_rng_state", fake_set_rng_state)
+    monkeypatch.setattr(torch.cuda.random, "set_rng_state", fake_set_rng_state)  # what set_rng_state_all calls
+    gpu0, gpu1 = torch.full((16,), 1, dtype=torch.uint8), torch.full((16,), 2, dtype=torch.uint8)
+    state = {**{k: v for k, v in rng_state().items() if k != "cuda"}, "cuda": [gpu0, gpu1]}
+    set_rng_state(state)
+    assert len(restored) == 1 and restored[0][0] == 0 and torch.equal(restored[0][1], gpu0)

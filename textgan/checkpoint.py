@@ -90,7 +90,11 @@ def set_rng_state(state: dict[str, Any]) -> None:
     np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        # One state per GPU the saving process could see (every GPU of the node under torchrun). Restore those
+        # this process has: set_rng_state_all would index a GPU that is not here (a resume on a machine with
+        # fewer GPUs, or another CUDA_VISIBLE_DEVICES) and fail with an IndexError. A CPU-only resume skips them.
+        for index, cuda_state in enumerate(state["cuda"][:torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(cuda_state, index)
 
 
 def save_checkpoint(ckpt_root: Path, step: int, modules: dict[str, torch.nn.Module],
