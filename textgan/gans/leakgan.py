@@ -112,7 +112,7 @@ class LeakGAN:
         """One pass over the real data: worker by MLE, manager towards real feature changes."""
         gen, pre, dev = self.generator, self.pre, self.ctx.device
         gen.train()
-        totals = torch.zeros(2, dtype=torch.float64)
+        totals = torch.zeros(2, dtype=torch.float64, device=dev)  # on the device: no per-batch GPU sync
         batches = 0
         for tokens, lengths in self.ctx.data.train.batches(pre.batch_size, shuffle=True):
             tokens, lengths = tokens.to(dev), lengths.to(dev)
@@ -125,7 +125,7 @@ class LeakGAN:
             (w_loss + m_loss).backward()    # disjoint parameters: each loss reaches only its own module
             _clip_step(gen.worker_parameters(), self.worker_opt, pre.grad_clip)
             _clip_step(gen.manager_parameters(), self.manager_opt, pre.grad_clip)
-            totals += torch.stack([w_loss.detach(), m_loss.detach()]).double().cpu()
+            totals += torch.stack([w_loss.detach(), m_loss.detach()]).double()
             batches += 1
         w, m = (totals / max(batches, 1)).tolist()
         return {"mle_loss": w, "manager_cos": -m}

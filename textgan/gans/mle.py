@@ -45,16 +45,18 @@ def supervised_epoch(batch_losses: Iterable[torch.Tensor], optimizer: torch.opti
     differ only in how a batch becomes a loss.
     """
     params = list(params)
-    total, batches = torch.zeros((), dtype=torch.float64), 0
+    total, batches = None, 0
     for loss in batch_losses:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(params, grad_clip)
         optimizer.step()
-        total += loss.detach().double().cpu()  # accumulate without a per-batch .item() sync
+        # summed on the loss's device: .cpu() / .item() here would wait for a GPU at every batch
+        value = loss.detach().double()
+        total = value if total is None else total + value
         batches += 1
-    return {"mle_loss": float(total) / max(batches, 1)}
+    return {"mle_loss": (float(total) if total is not None else 0.0) / max(batches, 1)}
 
 
 def mle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus: Corpus, batch_size: int,

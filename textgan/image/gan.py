@@ -135,7 +135,7 @@ class ImageGAN:
         # one D call on real and fake together (D has no batch norm, so this equals two calls, at half the cost)
         both = self.discriminator(torch.cat([real, fake]), None if labels is None else torch.cat([labels, labels]))
         loss = self.d_loss_fn(both[: len(real)], both[len(real):])
-        pen = self.penalty(real, fake, labels) if self.cfg.penalty != "none" else torch.zeros(())
+        pen = self.penalty(real, fake, labels) if self.cfg.penalty != "none" else torch.zeros((), device=real.device)
         self.opt_d.zero_grad(set_to_none=True)
         (loss + self.cfg.penalty_weight * pen).backward()
         self.opt_d.step()
@@ -171,15 +171,16 @@ class ImageGAN:
     def round(self, iteration: int) -> dict[str, float]:
         self.generator.train()
         self.discriminator.train()
-        d_total, pen_total, g_total = torch.zeros(()), torch.zeros(()), torch.zeros(())
+        # sums kept on the device: a .cpu() per step would wait for a GPU three times a step
+        d_total, pen_total, g_total = (torch.zeros((), device=self.ctx.device) for _ in range(3))
         for step in range(self.cfg.steps):
             if self.cfg.lr_decay != "none":
                 self.set_lr(self.lr_factor(iteration, step))
             for _ in range(self.cfg.d_steps):
                 d_loss, pen = self.d_step()
-                d_total += d_loss.cpu()
-                pen_total += pen.cpu()
-            g_total += self.g_step().cpu()
+                d_total += d_loss
+                pen_total += pen
+            g_total += self.g_step()
         n_d = self.cfg.steps * self.cfg.d_steps
         out = {"d_loss": float(d_total) / n_d, "g_loss": float(g_total) / self.cfg.steps}
         if self.cfg.penalty != "none":
