@@ -35,6 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from textgan.sampling import check_decode_length
+
 SCHEDULES = ("no", "lin", "exp", "log", "sigmoid", "quad", "sqrt")
 _EPS = 1e-10  # RelGAN's add_gumbel epsilon
 
@@ -115,6 +117,7 @@ def gumbel_decode(generator: nn.Module, batch: int, seq_len: int, beta: float, *
     """
     if feedback not in ("soft", "hard"):
         raise ValueError(f"feedback must be 'soft' or 'hard', got {feedback!r}")
+    check_decode_length(generator, seq_len)
     device = next(generator.parameters()).device
     state = generator.init_state(batch)
     inputs: torch.Tensor = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)

@@ -62,6 +62,15 @@ def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0
     return logits
 
 
+def check_decode_length(generator: nn.Module, seq_len: int) -> None:
+    """Let a generator with a hard length limit (`check_length`, e.g. the Transformer's positions) refuse a
+    decode of `seq_len` steps before it starts: host-side, so the error is the same UserError on every device
+    (past the limit, a CUDA lookup is a device-side assert, not an IndexError the step could translate)."""
+    check = getattr(generator, "check_length", None)
+    if check is not None:
+        check(seq_len)
+
+
 _BLOCK = 64
 
 
@@ -137,6 +146,7 @@ def _decode(generator: nn.Module, tokens: torch.Tensor | None, batch: int, seq_l
     `tokens` (B, N), when given, are read instead of sampled at positions 0..N-1 (N = seq_len reads a
     whole sequence); the remaining positions are sampled.
     """
+    check_decode_length(generator, seq_len)
     device = next(generator.parameters()).device
     state = generator.init_state(batch)
     inputs = torch.full((batch,), generator.bos_id, dtype=torch.long, device=device)

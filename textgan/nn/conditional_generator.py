@@ -64,6 +64,9 @@ class LabelBound(nn.Module):
     def init_state(self, batch: int):
         return self.generator.init_state(batch, self.labels)
 
+    def check_length(self, seq_len: int) -> None:
+        self.generator.check_length(seq_len)
+
     def step(self, inputs: torch.Tensor, state):
         return self.generator.step(inputs, state)
 
@@ -81,6 +84,12 @@ class PrefixConditionalGenerator(nn.Module):
 
     def _device(self) -> torch.device:
         return next(self.parameters()).device
+
+    def check_length(self, seq_len: int) -> None:
+        """Refuse a decode the base cannot hold (it reads the 2-token label prefix first); see `sampling`."""
+        check = getattr(self.base, "check_length", None)
+        if check is not None:
+            check(seq_len + 2)
 
     def forward(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """tokens (B, T), labels (B,) -> logits (B, T, V) under teacher forcing."""
@@ -117,6 +126,12 @@ class PerClassGenerator(nn.Module):
 
     def bind(self, labels: torch.Tensor | int, runner: nn.Module | None = None) -> LabelBound:
         return LabelBound(self, labels, runner)
+
+    def check_length(self, seq_len: int) -> None:
+        for gen in self.generators:
+            check = getattr(gen, "check_length", None)
+            if check is not None:
+                check(seq_len)
 
     def _groups(self, labels: torch.Tensor):
         for c, gen in enumerate(self.generators):

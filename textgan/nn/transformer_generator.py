@@ -102,6 +102,14 @@ class TransformerGenerator(nn.Module):
         hidden = self.transformer(input_ids=inputs, use_cache=False).last_hidden_state  # (B, T, D)
         return self.head(hidden)                                                   # (B, T, V)
 
+    def check_length(self, seq_len: int) -> None:
+        """A UserError when `seq_len` positions do not fit; the shared decoders call it before decoding.
+
+        `step` turns an index past the position table into the same UserError only on the CPU: on CUDA the
+        lookup is a device-side assert, which kills the process's CUDA context with an opaque error.
+        """
+        self._check_length(seq_len)
+
     def _check_length(self, seq_len: int) -> None:
         if seq_len > self.max_len:
             raise UserError(f"sequences of {seq_len} tokens exceed the Transformer generator's "
@@ -129,7 +137,7 @@ class TransformerGenerator(nn.Module):
         tf = self.transformer
         try:
             position = tf.wpe(pos)                                                 # (B, D)
-        except IndexError:
+        except IndexError:  # CPU only: on CUDA this is a device-side assert (decoders call check_length first)
             raise UserError(f"the Transformer generator decoded past its {self.max_len} positions; "
                             "set generator.transformer.max_len to at least the sequence length") from None
         x = tf.drop(self.embed_inputs(inputs) + position)[:, None]                 # (B, 1, D)
