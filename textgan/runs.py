@@ -2,7 +2,7 @@
 
 `RunDir` writes a run; `load_run` reads one back (config, vocabulary, generator from the newest intact
 checkpoint) for the sample / evaluate CLIs and the benchmarks. Nothing read here can execute code:
-YAML is read with `safe_load`, weights through safetensors, state with `weights_only=True`.
+YAML is read with a `yaml.SafeLoader` subclass (config.py), weights through safetensors, state with `weights_only=True`.
 """
 
 from __future__ import annotations

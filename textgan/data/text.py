@@ -4,7 +4,7 @@ Files are decoded up front with the configured encoding so that undecodable byte
 the line they are on and the option that fixes them (`data.encoding=latin-1`). A byte-order mark is
 dropped (it would otherwise glue itself to the first word), and lines end at '\\n', '\\r\\n' or a lone '\\r'
 (old Mac files) only: Latin-1 corpora such as MR contain 0x85 bytes, which `str.splitlines` would split on.
-User files are then loaded through HF `datasets` (Arrow-backed, cached under the data root), which is
+User files are then loaded through HF `datasets` (Arrow-backed, cached in the HF datasets cache), which is
 what keeps corpora far larger than the benchmark sets cheap to reload.
 """
 

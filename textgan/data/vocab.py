@@ -2,9 +2,9 @@
 
 Both expose the same small surface the rest of the library uses: `size`, `bos_id`, `eos_id`,
 `pad_id`, `decode(ids)`, and `save(run_dir)`. Text is first split into words by a word splitter
-(nltk's Treebank-style `word_tokenize` on lowercased text, the convention of the published
-COCO / EMNLP benchmarks, or plain whitespace); the HF tokenizer then maps words to ids and is saved
-as `tokenizer.json` with the run.
+(nltk's Treebank-style `word_tokenize` with preserve_line, i.e. no sentence splitting, on lowercased
+text, the convention of the published COCO / EMNLP benchmarks, or plain whitespace); the HF tokenizer
+then maps words to ids and is saved as `tokenizer.json` with the run.
 """
 
 from __future__ import annotations

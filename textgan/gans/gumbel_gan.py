@@ -15,7 +15,8 @@ loss and defaults, which are config. Phases (through the shared loop):
    RelGAN's learning rates (`adversarial.g_lr` 1e-4, `discriminator.lr` 1e-4). D's batches are
    `adversarial.batch_size` (`discriminator.batch_size` is the policy-gradient models' key, unused here).
 
-Real sequences are fed to D as one-hots (B, T, V). A discriminator may expose
+Real sequences are fed to D as token ids (B, T), which D embeds exactly as their one-hots (B, T, V);
+the penalties build the one-hots. A discriminator may expose
 `logits_per_representation` (RelGAN's multi-representation D): the loss then treats each
 (sequence, representation) logit as a sample, as RelGAN's code does; otherwise its (B,) logits are used.
 

@@ -132,7 +132,8 @@ class ImageGAN:
         real, labels = self.real_batch()
         with torch.no_grad():
             fake = self.fake_batch(labels)  # G in train mode: batch norm sees the same statistics as in g_step
-        # one D call on real and fake together (D has no batch norm, so this equals two calls, at half the cost)
+        # one D call on real and fake together (D has no batch norm, so this equals two calls, at half the cost;
+        # a spectrally normalised D runs one power iteration instead of two)
         both = self.discriminator(torch.cat([real, fake]), None if labels is None else torch.cat([labels, labels]))
         loss = self.d_loss_fn(both[: len(real)], both[len(real):])
         pen = self.penalty(real, fake, labels) if self.cfg.penalty != "none" else torch.zeros((), device=real.device)

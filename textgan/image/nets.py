@@ -31,7 +31,7 @@ class NetConfig:
     z_dim: int = param(16, min=1, help="dimension of the N(0, I) latent z")
     hidden: int = param(128, min=1, help="width of the MLP layers (2-D data)")
     layers: int = param(3, min=1, help="hidden layers of the MLPs (2-D data)")
-    channels: int = param(32, min=1, help="DCGAN base width: G 4c -> 2c -> 1 channels, D c -> 2c (images)")
+    channels: int = param(32, min=1, help="DCGAN base width: G 2c -> c -> 1 channels, D c -> 2c (16x16 images)")
     conditional: bool = param(False, help="CGAN: condition G and D on the class label / mixture mode")
 
 
@@ -88,7 +88,7 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.z_dim, self.num_classes = cfg.z_dim, num_classes
         n = _num_upsamplings(shape[-1])
-        width = cfg.channels * 2 ** (n - 1)                        # 4c for 16x16
+        width = cfg.channels * 2 ** (n - 1)                        # 2c for 16x16
         self.start = (width, 4, 4)
         self.project = nn.Sequential(nn.Linear(cfg.z_dim + num_classes, width * 16, bias=False),
                                      nn.BatchNorm1d(width * 16), nn.ReLU())
@@ -102,7 +102,7 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         y = one_hot(labels, self.num_classes, z)
-        h = self.project(z if y is None else torch.cat([z, y], dim=1))  # (B, 4c * 16)
+        h = self.project(z if y is None else torch.cat([z, y], dim=1))  # (B, 2c * 16) for 16x16
         return self.up(h.view(-1, *self.start))                          # (B, C_img, S, S)
 
 

@@ -4,7 +4,8 @@
 `generator.kind` from `GENERATORS`, a name -> builder table that new generator kinds register into.
 Discriminators work the same way: `build_discriminator(cfg, vocab_size)` picks by `cfg.kind` from
 `DISCRIMINATORS` (the CNN + highway discriminator of SeqGAN is kind "cnn", RelGAN's multi-representation
-CNN kind "relgan"). Generator kinds: "lstm", "transformer", "relational_memory" (RelGAN's).
+CNN kind "relgan"). Generator kinds: "lstm", "transformer", "relational_memory" (RelGAN's), "seq2seq"
+(MaskGAN's in-filling encoder-decoder).
 """
 
 from __future__ import annotations

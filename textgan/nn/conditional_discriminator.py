@@ -14,8 +14,9 @@ One module, three ways to bring the class label y into the discriminator (`condi
 
 `forward(x, y) -> logit (B,)` is the same for all three: sigmoid(logit) is D's probability that x is a
 *real sentence of class y* — cgan: its output; aux: D(real) * p(y | x); multiclass: p_y(x), SentiGAN's
-D_i(Y). Rewards and rollouts (`textgan/rollout.py`, which passes per-row labels) read only this.
-`loss(x, y, is_real) -> (loss, correct)` is each mode's training objective on a mixed mini-batch.
+D_i(Y). Rewards and rollouts (`textgan/rollout.py`, through `cseqgan.class_score`, which passes per-row
+labels) read only this. `loss(forward(x, y, raw=True), y, is_real) -> (loss, correct)` is each mode's
+training objective on a mixed mini-batch.
 The body's own output layer (and its `l2_penalty`) is unused; no L2 is applied to the new heads.
 """
 
