@@ -93,3 +93,24 @@ def test_image_grid_layout_and_png(tmp_path):
     assert imread(path).shape[:2] == (2 * (2 * 5 + 1), 2 * (3 * 5 + 1))  # 2x enlarged
     scatter = save_scatter(torch.randn(50, 2), tmp_path / "s.png", ring_modes())
     assert scatter.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_loading_the_cached_digit_classifier_leaves_the_global_rng_alone(tmp_path, monkeypatch):
+    # The classifier is loaded at a run's first evaluation in every process; a draw from the global RNG there
+    # would make a resumed run (one more process) diverge from an uninterrupted one.
+    import json
+
+    from safetensors.torch import save_file
+
+    from textgan.image import classifier
+
+    monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(tmp_path))
+    cached = classifier.DigitClassifier()
+    save_file(cached.state_dict(), tmp_path / f"digit_classifier_v{classifier.VERSION}.safetensors")
+    (tmp_path / f"digit_classifier_v{classifier.VERSION}.json").write_text(json.dumps({"test_accuracy": 0.5}))
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    model, info = classifier.load_or_train(*(torch.empty(0),) * 4)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert info["test_accuracy"] == 0.5
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), cached.state_dict().values()))

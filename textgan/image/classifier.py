@@ -84,7 +84,11 @@ def load_or_train(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Te
     """The cached classifier and its info ({"test_accuracy", "path"}); trains and caches it on first use."""
     folder = cache_dir()
     weights, meta = folder / f"digit_classifier_v{VERSION}.safetensors", folder / f"digit_classifier_v{VERSION}.json"
-    model = DigitClassifier()
+    # Built under a forked RNG: its random initialisation (overwritten by the cached weights) would otherwise
+    # draw from the training stream at the first evaluation of every process, so a resumed run (one more
+    # process) would draw once more than an uninterrupted one and the two would diverge.
+    with torch.random.fork_rng(devices=[]):
+        model = DigitClassifier()
     if weights.is_file() and meta.is_file():
         try:
             model.load_state_dict(load_file(weights))
