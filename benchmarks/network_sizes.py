@@ -1,7 +1,7 @@
 """Generator / discriminator sizes of a benchmark run, for the report's size column.
 
 `network_sizes(config)` rebuilds the run's algorithm from its resolved config (the `config` of a result
-JSON) on its data set and counts trainable parameters per network: every parameter whose name has a
+JSON) on its data set and counts parameters per network (frozen ones too): every parameter whose name has a
 `discriminator` component counts for the discriminator (so a discriminator held inside the generator,
 as LeakGAN's feature network is, is counted as D, not G), the rest for the network that holds it. The
 sizes depend only on the config and the data's vocabulary, so they can be added to finished results:
@@ -27,8 +27,9 @@ _DATA: dict[tuple[str, str | None], Any] = {}
 
 
 def count_parameters(modules: dict[str, Any]) -> dict[str, int]:
-    """{network name: trainable parameters}; parameters under a `discriminator` submodule go to
-    'discriminator' whichever network holds them."""
+    """{network name: parameters}; parameters under a `discriminator` submodule go to 'discriminator' whichever
+    network holds them. Frozen parameters count too (the conditional discriminators' unused CNN output layer,
+    F + 1 weights): committed `sizes` were counted this way."""
     sizes: dict[str, int] = {}
     for name, module in modules.items():
         for pname, p in module.named_parameters():

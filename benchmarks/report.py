@@ -274,7 +274,7 @@ def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: P
           "Per-grid details (commands, training curves, sweep tables) are in each grid's README.", "",
           "Columns: `seeds` counts the runs averaged in the row (std is the sample std over them); "
           "`<metric> after MLE` is where a run with an adversarial phase started (its `pretrain_metrics`); "
-          "`params G / D` counts the trainable parameters of generator and discriminator "
+          "`params G / D` counts the parameters of generator and discriminator (frozen ones included) "
           "(`benchmarks/network_sizes.py`; a discriminator inside the generator, as LeakGAN's, counts as D); "
           "`train min / run` and `eval min / run` are the mean minutes of the training command and of the "
           "evaluation (with the temperature sweep where the run has one) in the harness sitting that finished "
