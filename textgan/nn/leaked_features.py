@@ -96,7 +96,8 @@ class FeatureTracker(nn.Module):
         n_win = (seq_len - w + 1).clamp(min=1)                                                 # (filters,)
         # Row L of each table describes a prefix of L tokens (the token at position L - 1 was just added).
         count = torch.arange(seq_len + 1)[:, None]                                             # (T+1, 1)
-        # the window beginning at the new token (start L - 1) is one of D's windows
+        # True where the window beginning at the new token (start L - 1) is NOT one of D's windows (no token yet,
+        # or a start past the last window): such a window is set to -inf when it begins and never counts
         self.register_buffer("starts_bad", (count == 0) | (count - 1 > n_win - 1), persistent=False)  # (T+1, filters)
         # windows starting at or after the prefix length still exist (their conv value is the bias)
         w_f = torch.cat([torch.full((n,), wd) for wd, n in zip(widths, num_filters)])         # (F,)
