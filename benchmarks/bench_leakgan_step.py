@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from functools import partial
@@ -48,6 +47,7 @@ from textgan.config import load_yaml, merge_dict  # noqa: E402
 from textgan.gans.leakgan import LeakGAN  # noqa: E402
 from textgan.nn import LSTMGenerator  # noqa: E402
 from textgan.registry import get_model, make_config  # noqa: E402
+from textgan.runs import git_sha  # noqa: E402
 from textgan.sampling import sample_batch  # noqa: E402
 
 VOCAB, SEQ_LEN, BOS = 5000, 20, 0
@@ -161,14 +161,6 @@ def _loads(pair) -> str:
     return " / ".join(", ".join(f"{x:.1f}" for x in loads) for loads in pair) if pair else "not recorded"
 
 
-def git_commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=1)
@@ -189,7 +181,7 @@ def main() -> None:
         c["config"] = repo_path(c["config"])
     result = {"configs": configs, "threads": torch.get_num_threads(), "vocab": VOCAB, "seq_len": SEQ_LEN,
               "hardware": hardware(), "load_average_before_after": [list(load_before), list(os.getloadavg())],
-              "torch": torch.__version__, "git": git_commit(), "command": " ".join(["python", *sys.argv])}
+              "torch": torch.__version__, "git": git_sha(), "command": " ".join(["python", *sys.argv])}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     earlier, earlier_head, earlier_sep, earlier_note = {}, "", "", []

@@ -219,6 +219,15 @@ def tiny_algorithm(model: str):
     return spec.algorithm(TrainContext(cfg, load_data(cfg.data, None), torch.device("cpu")))
 
 
+def record_d_training_l2(monkeypatch, module) -> list[float]:
+    """Spy on `module.train_real_vs_generated` (the shared D training step as that algorithm module imported
+    it): the returned list collects the `l2` of every call, which still runs."""
+    seen: list[float] = []
+    real = module.train_real_vs_generated
+    monkeypatch.setattr(module, "train_real_vs_generated", lambda *a, **kw: seen.append(kw["l2"]) or real(*a, **kw))
+    return seen
+
+
 @pytest.fixture(scope="session")
 def oracle_run(tmp_path_factory) -> Path:
     """A finished tiny MLE run on the seeded oracle (configs/tiny/mle.yaml, 2 epochs), shared read-only."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import assert_same_final_weights, metric_records, tiny_algorithm
+from conftest import assert_same_final_weights, metric_records, record_d_training_l2, tiny_algorithm
 
 import textgan.gans.leakgan as leakgan
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
@@ -253,8 +253,6 @@ def test_g_grad_clip_bounds_worker_and_manager_gradients_separately(clip):
 def test_discriminator_l2_reaches_ds_training(monkeypatch):
     algo = tiny_algorithm("leakgan")
     algo.ctx.cfg.discriminator.l2 = 0.37
-    seen = []
-    real = leakgan.train_real_vs_generated
-    monkeypatch.setattr(leakgan, "train_real_vs_generated", lambda *a, **kw: seen.append(kw["l2"]) or real(*a, **kw))
+    seen = record_d_training_l2(monkeypatch, leakgan)
     algo.train_discriminator(1)
     assert seen == [0.37]

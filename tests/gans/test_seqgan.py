@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import FixedLogits, assert_same_final_weights, tiny_algorithm
+from conftest import FixedLogits, assert_same_final_weights, record_d_training_l2, tiny_algorithm
 
 from textgan.checkpoint import latest_checkpoint, load_checkpoint
 from textgan.gans.maligan import maligan_rewards
@@ -147,8 +147,6 @@ def test_discriminator_l2_reaches_ds_training(model, monkeypatch):
 
     algo = tiny_algorithm(model)
     algo.ctx.cfg.discriminator.l2 = 0.37
-    seen = []
-    real = seqgan.train_real_vs_generated
-    monkeypatch.setattr(seqgan, "train_real_vs_generated", lambda *a, **kw: seen.append(kw["l2"]) or real(*a, **kw))
+    seen = record_d_training_l2(monkeypatch, seqgan)
     algo.train_discriminator(1)
     assert seen == [0.37]

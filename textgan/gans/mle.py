@@ -45,18 +45,17 @@ def supervised_epoch(batch_losses: Iterable[torch.Tensor], optimizer: torch.opti
     differ only in how a batch becomes a loss.
     """
     params = list(params)
-    total, batches = None, 0
+    total, batches = torch.zeros((), dtype=torch.float64), 0
     for loss in batch_losses:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(params, grad_clip)
         optimizer.step()
-        # summed on the loss's device: .cpu() / .item() here would wait for a GPU at every batch
-        value = loss.detach().double()
-        total = value if total is None else total + value
+        # not in place: the sum moves to the loss's device, so no .cpu() / .item() waits for a GPU every batch
+        total = total + loss.detach().double()
         batches += 1
-    return {"mle_loss": (float(total) if total is not None else 0.0) / max(batches, 1)}
+    return {"mle_loss": float(total) / max(batches, 1)}
 
 
 def mle_epoch(generator: nn.Module, optimizer: torch.optim.Optimizer, corpus: Corpus, batch_size: int,

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from textgan.nn import GeneratorConfig, build_generator
+from textgan.sampling import check_decode_length
 
 
 def _as_labels(labels: torch.Tensor | int, batch: int, device: torch.device) -> torch.Tensor:
@@ -87,9 +88,7 @@ class PrefixConditionalGenerator(nn.Module):
 
     def check_length(self, seq_len: int) -> None:
         """Refuse a decode the base cannot hold (it reads the 2-token label prefix first); see `sampling`."""
-        check = getattr(self.base, "check_length", None)
-        if check is not None:
-            check(seq_len + 2)
+        check_decode_length(self.base, seq_len + 2)
 
     def forward(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """tokens (B, T), labels (B,) -> logits (B, T, V) under teacher forcing."""
@@ -129,9 +128,7 @@ class PerClassGenerator(nn.Module):
 
     def check_length(self, seq_len: int) -> None:
         for gen in self.generators:
-            check = getattr(gen, "check_length", None)
-            if check is not None:
-                check(seq_len)
+            check_decode_length(gen, seq_len)
 
     def _groups(self, labels: torch.Tensor):
         for c, gen in enumerate(self.generators):

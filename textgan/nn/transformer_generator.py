@@ -96,7 +96,7 @@ class TransformerGenerator(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens (B, T) -> logits (B, T, V) under teacher forcing."""
         batch, seq_len = tokens.shape
-        self._check_length(seq_len)
+        self.check_length(seq_len)
         bos = torch.full((batch, 1), self.bos_id, dtype=torch.long, device=tokens.device)
         inputs = torch.cat([bos, tokens[:, :-1]], dim=1)                           # (B, T)
         hidden = self.transformer(input_ids=inputs, use_cache=False).last_hidden_state  # (B, T, D)
@@ -108,9 +108,6 @@ class TransformerGenerator(nn.Module):
         `step` turns an index past the position table into the same UserError only on the CPU: on CUDA the
         lookup is a device-side assert, which kills the process's CUDA context with an opaque error.
         """
-        self._check_length(seq_len)
-
-    def _check_length(self, seq_len: int) -> None:
         if seq_len > self.max_len:
             raise UserError(f"sequences of {seq_len} tokens exceed the Transformer generator's "
                             f"{self.max_len} positions; set generator.transformer.max_len={seq_len} or more")
