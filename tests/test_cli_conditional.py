@@ -47,6 +47,14 @@ def test_sample_every_class_and_label_errors(cgan_run, cli, capsys):
                    "unknown label 'neutral'", "negative, positive")
 
 
+def test_prompts_continue_within_each_class(cgan_run, cli, capsys):
+    proc = cli.main(sample_main, ["--run", cgan_run / "run", "--num", "4", "--seed", "0", "--prompt", "a"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("\t") for line in proc.stdout.splitlines()]
+    assert [tag for tag, _ in rows] == ["negative", "positive", "negative", "positive"]
+    assert all(text.split()[0] == "a" for _, text in rows)
+
+
 def test_label_on_an_unconditional_run_is_one_line_error(cgan_run, cli, capsys, monkeypatch):
     monkeypatch.chdir(cgan_run)
     monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(cgan_run / "cache"))

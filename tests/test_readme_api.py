@@ -27,6 +27,8 @@ def test_readme_python_api_example_runs(tmp_path, monkeypatch, capsys):
     assert namespace["ids"].shape[0] == 200 and len(namespace["samples"]) == 200
     # the printed scores are the library's: BLEU / self-BLEU dicts, an NLL, and the protocol entry
     assert "{2: " in out and "'nll_test':" in out and "'self_bleu':" in out
+    run = namespace["run"]
+    assert all(run.vocab.decode(row).startswith("the cat") for row in namespace["continued"].tolist())
     entry = namespace["evaluate_generator"](namespace["run"].generator, namespace["data"], "nll", num_samples=4)
     assert entry["nll_test"] == namespace["sequence_nll"](namespace["run"].generator, namespace["data"].test.tokens,
                                                           namespace["data"].test.lengths)

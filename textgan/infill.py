@@ -16,8 +16,6 @@ the run's training data, and words missing from the vocabulary become `<unk>` wi
 
 from __future__ import annotations
 
-import logging
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,8 +23,7 @@ from torch import nn
 from textgan.errors import UserError
 from textgan.masking import mask_tokens, target_positions
 from textgan.sampling import check_sampling_args, sample_batch
-
-log = logging.getLogger(__name__)
+from textgan.user_words import run_splitter, words_to_ids
 
 BLANK = "___"
 
@@ -137,20 +134,7 @@ def parse_template(template: str, vocab, seq_len: int, split=str.split) -> tuple
         raise UserError(f"the --infill template has {len(words)} tokens, the run's sequences hold at most "
                         f"{room}; shorten the template")
     known = [w for w in words if w is not None]
-    if eos_id is None:  # the oracle: tokens are ids
-        try:
-            values = [int(w) for w in known]
-        except ValueError:
-            raise UserError("this run's vocabulary is token ids (the synthetic oracle); write the template as "
-                            f"integers and {BLANK}, e.g. \"12 {BLANK} 7\"") from None
-        bad = [v for v in values if not 0 <= v < vocab.size]
-        if bad:
-            raise UserError(f"template token ids {bad} are outside the vocabulary 0..{vocab.size - 1}")
-    else:
-        values = vocab.encode([known])[0] if known else []
-        unknown = [w for w, v in zip(known, values) if v == vocab.unk_id and w != vocab.id_to_token(vocab.unk_id)]
-        if unknown:
-            log.warning("words not in the vocabulary, read as <unk>: %s", ", ".join(unknown))
+    values = words_to_ids(known, vocab, "the --infill template", f"12 {BLANK} 7")
     it = iter(values)
     ids = [next(it) if w is not None else vocab.pad_id for w in words]
     row = torch.full((1, seq_len), vocab.pad_id, dtype=torch.long)
@@ -176,12 +160,7 @@ def infill_run(run, template: str, *, num: int = 1, temperature: float = 1.0, to
     if fill is None:
         raise UserError(f"run '{run.path}' ({run.spec.name}, generator kind {run.cfg.generator.kind!r}) cannot fill "
                         "in blanks; --infill needs a run of an in-filling model (maskgan, maskmle)")
-    split = str.split
-    if getattr(run.vocab, "eos_id", None) is not None:
-        from textgan.data.vocab import word_splitter
-
-        split = word_splitter(run.cfg.data.tokenize, run.cfg.data.lowercase, run.cfg.data.normalize)
-    context, present = parse_template(template, run.vocab, run.seq_len, split)
+    context, present = parse_template(template, run.vocab, run.seq_len, run_splitter(run))
     ids = fill(context, present, num=num, temperature=temperature, top_k=top_k, top_p=top_p,
                eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=seed, banned=blank_banned(run.vocab))
     return [run.vocab.decode(row) for row in ids.tolist()]

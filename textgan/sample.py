@@ -2,7 +2,8 @@
 
 Prints decoded sentences (token ids for the synthetic oracle), one per line, or writes them to --out.
 Class-conditional runs (cgan_mle, cseqgan, sentigan) take `--label NAME`; without it they sample every
-class in turn and print `label<TAB>sentence` lines.
+class in turn and print `label<TAB>sentence` lines. `--prompt "a man"` continues the given words
+(`textgan.prompt`); `--infill` fills the blanks of a template (in-filling runs).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--infill", metavar="TEMPLATE",
                    help='fill the blanks of a template, one token per ___ (in-filling runs: maskgan, maskmle), '
                         'e.g. "a man riding a ___ down the ___ ."; --num alternatives')
+    p.add_argument("--prompt", metavar="TEXT",
+                   help='start every sample with these words and let the generator continue them, e.g. '
+                        '"a man riding" (split as the run\'s data was; token ids for the synthetic oracle)')
     add_threads_flag(p)
     return p
 
@@ -60,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.temperature is None:
         args.temperature = run.cfg.eval.temperature
     if args.infill is not None:
+        if args.prompt is not None:
+            raise UserError("--prompt and --infill are two ways to give words; use one (an --infill template "
+                            "can hold the prompt followed by blanks)")
         from textgan.infill import infill_run
 
         return _emit(args, infill_run(run, args.infill, num=args.num, temperature=args.temperature, top_k=args.top_k,
@@ -78,9 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         else:  # every class in turn, each line tagged with its label
             labels = torch.arange(args.num) % len(names)
             generator, prefixes = generator.bind(labels), [f"{names[i]}\t" for i in labels.tolist()]
+    prompt = None
+    if args.prompt is not None:
+        from textgan.prompt import prompt_ids
+
+        prompt = prompt_ids(run, args.prompt)
     ids = sample(generator, args.num, run.seq_len, temperature=args.temperature, top_k=args.top_k,
                  top_p=args.top_p, eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=args.seed,
-                 batch_size=args.num if prefixes else 2000)
+                 batch_size=args.num if prefixes else 2000, prefix=prompt)
     lines = [(prefixes[i] if prefixes else "") + run.vocab.decode(row) for i, row in enumerate(ids.tolist())]
     return _emit(args, lines)
 

@@ -1,4 +1,4 @@
-"""Sampling from any generator through the step protocol: temperature, top-k, top-p, seeds.
+"""Sampling from any generator through the step protocol: temperature, top-k, top-p, seeds, prompts.
 
 Written once against `init_state(B)` / `step(inputs, state)`, so it works for every generator kind.
 Decoding runs under `torch.inference_mode()` in large chunks (one (B, V) softmax per step, no per-token
@@ -8,6 +8,7 @@ Decoding runs under `torch.inference_mode()` in large chunks (one (B, V) softmax
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import torch
@@ -131,9 +132,15 @@ def _below(u: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
 @torch.inference_mode()
 def sample_batch(generator: nn.Module, batch: int, seq_len: int, *, temperature: float = 1.0,
                  top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None, pad_id: int = 0,
-                 rng: torch.Generator | None = None) -> torch.Tensor:
-    """Sample `batch` sequences of `seq_len` tokens -> (B, T) ids; positions after EOS hold `pad_id`."""
-    return _decode(generator, None, batch, seq_len, temperature, top_k, top_p, eos_id, pad_id, rng,
+                 rng: torch.Generator | None = None, prefix: torch.Tensor | None = None) -> torch.Tensor:
+    """Sample `batch` sequences of `seq_len` tokens -> (B, T) ids; positions after EOS hold `pad_id`.
+
+    `prefix` (N,) ids, when given, start every sequence: they are read, not sampled, and the
+    generator continues from them (a prompt).
+    """
+    device = next(generator.parameters()).device
+    forced = None if prefix is None else prefix.to(device).expand(batch, -1)
+    return _decode(generator, forced, batch, seq_len, temperature, top_k, top_p, eos_id, pad_id, rng,
                    keep_states=False)[0]
 
 
@@ -225,11 +232,13 @@ def sample_continuations(generator: nn.Module, prefixes: torch.Tensor, seq_len: 
 
 def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 2000,
            temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None,
-           pad_id: int = 0, seed: int | None = None, rng: torch.Generator | None = None) -> torch.Tensor:
+           pad_id: int = 0, seed: int | None = None, rng: torch.Generator | None = None,
+           prefix: Sequence[int] | torch.Tensor | None = None) -> torch.Tensor:
     """Sample `num` sequences in chunks of `batch_size` -> (num, seq_len) ids on the CPU.
 
     With `seed`, draws from a private generator so the result does not depend on (or disturb) the
-    global RNG; otherwise `rng`, else the global RNG.
+    global RNG; otherwise `rng`, else the global RNG. `prefix`: token ids every sequence starts with
+    (a prompt, e.g. from `textgan.prompt.prompt_ids`); the rows hold it followed by the continuation.
     """
     if not isinstance(generator, nn.Module):
         raise TypeError(f"sample takes a generator module (e.g. load_run(...).generator), got "
@@ -238,6 +247,11 @@ def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 20
         if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
             raise UserError(f"{name} must be an integer >= {least}, got {value!r}")
     check_sampling_args(temperature, top_k, top_p)
+    if prefix is not None:
+        prefix = torch.as_tensor(prefix, dtype=torch.long)
+        if prefix.dim() != 1 or prefix.numel() > seq_len:
+            raise UserError(f"prefix must be a list of at most seq_len={seq_len} token ids, got shape "
+                            f"{tuple(prefix.shape)}")
     was_training = generator.training
     generator.eval()
     if seed is not None:
@@ -248,6 +262,6 @@ def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 20
     for start in range(0, num, batch_size):
         b = min(batch_size, num - start)
         chunks.append(sample_batch(generator, b, seq_len, temperature=temperature, top_k=top_k,
-                                   top_p=top_p, eos_id=eos_id, pad_id=pad_id, rng=rng).cpu())
+                                   top_p=top_p, eos_id=eos_id, pad_id=pad_id, rng=rng, prefix=prefix).cpu())
     generator.train(was_training)
     return torch.cat(chunks) if chunks else torch.empty(0, seq_len, dtype=torch.long)

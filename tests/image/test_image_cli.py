@@ -98,9 +98,14 @@ def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, 
     cli.user_error(cli.main(train_main, [*argv, "--run-dir", "r"], capsys), *needles)
 
 
-def test_text_sampling_flags_are_refused_for_image_runs(runs, cli, capsys):
-    proc = cli.main(sample_main, ["--run", runs / "ring", "--temperature", "0.5"], capsys)
-    cli.user_error(proc, "apply to text runs only")
+@pytest.mark.parametrize("flags, needle", [
+    (["--temperature", "0.5"], "--temperature applies to text runs only"),
+    (["--prompt", "a man", "--label", "x"], "--label, --prompt apply to text runs only"),
+    (["--infill", "a ___"], "--infill applies to text runs only"),
+])
+def test_text_sampling_flags_are_refused_for_image_runs(runs, cli, capsys, flags, needle):
+    proc = cli.main(sample_main, ["--run", runs / "ring", *flags], capsys)
+    cli.user_error(proc, needle)
 
 
 def test_evaluate_cli_points_image_runs_to_their_metrics(runs, cli, capsys):

@@ -36,8 +36,14 @@ def load_image_run(run: Path, checkpoint: str | Path | None = None):
 
 def sample_image_run(args: argparse.Namespace) -> int:
     """Write `args.num` samples of the run as a PNG (`--out`, default RUN/samples/sample.png)."""
-    if args.temperature is not None or args.top_k or args.top_p != 1.0:
-        raise UserError("--temperature, --top-k and --top-p apply to text runs only; drop them for this run")
+    text_only = {"--temperature": args.temperature is not None, "--top-k": bool(args.top_k),
+                 "--top-p": args.top_p != 1.0, "--label": args.label is not None,
+                 "--infill": args.infill is not None, "--prompt": args.prompt is not None}
+    if any(text_only.values()):
+        given = [flag for flag, used in text_only.items() if used]
+        verb, them = ("applies", "it") if len(given) == 1 else ("apply", "them")
+        raise UserError(f"{', '.join(given)} {verb} to text runs only; drop {them} for this run (its samples "
+                        "are images)")
     run = Path(args.run)
     out = Path(args.out) if args.out else run / "samples" / "sample.png"
     if out.suffix.lower() != ".png":
