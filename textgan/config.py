@@ -267,7 +267,7 @@ def validate(cfg: Any, prefix: str = "") -> None:
 
 
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:
-    """`{"train.lr": 0.01, ...}` for every leaf key, e.g. for docs and `--help-config`."""
+    """`{"train.lr": 0.01, ...}` for every leaf key (`config_help.describe` lists them for `--show-config`)."""
     out: dict[str, Any] = {}
     for name in _fields(cfg):
         key = f"{prefix}.{name}" if prefix else name

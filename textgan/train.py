@@ -2,7 +2,8 @@
 
 Thin by design: it parses arguments, resolves the config (defaults <- --config YAML <- flags <-
 key=value overrides), prepares the run directory, and hands over to the shared loop.
-Run with `--list` for the models and data sets, `--help` for the flags.
+Run with `--list` for the models and data sets, `--help` for the flags, `--show-config` for every config
+key of a run (value, meaning, allowed values; `textgan.config_help`).
 Under `torchrun --nproc_per_node=N -m textgan.train ...` every process runs this; rank 0 alone prepares
 the run directory and prints (see `textgan/distributed.py`).
 """
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
     p.add_argument("--overwrite", action="store_true", help="delete an existing run in the run directory first")
     p.add_argument("--list", action="store_true", help="list models and data sets, then exit")
+    p.add_argument("--show-config", action="store_true",
+                   help="print every config key of the run these flags describe (its value, what it does, its "
+                        "allowed values, and the model's default where it differs), then exit without training")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. mle.epochs=10")
     return p
 
@@ -130,7 +134,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_training(argv: list[str] | None) -> Path | None:
-    """The training CLI without its error handling: returns the run directory (None for `--list`).
+    """The training CLI without its error handling: returns the run directory (None for `--list` and
+    `--show-config`).
 
     Raises `UserError` on bad input and `TrainingInterrupted` when SIGINT / SIGTERM stopped the run after
     it saved a checkpoint (its message, printed here on the main process, says how to continue).
@@ -141,6 +146,13 @@ def run_training(argv: list[str] | None) -> Path | None:
         print_list()
         return None
     spec, cfg, run_path = resolve_config(args)
+    if args.show_config:
+        from textgan.config_help import describe
+
+        print(f"# {spec.name}: the resolved config (defaults <- --config <- flags <- key=value); change a key "
+              "with key=value")
+        print("\n".join(describe(cfg, defaults=make_config(spec))))
+        return None
     dist, device_name = init_distributed(cfg.train.device)
     try:
         train(args, argv, spec, cfg, RunDir(run_path), dist, device_name)

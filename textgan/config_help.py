@@ -1,0 +1,55 @@
+"""`python -m textgan.train --model NAME --show-config`: every config key a run would use, explained.
+
+Lists each leaf key of a resolved config with its value written as a `key=value` override would take it,
+what the key does (the `help` of its `config.param`), its allowed values or range, and, where the value
+differs from the model's default, that default. The keys and their documentation live next to the code
+they configure (dataclasses), so this listing is the reference and cannot go stale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+import yaml
+
+
+def _leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, dataclasses.Field]]:
+    for f in dataclasses.fields(cfg):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _leaves(value, key)
+        else:
+            yield key, value, f
+
+
+def as_override(value: Any) -> str:
+    """`value` as the text after `key=` on the command line (YAML flow style, read back as the same type)."""
+    return yaml.safe_dump(value, default_flow_style=True, width=2**31).strip().removesuffix("\n...")
+
+
+def _constraint(meta: typing.Mapping[str, Any]) -> str:
+    if meta.get("choices"):
+        return "one of " + ", ".join(str(c) for c in meta["choices"])
+    lo, hi = meta.get("min"), meta.get("max")
+    low = f"{'>' if meta.get('min_exclusive') else '>='} {lo}" if lo is not None else ""
+    high = f"<= {hi}" if hi is not None else ""
+    return ", ".join(part for part in (low, high) if part)
+
+
+def describe(cfg: Any, defaults: Any | None = None) -> list[str]:
+    """One line per leaf key: `key=value  # help [constraint] (default: D)`; `defaults` is the same
+    model's config before any override, for the `(default: ...)` notes."""
+    base = {key: value for key, value, _ in _leaves(defaults)} if defaults is not None else {}
+    rows = []
+    for key, value, f in _leaves(cfg):
+        notes = [f.metadata.get("help", "")]
+        if constraint := _constraint(f.metadata):
+            notes.append(f"[{constraint}]")
+        if key in base and base[key] != value:
+            notes.append(f"(default: {as_override(base[key])})")
+        rows.append((f"{key}={as_override(value)}", " ".join(n for n in notes if n)))
+    width = min(max(len(left) for left, _ in rows), 40)  # a few long values must not push every note right
+    return [f"{left:<{width}}  # {note}" if note else left for left, note in rows]
