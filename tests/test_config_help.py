@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from textgan.config import flatten, parse_override, set_value
-from textgan.config_help import as_override, describe
+from textgan.config_help import as_override, describe, leaves
 from textgan.registry import all_models, get_model, make_config
 from textgan.train import main as train_main
 
@@ -54,3 +54,10 @@ def test_show_config_prints_the_resolved_run_and_trains_nothing(tmp_path, monkey
     cli.user_error(cli.main(train_main, ["--model", "seqgan", "--show-config", "adversarial.roundz=3"], capsys),
                    "unknown config key 'adversarial.roundz'")
 
+
+
+@pytest.mark.parametrize("model", sorted(all_models()))
+def test_every_key_says_what_it_does(model):
+    # --show-config is the configuration reference: a key without help would be listed unexplained
+    unexplained = [key for key, _, field in leaves(make_config(get_model(model))) if not field.metadata.get("help")]
+    assert not unexplained, f"config keys without help= in their param(): {unexplained}"

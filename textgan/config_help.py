@@ -15,12 +15,13 @@ from typing import Any
 import yaml
 
 
-def _leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, dataclasses.Field]]:
+def leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, dataclasses.Field]]:
+    """(dotted key, value, dataclass field) of every leaf of a config tree, in declaration order."""
     for f in dataclasses.fields(cfg):
         key = f"{prefix}.{f.name}" if prefix else f.name
         value = getattr(cfg, f.name)
         if dataclasses.is_dataclass(value):
-            yield from _leaves(value, key)
+            yield from leaves(value, key)
         else:
             yield key, value, f
 
@@ -42,9 +43,9 @@ def _constraint(meta: typing.Mapping[str, Any]) -> str:
 def describe(cfg: Any, defaults: Any | None = None) -> list[str]:
     """One line per leaf key: `key=value  # help [constraint] (default: D)`; `defaults` is the same
     model's config before any override, for the `(default: ...)` notes."""
-    base = {key: value for key, value, _ in _leaves(defaults)} if defaults is not None else {}
+    base = {key: value for key, value, _ in leaves(defaults)} if defaults is not None else {}
     rows = []
-    for key, value, f in _leaves(cfg):
+    for key, value, f in leaves(cfg):
         notes = [f.metadata.get("help", "")]
         if constraint := _constraint(f.metadata):
             notes.append(f"[{constraint}]")

@@ -34,10 +34,11 @@ from textgan.sampling import sample
 class EvalConfig:
     num_samples: int = param(10000, min=1, help="generated samples per evaluation (protocol: 10,000)")
     num_test: int = param(0, min=0, help="test sequences for nll_test (0 = all)")
-    temperature: float = param(1.0, min=0.0, min_exclusive=True)
+    temperature: float = param(1.0, min=0.0, min_exclusive=True,
+                               help="sampling temperature of every evaluation (the protocol: 1)")
     seed: int = param(1234, help="seed of evaluation sampling (independent of training)")
     bleu: bool = param(True, help="BLEU-2..5 and self-BLEU-2..5 on real text")
-    bleu_max_n: int = param(5, min=2)
+    bleu_max_n: int = param(5, min=2, help="BLEU and self-BLEU are reported for n = 2..N")
     # the sentiment / class classifier scoring conditional samples (labelled data only)
     classifier: ClassifierConfig = section(ClassifierConfig)
 

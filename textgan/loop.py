@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrainConfig:
     eval_every: int = param(5, min=1, help="evaluate (and checkpoint) every N epochs / rounds")
-    keep_checkpoints: int = param(3, min=1)
-    device: str = param("auto", choices=["auto", "cpu", "cuda"])
+    keep_checkpoints: int = param(3, min=1, help="newest checkpoints kept in <run>/checkpoints/ (older ones are "
+                                                 "deleted once a newer one is safely written)")
+    device: str = param("auto", choices=["auto", "cpu", "cuda"], help="auto = cuda when available, else cpu")
     threads: int = param(0, min=0, help="torch CPU threads (0 = torch's default)")
     progress: bool = param(True, help="tqdm progress bars")
     show_samples: int = param(3, min=0, help="decoded samples printed at each evaluation")

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 
 from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate, without_init_only
+from textgan.config_help import as_override
 from textgan.data.sources import DATA_SETS, DATA_SOURCES, load_data
 from textgan.data.vocab import load_vocab
 from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
@@ -197,8 +197,7 @@ def train_model(model: str | None = None, *, data: str | Path | None = None, con
     argv += ["--resume"] * resume + ["--overwrite"] * overwrite
     for key, value in (overrides or {}).items():
         # one YAML flow scalar / list, so that every value reads back as the same type ('off' stays a string)
-        argv.append(f"{key}={yaml.safe_dump(value, default_flow_style=True, width=2**31).strip()}"
-                    .removesuffix("\n..."))
+        argv.append(f"{key}={as_override(value)}")
     return run_training(argv)
 
 

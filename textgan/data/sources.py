@@ -56,12 +56,12 @@ class OracleConfig:
     params: str = param("auto", help="'auto' (SeqGAN's target_params.npz under the data root if present, "
                                      "else seeded), 'seqgan', 'seeded', or a path to an .npz")
     seed: int = param(0, help="seed of the N(0,1) weights of a seeded oracle")
-    vocab_size: int = param(5000, min=2)
-    emb_dim: int = param(32, min=1)
-    hidden_dim: int = param(32, min=1)
-    seq_len: int = param(20, min=1)
-    num_train: int = param(10000, min=1)
-    num_test: int = param(10000, min=0)
+    vocab_size: int = param(5000, min=2, help="the oracle LSTM's vocabulary (SeqGAN: 5,000)")
+    emb_dim: int = param(32, min=1, help="the oracle LSTM's embedding size (SeqGAN: 32)")
+    hidden_dim: int = param(32, min=1, help="the oracle LSTM's hidden size (SeqGAN: 32)")
+    seq_len: int = param(20, min=1, help="tokens per oracle sequence (SeqGAN: 20; LeakGAN also 40)")
+    num_train: int = param(10000, min=1, help="training sequences sampled from the oracle (SeqGAN: 10,000)")
+    num_test: int = param(10000, min=0, help="test sequences sampled from the oracle, for nll_test")
     data_seed: int = param(88, help="seed of the sampled train/test corpora (SeqGAN uses 88)")
 
 
@@ -69,16 +69,18 @@ class OracleConfig:
 class DataConfig:
     name: str = param("oracle", help=f"{', '.join(DATA_SETS)}, or a path to a text file (one sentence a line)")
     test: str | None = param(None, help="test file for a user corpus")
-    encoding: str = param("utf-8")
+    encoding: str = param("utf-8", help="text encoding of a user corpus (undecodable bytes are an error naming "
+                                        "the line)")
     tokenize: str = param("nltk", choices=SPLITTERS, help="word splitter (nltk = published benchmarks)")
-    lowercase: bool = param(True)
+    lowercase: bool = param(True, help="lowercase the text before splitting (the COCO / EMNLP benchmarks do)")
     normalize: str = param("none", choices=NORMALIZATIONS,
                            help="Unicode normal form applied before splitting: NFC (precomposed accents), NFKC "
                                 "(also full-width forms, ligatures), none (the text as it is)")
     max_len: int = param(0, min=0, help="cap on words per sentence (0 = longest in the data)")
     max_auto_len: int = param(1000, min=1, help="with data.max_len=0, a longest sentence above this many words is "
                                                 "an error (it would set the sequence length); set data.max_len")
-    min_freq: int = param(1, min=1)
+    min_freq: int = param(1, min=1, help="words seen fewer times in the corpus (training and test text: the "
+                                         "vocabulary is built on both) read as <unk>")
     max_vocab: int = param(0, min=0, help="cap on the vocabulary size, its 4 special tokens included; the most "
                                           "frequent words are kept, the rest read as <unk> (0 = no cap)")
     max_train: int = param(0, min=0, help="use only the first N training sentences (0 = all)")

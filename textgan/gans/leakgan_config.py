@@ -49,7 +49,7 @@ class LeakGANPretrainConfig:
     lr: float = param(0.01, min=0.0, min_exclusive=True, help="Adam lr of worker and manager "
                                                             "(reference code: 0.0015 at length 20)")
     grad_clip: float = param(5.0, min=0.0, help="gradient-norm clip per module (0 = off; reference code: 5.0)")
-    batch_size: int = param(64, min=1)
+    batch_size: int = param(64, min=1, help="sequences per supervised step (reference code: 64)")
 
 
 @dataclass

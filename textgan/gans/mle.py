@@ -25,7 +25,7 @@ class MLEConfig:
     epochs: int = param(30, min=0, help="MLE epochs over the training corpus")
     lr: float = param(0.01, min=0.0, min_exclusive=True, help="Adam learning rate (SeqGAN: 0.01)")
     grad_clip: float = param(5.0, min=0.0, help="global gradient-norm clip (0 = off; SeqGAN: 5.0)")
-    batch_size: int = param(64, min=1)
+    batch_size: int = param(64, min=1, help="sequences per MLE step (SeqGAN: 64)")
 
 
 def mle_loss(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -53,11 +53,11 @@ class GANConfig:
     iterations: int = param(20, min=0, help="training rounds (evaluation cadence: train.eval_every rounds)")
     steps: int = param(100, min=1, help="generator updates per round")
     d_steps: int = param(1, min=1, help="discriminator updates per generator update")
-    batch_size: int = param(64, min=1)
+    batch_size: int = param(64, min=1, help="real and generated samples per D and G update")
     lr_g: float = param(2e-4, min=0.0, min_exclusive=True, help="Adam learning rate of G")
     lr_d: float = param(2e-4, min=0.0, min_exclusive=True, help="Adam learning rate of D")
-    beta1: float = param(0.5, min=0.0, max=0.999)
-    beta2: float = param(0.999, min=0.0, max=0.9999)
+    beta1: float = param(0.5, min=0.0, max=0.999, help="Adam beta1 of G and D (DCGAN: 0.5)")
+    beta2: float = param(0.999, min=0.0, max=0.9999, help="Adam beta2 of G and D (WGAN-GP: 0.9)")
     lr_decay: str = param("none", choices=LR_DECAYS,
                           help="linear: both learning rates decay linearly to 0 over iterations * steps G updates")
 

@@ -36,12 +36,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class ClassifierConfig:
     epochs: int = param(8, min=1, help="training epochs of the evaluation classifier (MR, mr20: test accuracy ~0.67)")
-    emb_dim: int = param(64, min=1)
+    emb_dim: int = param(64, min=1, help="word embedding size of the classifier")
     filter_sizes: list[int] = param([3, 4, 5], min=1, help="convolution widths (Kim 2014: 3, 4, 5)")
     num_filters: int = param(64, min=1, help="filters per width (Kim 2014: 100)")
     dropout: float = param(0.5, min=0.0, max=0.99, help="dropout before the class layer (Kim 2014: 0.5)")
     lr: float = param(1e-3, min=0.0, min_exclusive=True, help="Adam learning rate")
-    batch_size: int = param(64, min=1)
+    batch_size: int = param(64, min=1, help="sentences per classifier training step")
     seed: int = param(0, help="seed of the classifier's initialisation and shuffling")
 
 

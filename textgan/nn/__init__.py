@@ -38,10 +38,11 @@ def register_generator(kind: str):
 @dataclass
 class GeneratorConfig:
     kind: str = param("lstm", help="generator architecture (see textgan.nn.GENERATORS)")
-    emb_dim: int = param(32, min=1)
-    hidden_dim: int = param(32, min=1)
-    num_layers: int = param(1, min=1)
-    dropout: float = param(0.0, min=0.0, max=0.99)
+    emb_dim: int = param(32, min=1, help="token embedding size (LSTM, seq2seq, LeakGAN worker, relational memory)")
+    hidden_dim: int = param(32, min=1, help="LSTM hidden size (LSTM, seq2seq, LeakGAN worker)")
+    num_layers: int = param(1, min=1, help="stacked LSTM layers (LSTM and seq2seq generators)")
+    dropout: float = param(0.0, min=0.0, max=0.99, help="dropout on the LSTM's inputs and outputs (LSTM and "
+                                                         "seq2seq generators)")
     init_std: float = param(0.1, min=0.0, help="N(0, init_std) init of every weight; 0 = PyTorch default")
     # kind-specific sections; the flat keys above are the LSTM's
     transformer: TransformerConfig = section(TransformerConfig)

@@ -26,10 +26,10 @@ from textgan.nn.seq2seq import LuongAttention, Seq2SeqEncoder
 
 @dataclass
 class MaskDiscriminatorConfig:
-    emb_dim: int = param(32, min=1)
-    hidden_dim: int = param(32, min=1)
-    num_layers: int = param(1, min=1)
-    dropout: float = param(0.0, min=0.0, max=0.99)
+    emb_dim: int = param(32, min=1, help="token embedding size of D's encoder and decoder")
+    hidden_dim: int = param(32, min=1, help="LSTM hidden size of D's encoder and decoder")
+    num_layers: int = param(1, min=1, help="stacked LSTM layers of D's encoder and decoder")
+    dropout: float = param(0.0, min=0.0, max=0.99, help="dropout in D's LSTMs")
     lr: float = param(1e-3, min=0.0, min_exclusive=True, help="Adam lr of D (MaskGAN's code: 5e-4)")
     batch_size: int = param(64, min=1, help="real (and as many filled) sequences per D step")
 
