@@ -1,0 +1,64 @@
+"""`python -m textgan.compare` and `textgan.comparison`: the last evaluation of each run, the settings on which
+runs were measured differently, the curves plot, and one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import yaml
+
+from textgan.compare import main as compare_main
+from textgan.comparison import summarize
+
+
+def test_the_same_run_twice_is_measured_alike(oracle_run, tmp_path, cli, capsys):
+    shutil.copytree(oracle_run, tmp_path / "twin")
+    proc = cli.main(compare_main, [oracle_run, tmp_path / "twin"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    head, rule, *rows = proc.stdout.splitlines()
+    assert head.split(" | ")[1:6] == ["model", "data", "seed", "last evaluation", "nll_oracle"]
+    assert len(rows) == 2 and rows[0].split(" | ")[1:] == rows[1].split(" | ")[1:]   # same numbers, two paths
+    last = summarize(oracle_run).last
+    assert f"{last['nll_oracle']:.4f}" in rows[0] and "mle 2/2" in rows[0]
+    assert "Not measured alike" not in proc.stdout
+
+
+def test_differently_measured_runs_are_named_with_their_settings(oracle_run, text_run, tmp_path, cli, capsys):
+    fewer = tmp_path / "fewer"
+    shutil.copytree(oracle_run, fewer)
+    cfg = yaml.safe_load((fewer / "config.yaml").read_text())
+    cfg["eval"]["num_samples"] //= 2
+    (fewer / "config.yaml").write_text(yaml.safe_dump(cfg))
+    proc = cli.main(compare_main, [oracle_run, fewer], capsys)
+    assert proc.returncode == 0, proc.stderr
+    notes = proc.stdout.split("Not measured alike")[1].splitlines()[1:]
+    half = cfg["eval"]["num_samples"]
+    assert notes == [f"- eval.num_samples: {oracle_run} {2 * half}, {fewer} {half}"]
+    # an oracle run against a text run: the data differ; the oracle's own settings are not listed for the
+    # text run, and only the metrics both measured are shown (training losses never are)
+    proc = cli.main(compare_main, [oracle_run, text_run], capsys)
+    out = proc.stdout
+    assert "- data.name: " in out and "data.oracle" not in out
+    assert "| nll_test |" in out.splitlines()[0] + "|" and "nll_oracle" not in out.splitlines()[0]
+    assert "mle_loss" not in out
+
+
+def test_plot_and_out_files(oracle_run, tmp_path, cli, capsys):
+    plot, out = tmp_path / "curves.png", tmp_path / "table.md"
+    proc = cli.main(compare_main, [oracle_run, "--plot", plot, "--out", out, "--metrics", "nll_test"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "(nll_oracle)" in proc.stderr
+    assert out.read_text().splitlines()[0] == "| run | model | data | seed | last evaluation | nll_test |"
+
+
+def test_bad_input_is_one_line_error(oracle_run, tmp_path, cli, capsys):
+    cli.user_error(cli.main(compare_main, [tmp_path / "nowhere"], capsys), "nowhere' not found")
+    cli.user_error(cli.main(compare_main, [oracle_run, "--metrics", "bleu_9"], capsys),
+                   "no run measured bleu_9", "nll_oracle")
+    cli.user_error(cli.main(compare_main, [oracle_run, "--plot", tmp_path / "c.txt"], capsys), "must be a .png")
+    cli.user_error(cli.main(compare_main, [oracle_run, "--plot", tmp_path / "c.png", "--plot-metric", "fed"], capsys),
+                   "--plot-metric fed: no run measured it")
+    empty = tmp_path / "empty"
+    shutil.copytree(oracle_run, empty)
+    (empty / "metrics.jsonl").write_text("")
+    cli.user_error(cli.main(compare_main, [empty], capsys), "has no evaluation yet")

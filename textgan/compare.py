@@ -1,0 +1,74 @@
+"""Comparison CLI: `python -m textgan.compare runs/a runs/b [...] [--metrics nll_test,bleu_5] [--plot F.png]`.
+
+Prints a Markdown table of each run's last evaluation, then every data or evaluation setting on which the
+runs differ (numbers measured differently are not comparable); `--plot` draws one metric over training.
+Thin: the reading and checking are in `textgan.comparison`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from textgan.comparison import NOT_USED, differences, plot_curves, shared_metrics, summarize, table
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry
+
+
+def build_parser() -> CliParser:
+    p = CliParser(prog="python -m textgan.compare",
+                  description="Compare trained runs: each one's last evaluation, and whether they were measured alike.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run directories (runs/<name>)")
+    p.add_argument("--metrics", help="comma-separated metrics to show (default: every evaluation metric all the runs "
+                                     "measured)")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw one metric at every evaluation of every run")
+    p.add_argument("--plot-metric", help="the metric --plot draws (default: nll_oracle, else nll_test, else the "
+                                         "first shown)")
+    p.add_argument("--out", help="write the table to this Markdown file instead of stdout")
+    return p
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for flag, path in (("--plot", args.plot), ("--out", args.out)):
+        if path:
+            check_output_file(path, flag)
+    if args.plot and Path(args.plot).suffix.lower() != ".png":
+        raise UserError(f"--plot '{args.plot}' must be a .png file")
+    runs = [summarize(path) for path in args.runs]
+    measured = list(dict.fromkeys(m for r in runs for m in r.metric_names))
+    if args.metrics:
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+        unknown = [m for m in metrics if m not in measured]
+        if unknown:
+            raise UserError(f"no run measured {', '.join(unknown)}; these runs have: {', '.join(measured)}")
+    else:
+        metrics = shared_metrics(runs) or measured
+    lines = table(runs, metrics)
+    differ = differences(runs)
+    if differ:
+        lines += ["", "Not measured alike — these settings differ, so the numbers above are not directly comparable "
+                      "(evaluation settings can be made equal by re-scoring every run with `python -m "
+                      "textgan.evaluate --run RUN --num N`; different data cannot):"]
+        lines += [f"- {key}: " + ", ".join(f"{r.path} {value if value == NOT_USED else repr(value)}"
+                                             for r, value in zip(runs, values))
+                  for key, values in differ.items()]
+    text = "\n".join(lines) + "\n"
+    if args.out:
+        try:
+            Path(args.out).write_text(text)
+        except OSError as err:
+            raise UserError(f"cannot write '{args.out}' ({err.strerror})") from None
+        print(f"wrote the comparison of {len(runs)} run{'s' * (len(runs) != 1)} to {args.out}", file=sys.stderr)
+    else:
+        print(text, end="")
+    if args.plot:
+        metric = args.plot_metric or next((m for m in ("nll_oracle", "nll_test") if m in measured), metrics[0])
+        if metric not in measured:
+            raise UserError(f"--plot-metric {metric}: no run measured it; these runs have: {', '.join(measured)}")
+        print(f"wrote {plot_curves(runs, metric, Path(args.plot))} ({metric})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
