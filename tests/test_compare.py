@@ -62,3 +62,9 @@ def test_bad_input_is_one_line_error(oracle_run, tmp_path, cli, capsys):
     shutil.copytree(oracle_run, empty)
     (empty / "metrics.jsonl").write_text("")
     cli.user_error(cli.main(compare_main, [empty], capsys), "has no evaluation yet")
+
+
+def test_real_entry_point(oracle_run, tmp_path, cli):
+    proc = cli.many({"compare": ("textgan.compare", [oracle_run, oracle_run])}, tmp_path)["compare"]
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 4 and "Not measured alike" not in proc.stdout
