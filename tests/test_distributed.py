@@ -49,3 +49,19 @@ def test_rank_seeds_and_digests():
     with torch.no_grad():
         b.bias[1] += 1e-7
     assert weights_digest({"g": a}) != weights_digest({"g": b})
+
+
+def test_the_process_group_waits_as_long_as_configured(monkeypatch):
+    import datetime
+
+    import textgan.distributed as distributed
+
+    seen = {}
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(distributed.dist, "init_process_group",
+                        lambda backend, **kw: seen.update(backend=backend, **kw))
+    d, device = distributed.init_distributed("cpu", timeout_s=5400)
+    assert (d.rank, d.world_size, device) == (1, 2, "cpu")
+    assert seen == {"backend": "gloo", "timeout": datetime.timedelta(minutes=90)}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import torch
@@ -118,8 +119,13 @@ class GradientAverager:
             offset += n
 
 
-def init_distributed(device_name: str) -> tuple[Distributed, str]:
-    """Join the torchrun process group if there is one; returns (Distributed, device name to use)."""
+def init_distributed(device_name: str, timeout_s: float = 7200.0) -> tuple[Distributed, str]:
+    """Join the torchrun process group if there is one; returns (Distributed, device name to use).
+
+    `timeout_s` bounds every collective, the barrier where the other ranks wait while rank 0 evaluates and
+    writes a checkpoint included: torch's defaults (10 minutes for NCCL, 30 for gloo) are shorter than a
+    paper-scale evaluation (10,000 samples, BLEU, FED), which would end a healthy run as a hung one.
+    """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return Distributed(), device_name
@@ -131,7 +137,7 @@ def init_distributed(device_name: str) -> tuple[Distributed, str]:
                             "--nproc_per_node or pass train.device=cpu")
         torch.cuda.set_device(local)
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
+        dist.init_process_group("nccl" if use_cuda else "gloo", timeout=timedelta(seconds=timeout_s))
     return Distributed(rank, world, local), f"cuda:{local}" if use_cuda else "cpu"
 
 

@@ -57,6 +57,9 @@ class TrainConfig:
     keep_checkpoints: int = param(3, min=1, help="newest checkpoints kept in <run>/checkpoints/ (older ones are "
                                                  "deleted once a newer one is safely written)")
     device: str = param("auto", choices=["auto", "cpu", "cuda"], help="auto = cuda when available, else cpu")
+    dist_timeout_s: int = param(7200, min=60, help="torchrun runs: how long the other processes wait for rank 0 "
+                                                    "(its evaluations, checkpoint writes) before a collective "
+                                                    "counts as hung (torch's default: 10 min NCCL, 30 min gloo)")
     threads: int = param(0, min=0, help="torch CPU threads (0 = torch's default)")
     progress: bool = param(True, help="tqdm progress bars")
     show_samples: int = param(3, min=0, help="decoded samples printed at each evaluation")

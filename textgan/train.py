@@ -153,7 +153,7 @@ def run_training(argv: list[str] | None) -> Path | None:
               "with key=value")
         print("\n".join(describe(cfg, defaults=make_config(spec))))
         return None
-    dist, device_name = init_distributed(cfg.train.device)
+    dist, device_name = init_distributed(cfg.train.device, cfg.train.dist_timeout_s)
     try:
         train(args, argv, spec, cfg, RunDir(run_path), dist, device_name)
         return run_path
