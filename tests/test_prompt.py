@@ -53,6 +53,8 @@ def test_prompts_are_seeded_and_an_empty_prefix_is_plain_sampling():
         sample(gen, 2, T, prefix=list(range(8)))
     with pytest.raises(UserError, match="shape"):
         sample(gen, 2, T, prefix=[[1, 2]])
+    with pytest.raises(UserError, match=r"prefix ids \[30, -1\] lie outside the generator's vocabulary 0..29"):
+        sample(gen, 2, T, prefix=[3, 30, -1])
 
 
 def test_text_prompts_start_every_sample(text_run, cli, capsys, caplog):

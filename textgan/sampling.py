@@ -252,6 +252,11 @@ def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 20
         if prefix.dim() != 1 or prefix.numel() > seq_len:
             raise UserError(f"prefix must be a list of at most seq_len={seq_len} token ids, got shape "
                             f"{tuple(prefix.shape)}")
+        vocab = getattr(generator, "vocab_size", None)  # every generator of textgan.nn has it
+        outside = (prefix < 0) | (prefix >= vocab) if vocab else prefix < 0
+        if outside.any():
+            raise UserError(f"prefix ids {prefix[outside].tolist()} lie outside the generator's vocabulary"
+                            + (f" 0..{vocab - 1}" if vocab else ""))
     was_training = generator.training
     generator.eval()
     if seed is not None:
