@@ -16,7 +16,7 @@ def test_the_same_run_twice_is_measured_alike(oracle_run, tmp_path, cli, capsys)
     proc = cli.main(compare_main, [oracle_run, tmp_path / "twin"], capsys)
     assert proc.returncode == 0, proc.stderr
     head, rule, *rows = proc.stdout.splitlines()
-    assert head.split(" | ")[1:6] == ["model", "data", "seed", "last evaluation", "nll_oracle"]
+    assert head.split(" | ")[1:7] == ["model", "data", "seed", "last evaluation", "training s", "nll_oracle"]
     assert len(rows) == 2 and rows[0].split(" | ")[1:] == rows[1].split(" | ")[1:]   # same numbers, two paths
     last = summarize(oracle_run).last
     assert f"{last['nll_oracle']:.4f}" in rows[0] and "mle 2/2" in rows[0]
@@ -48,7 +48,7 @@ def test_plot_and_out_files(oracle_run, tmp_path, cli, capsys):
     proc = cli.main(compare_main, [oracle_run, "--plot", plot, "--out", out, "--metrics", "nll_test"], capsys)
     assert proc.returncode == 0, proc.stderr
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "(nll_oracle)" in proc.stderr
-    assert out.read_text().splitlines()[0] == "| run | model | data | seed | last evaluation | nll_test |"
+    assert out.read_text().splitlines()[0] == "| run | model | data | seed | last evaluation | training s | nll_test |"
 
 
 def test_bad_input_is_one_line_error(oracle_run, tmp_path, cli, capsys):

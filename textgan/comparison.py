@@ -2,8 +2,9 @@
 
 `python -m textgan.compare RUN [RUN ...]` (textgan/compare.py) prints one table row per run from the run
 directories alone (config.yaml, metrics.jsonl, run_info.jsonl): model, data, seed, where training stood at
-its last evaluation, and that evaluation's metrics. A run's evaluation metrics are the keys of its first
-record in metrics.jsonl, which the loop writes before any training step (so it holds no training losses).
+its last evaluation, the training time until then (as the loop measured it), and that evaluation's
+metrics. A run's evaluation metrics are the keys of its first record in metrics.jsonl, which the loop
+writes before any training step (so it holds no training losses).
 
 A comparison is fair only when the runs were scored the same way. `differences` names every data or
 evaluation setting that differs between runs (the data config, the data sizes each run recorded, the
@@ -102,9 +103,10 @@ def _cell(value: Any) -> str:
 
 def table(runs: list[RunSummary], metrics: list[str]) -> list[str]:
     """A Markdown table: one row per run, its last evaluation's `metrics` (— where a run lacks one)."""
-    head = ["run", "model", "data", "seed", "last evaluation", *metrics]
-    rows = [[str(r.path), r.model, r.data, str(r.seed), r.progress(), *(_cell(r.last.get(m)) for m in metrics)]
-            for r in runs]
+    head = ["run", "model", "data", "seed", "last evaluation", "training s", *metrics]
+    # training time as the loop measured it (evaluations excluded), the compute each number cost
+    rows = [[str(r.path), r.model, r.data, str(r.seed), r.progress(), f"{r.last.get('elapsed_s', 0.0):.0f}",
+             *(_cell(r.last.get(m)) for m in metrics)] for r in runs]
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(row) + " |" for row in rows]
 
 
