@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from textgan.config import flatten, parse_override, set_value
-from textgan.config_help import as_override, describe, leaves
+from textgan.config import flatten, leaves, parse_override, set_value
+from textgan.config_help import as_override, describe
 from textgan.registry import all_models, get_model, make_config
 from textgan.train import main as train_main
 

@@ -266,17 +266,20 @@ def validate(cfg: Any, prefix: str = "") -> None:
         _check_range(key, value, f.metadata)
 
 
+def leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, dataclasses.Field]]:
+    """(dotted key, value, dataclass field) of every leaf of a config tree, in declaration order."""
+    for f in dataclasses.fields(cfg):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from leaves(value, key)
+        else:
+            yield key, value, f
+
+
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:
     """`{"train.lr": 0.01, ...}` for every leaf key (`config_help.describe` lists them for `--show-config`)."""
-    out: dict[str, Any] = {}
-    for name in _fields(cfg):
-        key = f"{prefix}.{name}" if prefix else name
-        value = getattr(cfg, name)
-        if dataclasses.is_dataclass(value):
-            out.update(flatten(value, key))
-        else:
-            out[key] = value
-    return out
+    return {key: value for key, value, _ in leaves(cfg, prefix)}
 
 
 def without_init_only(cfg: Any) -> Any:

@@ -8,22 +8,12 @@ they configure (dataclasses), so this listing is the reference and cannot go sta
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 from typing import Any
 
 import yaml
 
-
-def leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, dataclasses.Field]]:
-    """(dotted key, value, dataclass field) of every leaf of a config tree, in declaration order."""
-    for f in dataclasses.fields(cfg):
-        key = f"{prefix}.{f.name}" if prefix else f.name
-        value = getattr(cfg, f.name)
-        if dataclasses.is_dataclass(value):
-            yield from leaves(value, key)
-        else:
-            yield key, value, f
+from textgan.config import leaves
 
 
 def as_override(value: Any) -> str:
