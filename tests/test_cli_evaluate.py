@@ -65,6 +65,23 @@ def test_oracle_run_sweep(oracle_run, tmp_path, capsys):
     assert len({round(e["nll_test"], 6) for e in sweep}) == 3
 
 
+def test_sweep_plot(oracle_run, text_run, tmp_path, capsys):
+    from textgan.metrics.sweep_plot import sweep_axes
+
+    for run, metrics, axes in ((oracle_run, "nll", ("nll_test", "nll_oracle")),
+                               (text_run / "run", "bleu,self_bleu", ("self_bleu_4", "bleu_4"))):
+        out, js = tmp_path / f"{run.parent.name}.png", tmp_path / f"{run.parent.name}.json"
+        assert main(["--run", str(run), "--temperatures", "0.7,1.0,1.5", "--num", "24", "--metrics", metrics,
+                     "--max-n", "4", "--plot", str(out), "--json", str(js)]) == 0
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {out}" in capsys.readouterr().err
+        assert sweep_axes(json.loads(js.read_text())["sweep"], 4)[:2] == axes
+    _user_error(capsys, ["--run", str(oracle_run), "--plot", str(tmp_path / "p.png")], "--temperatures")
+    _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "1", "--plot", str(tmp_path / "p.txt")],
+                "must be a .png")
+    _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "1", "--metrics", "self_bleu", "--num", "8",
+                         "--plot", str(tmp_path / "p.png")], "--plot needs a sweep")
+
+
 def test_text_run_all_cheap_metrics(text_run, tmp_path, capsys):
     out = tmp_path / "t.json"
     assert main(["--run", str(text_run / "run"), "--metrics", "bleu,self_bleu,nll,sacrebleu", "--num", "24",

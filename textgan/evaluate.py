@@ -1,7 +1,7 @@
 """Evaluation CLI: score a trained run or a file of samples with the protocol's metrics (docs/evaluation.md).
 
     python -m textgan.evaluate --run runs/<name> [--metrics bleu,self_bleu,nll,sacrebleu,fed]
-                               [--num N] [--temperatures 0.7,1.0,1.5 | protocol] [--json FILE]
+                               [--num N] [--temperatures 0.7,1.0,1.5 | protocol] [--json FILE] [--plot F.png]
     python -m textgan.evaluate --samples FILE [--references FILE] [--metrics bleu,self_bleu]
 
 With --run: samples N sequences (default: the run's eval.num_samples) and scores them against the
@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-n", type=int, default=5, help="BLEU-2..max-n (default 5)")
     p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--json", help="also write the results to this JSON file")
+    p.add_argument("--plot", metavar="FILE.png", help="with --temperatures (a run): also draw the sweep's "
+                                                       "quality against its diversity, one point per temperature")
     p.add_argument("--seed", type=int, help="sampling seed (default: the run's eval.seed)")
     add_threads_flag(p)
     p.add_argument("--infill", action="store_true",
@@ -171,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.json:
         check_output_file(args.json, "--json")  # before the metrics, which can take minutes
+    if args.plot:
+        check_output_file(args.plot, "--plot")
+        if not (args.run and args.temperatures):
+            raise UserError("--plot draws a run's temperature sweep; give --run and --temperatures (e.g. protocol)")
+        if Path(args.plot).suffix.lower() != ".png":
+            raise UserError(f"--plot '{args.plot}' must be a .png file")
     if bool(args.run) == bool(args.samples):
         raise UserError("give exactly one of --run RUN_DIR or --samples FILE")
     if args.max_n < 2:
@@ -194,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(f"{k:<28} {v:.4f}" for k, v in result["per_class"].items()))
         else:
             print(format_table(result.get("sweep", [result])))
+        if args.plot and "sweep" in result:
+            from textgan.metrics.sweep_plot import plot_sweep
+
+            title = f"{result['model']} on {result['data']}, step {result['checkpoint_step']}"
+            print(f"wrote {plot_sweep(result['sweep'], Path(args.plot), title, args.max_n)}", file=sys.stderr)
     if args.json:
         try:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
