@@ -31,15 +31,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
-def _value(entry: dict[str, Any], key: str) -> float:
-    """A metric of a metrics / sweep entry; `bleu_5` style keys read the nested {"5": ...} layout."""
-    if key in entry:
-        return float(entry[key])
-    name, _, order = key.rpartition("_")
-    if isinstance(entry.get(name), dict) and order in entry[name]:
-        return float(entry[name][order])
-    raise KeyError(f"metric '{key}' not in {sorted(entry)}")
+from textgan.metrics.sweep_plot import entry_value
 
 
 def interpolate(curve: list[tuple[float, float]], x: float) -> float:
@@ -74,7 +66,7 @@ def margin(run: dict[str, Any], curve: list[tuple[float, float]], x: str, y: str
     into a margin by its quality direction.
 
     The baseline y is None where the run's x lies outside the baseline's sweep (no margin can be read)."""
-    rx, ry = _value(run["metrics"], x), _value(run["metrics"], y)
+    rx, ry = entry_value(run["metrics"], x), entry_value(run["metrics"], y)
     return rx, ry, _interpolate_or_none(curve, rx)
 
 
@@ -102,7 +94,7 @@ def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
 def _pair(entry: dict[str, Any], x: str, y: str) -> tuple[float, float] | None:
     """(x, y) of a metrics record, or None for a record that did not measure both (a training record)."""
     try:
-        return _value(entry, x), _value(entry, y)
+        return entry_value(entry, x), entry_value(entry, y)
     except KeyError:
         return None
 
@@ -112,7 +104,7 @@ def baseline_curve(baseline: dict[str, Any], x: str, y: str) -> list[tuple[float
     if not baseline.get("sweep"):
         raise ValueError("the baseline result has no temperature sweep (grid eval.temperatures)")
     entries = sorted(baseline["sweep"], key=lambda e: float(e.get("temperature", 0.0)))
-    return low_temperature_branch([(_value(e, x), _value(e, y)) for e in entries])
+    return low_temperature_branch([(entry_value(e, x), entry_value(e, y)) for e in entries])
 
 
 def training_margins(run: dict[str, Any], curve: list[tuple[float, float]], x: str, y: str, higher_better: bool,

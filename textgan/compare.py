@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from textgan.comparison import NOT_USED, differences, plot_curves, shared_metrics, summarize, table
-from textgan.errors import CliParser, UserError, check_output_file, cli_entry
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry, write_output_file
 
 
 def build_parser() -> CliParser:
@@ -30,11 +30,10 @@ def build_parser() -> CliParser:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    for flag, path in (("--plot", args.plot), ("--out", args.out)):
-        if path:
-            check_output_file(path, flag)
-    if args.plot and Path(args.plot).suffix.lower() != ".png":
-        raise UserError(f"--plot '{args.plot}' must be a .png file")
+    if args.plot:
+        check_output_file(args.plot, "--plot", suffix=".png")
+    if args.out:
+        check_output_file(args.out, "--out")
     runs = [summarize(path) for path in args.runs]
     measured = list(dict.fromkeys(m for r in runs for m in r.metric_names))
     if args.metrics:
@@ -44,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UserError(f"no run measured {', '.join(unknown)}; these runs have: {', '.join(measured)}")
     else:
         metrics = shared_metrics(runs) or measured
+    plot_metric = args.plot_metric or next((m for m in ("nll_oracle", "nll_test") if m in measured), metrics[0])
+    if args.plot and plot_metric not in measured:  # refused before anything is printed or written
+        raise UserError(f"--plot-metric {plot_metric}: no run measured it; these runs have: {', '.join(measured)}")
     lines = table(runs, metrics)
     differ = differences(runs)
     if differ:
@@ -55,18 +57,12 @@ def main(argv: list[str] | None = None) -> int:
                   for key, values in differ.items()]
     text = "\n".join(lines) + "\n"
     if args.out:
-        try:
-            Path(args.out).write_text(text)
-        except OSError as err:
-            raise UserError(f"cannot write '{args.out}' ({err.strerror})") from None
+        write_output_file(args.out, text)
         print(f"wrote the comparison of {len(runs)} run{'s' * (len(runs) != 1)} to {args.out}", file=sys.stderr)
     else:
         print(text, end="")
     if args.plot:
-        metric = args.plot_metric or next((m for m in ("nll_oracle", "nll_test") if m in measured), metrics[0])
-        if metric not in measured:
-            raise UserError(f"--plot-metric {metric}: no run measured it; these runs have: {', '.join(measured)}")
-        print(f"wrote {plot_curves(runs, metric, Path(args.plot))} ({metric})", file=sys.stderr)
+        print(f"wrote {plot_curves(runs, plot_metric, Path(args.plot))} ({plot_metric})", file=sys.stderr)
     return 0
 
 

@@ -29,13 +29,24 @@ class CliParser(argparse.ArgumentParser):
         raise UserError(f"{message}; see {self.prog} --help")
 
 
-def check_output_file(path: str | Path, flag: str) -> None:
-    """Refuse an output path that cannot be written, before the work whose result it would hold is done."""
+def check_output_file(path: str | Path, flag: str, suffix: str | None = None) -> None:
+    """Refuse an output path that cannot be written (or, with `suffix`, that names another kind of file, e.g.
+    a plot not ending in .png), before the work whose result it would hold is done."""
     p = Path(path)
+    if suffix is not None and p.suffix.lower() != suffix:
+        raise UserError(f"{flag} '{p}' must be a {suffix} file")
     if p.is_dir():
         raise UserError(f"{flag} '{p}' is a directory; give a file name inside it")
     if not p.parent.is_dir():
         raise UserError(f"{flag} '{p}': folder '{p.parent}' does not exist; create it or choose another path")
+
+
+def write_output_file(path: str | Path, text: str) -> None:
+    """Write a CLI's result file (--out, --json); a failed write is a one-line error naming the file."""
+    try:
+        Path(path).write_text(text)
+    except OSError as err:
+        raise UserError(f"cannot write '{path}' ({err.strerror})") from None
 
 
 def cli_entry(main: Callable[[list[str] | None], int | None]) -> Callable[[list[str] | None], int]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import CliParser, UserError, check_output_file, cli_entry
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry, write_output_file
 from textgan.metrics.suite import METRICS, Sentences, parse_metrics, protocol_knobs, score_texts
 from textgan.metrics.sweep import DEFAULT_TEMPERATURES
 
@@ -174,11 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         check_output_file(args.json, "--json")  # before the metrics, which can take minutes
     if args.plot:
-        check_output_file(args.plot, "--plot")
         if not (args.run and args.temperatures):
             raise UserError("--plot draws a run's temperature sweep; give --run and --temperatures (e.g. protocol)")
-        if Path(args.plot).suffix.lower() != ".png":
-            raise UserError(f"--plot '{args.plot}' must be a .png file")
+        check_output_file(args.plot, "--plot", suffix=".png")
     if bool(args.run) == bool(args.samples):
         raise UserError("give exactly one of --run RUN_DIR or --samples FILE")
     if args.max_n < 2:
@@ -208,10 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             title = f"{result['model']} on {result['data']}, step {result['checkpoint_step']}"
             print(f"wrote {plot_sweep(result['sweep'], Path(args.plot), title, args.max_n)}", file=sys.stderr)
     if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-        except OSError as err:
-            raise UserError(f"cannot write '{args.json}' ({err.strerror})") from None
+        write_output_file(args.json, json.dumps(result, indent=2) + "\n")
         print(f"wrote {args.json}", file=sys.stderr)
     return 0
 

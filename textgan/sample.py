@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import CliParser, UserError, check_output_file, cli_entry
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry, write_output_file
 from textgan.runs import load_run, load_run_config
 from textgan.sampling import check_sampling_args, sample
 
@@ -99,10 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _emit(args: argparse.Namespace, lines: list[str]) -> int:
     if args.out:
-        try:
-            Path(args.out).write_text("\n".join(lines) + "\n")
-        except OSError as err:
-            raise UserError(f"cannot write '{args.out}' ({err.strerror})") from None
+        write_output_file(args.out, "\n".join(lines) + "\n")
         print(f"wrote {len(lines)} samples to {args.out}", file=sys.stderr)
     else:
         print("\n".join(lines))

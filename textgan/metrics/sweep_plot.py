@@ -25,12 +25,15 @@ def sweep_axes(sweep: list[dict[str, Any]], max_n: int) -> tuple[str, str, str]:
                     "self_bleu (text); add them to --metrics")
 
 
-def _value(entry: dict[str, Any], key: str) -> float:
-    """`bleu_5` reads the nested {"bleu": {"5": ...}} layout of a sweep entry."""
+def entry_value(entry: dict[str, Any], key: str) -> float:
+    """A metric of a metrics / sweep entry; `bleu_5` style keys read the nested {"bleu": {"5": ...}} layout.
+    (Imports no torch: `benchmarks/curve_margin.py` reads result JSONs with it.)"""
     if key in entry:
         return float(entry[key])
     name, _, order = key.rpartition("_")
-    return float(entry[name][order])
+    if isinstance(entry.get(name), dict) and order in entry[name]:
+        return float(entry[name][order])
+    raise KeyError(f"metric '{key}' not in {sorted(entry)}")
 
 
 def plot_sweep(sweep: list[dict[str, Any]], out: Path, title: str, max_n: int = 5) -> Path:
@@ -40,7 +43,7 @@ def plot_sweep(sweep: list[dict[str, Any]], out: Path, title: str, max_n: int = 
 
     x_key, y_key, hint = sweep_axes(sweep, max_n)
     entries = sorted(sweep, key=lambda e: e["temperature"])
-    xs, ys = [_value(e, x_key) for e in entries], [_value(e, y_key) for e in entries]
+    xs, ys = [entry_value(e, x_key) for e in entries], [entry_value(e, y_key) for e in entries]
     fig = Figure(figsize=(6, 4.5))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
