@@ -14,6 +14,9 @@ the test set, with the protocol's metrics and sample size, shows where that best
   that the noise floor uses: a run placed beside real data on both references (only with one `--data`;
   `--append` adds them to the files an earlier `--out` holds).
 
+Each data set's output lists under `calls` how it was made: the command, git commit, machine and seconds of
+every invocation that wrote it (`--append` adds one).
+
 Run it on the data sets of the report:
 
     python benchmarks/real_data_reference.py [--data coco emnlp_news_10k] [--num 10000] [--seed 0]
@@ -30,6 +33,7 @@ import argparse
 import json
 import math
 import random
+import shlex
 import sys
 import time
 from collections import Counter
@@ -40,6 +44,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from benchmarks.machine import hardware, repo_path  # noqa: E402
 from benchmarks.render import shifted_words  # noqa: E402
 from textgan.data.corpus import strip_after_eos  # noqa: E402
 from textgan.data.paths import resolve_data_root  # noqa: E402
@@ -49,6 +54,7 @@ from textgan.metrics import fed as fed_metric  # noqa: E402 (the module: tests r
 from textgan.metrics.fed import frechet_distance, gaussian_stats  # noqa: E402
 from textgan.metrics.suite import Sentences, score_texts  # noqa: E402
 from textgan.metrics.sweep import reference_sentences, sentences_of  # noqa: E402
+from textgan.runs import git_sha  # noqa: E402
 
 
 def train_sentences(data: DataBundle, num: int) -> Sentences:
@@ -191,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    call = this_call(args, results)
+    for r in results:
+        r["calls"] = [call]
     if args.append and Path(args.out).is_file():
         try:
             results = with_earlier_files(results, json.loads(Path(args.out).read_text()))
@@ -216,10 +225,35 @@ def with_earlier_files(results: list[dict[str, Any]], earlier: list[dict[str, An
             old["n_train_scored"] != new["n_train_scored"]:
         raise UserError(f"the earlier output for '{new['data']}' used other halves (seed or --num differ); "
                         "score every file again without --append")
+    new["calls"] = old.get("calls", []) + new["calls"]  # an output written before calls were recorded has none
     files = {f["file"]: f for f in old["samples_vs_halves"]["files"]}
     files.update({f["file"]: f for f in new["samples_vs_halves"]["files"]})
     new["samples_vs_halves"]["files"] = [files[name] for name in sorted(files)]
     return [new]
+
+
+def this_call(args: argparse.Namespace, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """How this invocation was made, for the output's `calls` list: the command (sample files outside the
+    repository by name only, so no machine's folders are written), the git commit, the machine and the seconds
+    it took. `--append` keeps the earlier calls, so a file scored over several calls says how each part was
+    made (the top-level `seconds` of each data set is this call's)."""
+    data = [_shown_path(Path(name)) if Path(name).is_file() else name for name in args.data]  # a user file
+    command = ["python", "benchmarks/real_data_reference.py", "--data", *data, "--num", str(args.num),
+               "--seed", str(args.seed), "--min-count", str(args.min_count)]
+    if args.out:
+        command += ["--out", _shown_path(Path(args.out))]
+    if args.samples:
+        command += ["--samples", *(_shown_path(path) for path in args.samples)]
+    if args.append:
+        command.append("--append")
+    return {"command": shlex.join(command), "git": git_sha(), "hardware": hardware(),
+            "seconds": round(sum(r["seconds"] for r in results), 1)}
+
+
+def _shown_path(path: Path) -> str:
+    """A sample file's path as a result writes it: relative to the repository inside it, else its name."""
+    shown = repo_path(path)
+    return shown if not Path(shown).is_absolute() else path.name
 
 
 def summary(r: dict[str, Any]) -> str:

@@ -115,6 +115,9 @@ def test_append_adds_new_sample_files_to_an_earlier_output(tmp_path, monkeypatch
     assert main([*common, "--samples", str(second), "--append"]) == 0
     files = json.loads(out.read_text())[0]["samples_vs_halves"]["files"]
     assert [f["file"] for f in files] == ["run0.txt", "run1.txt"] and files[0] == alone[0]
+    calls = json.loads(out.read_text())[0]["calls"]  # how each part was made, the earlier call kept
+    assert [c["command"].split("--samples ")[1] for c in calls] == ["run0.txt", "run1.txt --append"]
+    assert all(str(tmp_path) not in c["command"] and c["hardware"]["cpu_count"] for c in calls)
 
     assert main([*common, "--samples", str(second), "--append", "--seed", "1"]) == 2
     assert "used other halves" in capsys.readouterr().err
