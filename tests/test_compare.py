@@ -3,6 +3,7 @@ runs were measured differently, the curves plot, and one-line errors."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import yaml
@@ -41,6 +42,23 @@ def test_differently_measured_runs_are_named_with_their_settings(oracle_run, tex
     assert "- data.name: " in out and "data.oracle" not in out
     assert "| nll_test |" in out.splitlines()[0] + "|" and "nll_oracle" not in out.splitlines()[0]
     assert "mle_loss" not in out
+
+
+def test_a_run_that_restored_its_best_weights_says_so(oracle_run, tmp_path, cli, capsys):
+    # the record train.restore_best appends (textgan/loop.py): the best evaluation again, with its origin
+    restored = tmp_path / "restored"
+    shutil.copytree(oracle_run, restored)
+    first, last = summarize(oracle_run).records[1], summarize(oracle_run).last
+    record = {**first, "step": last["step"], "restored_from_step": first["step"]}
+    with open(restored / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")
+    proc = cli.main(compare_main, [restored], capsys)
+    assert proc.returncode == 0, proc.stderr
+    row = proc.stdout.splitlines()[2].split(" | ")
+    assert row[4] == f"mle 2/2, step {first['step']} restored"
+    assert row[5] == f"{last['elapsed_s']:.0f}" and row[6] == f"{first['nll_oracle']:.4f}"
+    assert "restored_from_step" not in proc.stdout
+    assert summarize(restored).training_seconds() == last["elapsed_s"] > first["elapsed_s"]
 
 
 def test_plot_and_out_files(oracle_run, tmp_path, cli, capsys):

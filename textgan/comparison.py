@@ -24,7 +24,7 @@ from textgan.data.sources import DATA_SETS
 from textgan.errors import UserError
 from textgan.runs import RunDir, load_run_config
 
-BOOKKEEPING = ("phase", "iteration", "step", "elapsed_s", "eval_s")
+BOOKKEEPING = ("phase", "iteration", "step", "elapsed_s", "eval_s", "restored_from_step")
 # recorded data facts that name where the files were, not what they hold
 PLACES = ("train_file", "test_file")
 
@@ -45,10 +45,20 @@ class RunSummary:
         return self.records[-1]
 
     def progress(self) -> str:
-        """Where training stood at the last evaluation, e.g. 'adversarial 20/20'."""
-        phase, iteration = self.last.get("phase", "?"), self.last.get("iteration", "?")
+        """Where training stood at the last evaluation, e.g. 'adversarial 20/20'. A run that ended by loading
+        a phase's best weights back (train.restore_best) logged that evaluation again as its last record: it
+        reads 'mle 20/20, step 7 restored' (the phase ran to the end of the evaluation before)."""
+        restored = self.last.get("restored_from_step")
+        shown = self.records[-2] if restored is not None and len(self.records) > 1 else self.last
+        phase, iteration = shown.get("phase", "?"), shown.get("iteration", "?")
         total = self.schedule.get(phase)
-        return f"{phase} {iteration}/{total}" if total is not None else f"{phase} {iteration}"
+        where = f"{phase} {iteration}/{total}" if total is not None else f"{phase} {iteration}"
+        return where + (f", step {restored} restored" if restored is not None else "")
+
+    def training_seconds(self) -> float:
+        """Training time until the last evaluation, as the loop measured it (evaluations excluded). The most
+        any record holds: a restored record repeats the earlier best evaluation's time, not the phase's."""
+        return max(float(r.get("elapsed_s", 0.0)) for r in self.records)
 
 
 def summarize(run_dir: str | Path) -> RunSummary:
@@ -105,7 +115,7 @@ def table(runs: list[RunSummary], metrics: list[str]) -> list[str]:
     """A Markdown table: one row per run, its last evaluation's `metrics` (— where a run lacks one)."""
     head = ["run", "model", "data", "seed", "last evaluation", "training s", *metrics]
     # training time as the loop measured it (evaluations excluded), the compute each number cost
-    rows = [[str(r.path), r.model, r.data, str(r.seed), r.progress(), f"{r.last.get('elapsed_s', 0.0):.0f}",
+    rows = [[str(r.path), r.model, r.data, str(r.seed), r.progress(), f"{r.training_seconds():.0f}",
              *(_cell(r.last.get(m)) for m in metrics)] for r in runs]
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(row) + " |" for row in rows]
 
