@@ -78,7 +78,12 @@ def test_sweep_plot(oracle_run, text_run, tmp_path, capsys):
     _user_error(capsys, ["--run", str(oracle_run), "--plot", str(tmp_path / "p.png")], "--temperatures")
     _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "1", "--plot", str(tmp_path / "p.txt")],
                 "must be a .png")
-    _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "1", "--metrics", "self_bleu", "--num", "8",
+    assert main(["--run", str(oracle_run), "--temperatures", "1", "--metrics", "self_bleu", "--num", "8",
+                 "--plot", str(tmp_path / "p.png")]) == 2
+    refused = capsys.readouterr()  # before sampling: no table was printed
+    assert refused.out == "" and refused.err.startswith("error: --plot needs a sweep")
+    # NLL alone gives the oracle's plane but not a text run's (it is known to be text once loaded)
+    _user_error(capsys, ["--run", str(text_run / "run"), "--temperatures", "1", "--metrics", "nll", "--num", "8",
                          "--plot", str(tmp_path / "p.png")], "--plot needs a sweep")
 
 

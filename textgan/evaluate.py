@@ -185,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         raise UserError(f"--num must be >= 1, got {args.num}")
     apply_threads(args.threads)
     metrics = parse_metrics(args.metrics) if args.metrics is not None else None
+    if args.plot:
+        from textgan.metrics.sweep_plot import check_plot_metrics
+
+        check_plot_metrics(metrics)  # before the sweep, which can take minutes
     if args.infill:
         from textgan.metrics.infill import evaluate_infill_args, format_infill_table
 

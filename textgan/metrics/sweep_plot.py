@@ -13,6 +13,19 @@ from typing import Any
 
 from textgan.errors import UserError
 
+# --metrics that can give one of the planes: NLL-oracle and NLL-test (both from `nll`, on the oracle) or BLEU and
+# self-BLEU (text)
+PLANE_METRICS = ({"nll"}, {"bleu", "self_bleu"})
+MISSING_PLANE = ("--plot needs a sweep that measured nll_oracle and nll_test (the oracle) or bleu and self_bleu "
+                 "(text); add them to --metrics")
+
+
+def check_plot_metrics(metrics: list[str] | None) -> None:
+    """Refuse, before any sampling, --metrics that cannot give either plane (None: the defaults, which do).
+    Which plane a run has depends on its data, known only once it is loaded: `sweep_axes` checks that."""
+    if metrics is not None and not any(plane <= set(metrics) for plane in PLANE_METRICS):
+        raise UserError(MISSING_PLANE)
+
 
 def sweep_axes(sweep: list[dict[str, Any]], max_n: int) -> tuple[str, str, str]:
     """(x key, y key, reading hint) of the quality–diversity plane the sweep measured."""
@@ -21,8 +34,7 @@ def sweep_axes(sweep: list[dict[str, Any]], max_n: int) -> tuple[str, str, str]:
         return "nll_test", "nll_oracle", "lower-left is better"
     if "bleu" in first and "self_bleu" in first:
         return f"self_bleu_{max_n}", f"bleu_{max_n}", "upper-left is better"
-    raise UserError("--plot needs a sweep that measured nll_oracle and nll_test (the oracle) or bleu and "
-                    "self_bleu (text); add them to --metrics")
+    raise UserError(MISSING_PLANE)
 
 
 def entry_value(entry: dict[str, Any], key: str) -> float:
