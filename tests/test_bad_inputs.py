@@ -47,6 +47,9 @@ ROWS = {
     "size_zero": (TRAIN, [*MLE, "mle.batch_size=0"], ["'mle.batch_size' must be >= 1"], "error"),
     "size_negative": (TRAIN, [*MLE, "generator.hidden_dim=-4"], ["'generator.hidden_dim' must be >= 1"], "error"),
     "eval_temperature_zero": (TRAIN, [*MLE, "eval.temperature=0"], ["'eval.temperature' must be > 0"], "error"),
+    # the network kinds are checked with the config, before the data (here a missing file) are read
+    "network_kind_unknown": (TRAIN, [*TEXT, "--data", "missing.txt", "generator.kind=gru"],
+                             ["'generator.kind' must be one of lstm, transformer", "got 'gru'"], "error"),
     "sample_temperature_zero": (SAMPLE, ["--run", "run", "--temperature", "0"], ["temperature must be > 0"], "error"),
     "sample_temperature_negative": (SAMPLE, ["--run", "run", "--temperature", "-1"], ["temperature must be > 0"],
                                     "error"),

@@ -47,7 +47,7 @@ class ConfigError(UserError):
 
 
 def param(default: Any, *, min: float | None = None, max: float | None = None,
-          choices: typing.Sequence[Any] | None = None, min_exclusive: bool = False,
+          choices: typing.Sequence[Any] | typing.Mapping[str, Any] | None = None, min_exclusive: bool = False,
           init_only: bool = False, help: str = "") -> Any:
     """A dataclass field with validation metadata (range, allowed values, help text).
 
@@ -55,7 +55,9 @@ def param(default: Any, *, min: float | None = None, max: float | None = None,
     folder); when the weights come from a checkpoint instead (resume, sampling) it is ignored
     (`without_init_only`), so the run does not need it any more.
     """
-    meta = {"min": min, "max": max, "choices": tuple(choices) if choices else None,
+    # a mapping (a registry of kinds) is kept as it is, so that kinds registered later are allowed too
+    allowed = choices if isinstance(choices, typing.Mapping) else tuple(choices) if choices else None
+    meta = {"min": min, "max": max, "choices": allowed,
             "min_exclusive": min_exclusive, "init_only": init_only, "help": help}
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)

@@ -6,8 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from textgan.config import ConfigError, set_value
 from textgan.errors import UserError
-from textgan.nn import GeneratorConfig, LSTMGenerator, build_generator
+from textgan.nn import GENERATORS, GeneratorConfig, LSTMGenerator, build_generator
 
 V, B, T = 30, 4, 7
 
@@ -74,3 +75,12 @@ def test_build_generator_from_config():
     assert isinstance(g, LSTMGenerator) and g.bos_id == 2 and g.output.out_features == 11 and g.num_layers == 2
     with pytest.raises(UserError, match="generator.kind"):
         build_generator(GeneratorConfig(kind="gru"), vocab_size=11, bos_id=2)
+
+
+def test_the_kind_is_checked_when_the_config_is_read_and_registered_kinds_are_allowed(monkeypatch):
+    cfg = GeneratorConfig()
+    with pytest.raises(ConfigError, match="'generator.kind' must be one of lstm, transformer, .*got 'gru'"):
+        set_value(cfg, "kind", "gru", prefix="generator")
+    monkeypatch.setitem(GENERATORS, "gru", lambda cfg, vocab_size, bos_id: LSTMGenerator(vocab_size, 4, 4))
+    set_value(cfg, "kind", "gru", prefix="generator")  # a kind registered after the config class was defined
+    assert isinstance(build_generator(cfg, vocab_size=11, bos_id=2), LSTMGenerator)

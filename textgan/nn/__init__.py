@@ -5,27 +5,26 @@
 Discriminators work the same way: `build_discriminator(cfg, vocab_size)` picks by `cfg.kind` from
 `DISCRIMINATORS` (the CNN + highway discriminator of SeqGAN is kind "cnn", RelGAN's multi-representation
 CNN kind "relgan"). Generator kinds: "lstm", "transformer", "relational_memory" (RelGAN's), "seq2seq"
-(MaskGAN's in-filling encoder-decoder).
+(MaskGAN's in-filling encoder-decoder). Both tables live in `textgan.nn.kinds`, so that the config keys
+naming a kind refuse an unknown one when the config is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from torch import nn
 
 from textgan.config import param, section
 from textgan.nn.cnn_discriminator import CNNDiscriminator, DiscriminatorConfig, build_cnn_discriminator
+from textgan.nn.kinds import DISCRIMINATORS, GENERATORS
 from textgan.nn.lstm_generator import LSTMGenerator
 from textgan.nn.relational_memory import RelationalMemoryConfig, build_relational_memory_generator
 from textgan.nn.relgan_discriminator import build_relgan_discriminator
 from textgan.nn.seq2seq import build_seq2seq_generator
 from textgan.nn.transformer_generator import TransformerConfig, TransformerGenerator, build_transformer_generator
 
-GENERATORS: dict[str, Callable[..., nn.Module]] = {}
-DISCRIMINATORS: dict[str, Callable[..., nn.Module]] = {"cnn": build_cnn_discriminator,
-                                                       "relgan": build_relgan_discriminator}
+DISCRIMINATORS.update(cnn=build_cnn_discriminator, relgan=build_relgan_discriminator)
 
 
 def register_generator(kind: str):
@@ -37,7 +36,8 @@ def register_generator(kind: str):
 
 @dataclass
 class GeneratorConfig:
-    kind: str = param("lstm", help="generator architecture (see textgan.nn.GENERATORS)")
+    kind: str = param("lstm", choices=GENERATORS, help="generator architecture (textgan.nn.GENERATORS; "
+                                                      "register_generator adds one)")
     emb_dim: int = param(32, min=1, help="token embedding size (LSTM, seq2seq, LeakGAN worker, relational memory)")
     hidden_dim: int = param(32, min=1, help="LSTM hidden size (LSTM, seq2seq, LeakGAN worker)")
     num_layers: int = param(1, min=1, help="stacked LSTM layers (LSTM and seq2seq generators)")

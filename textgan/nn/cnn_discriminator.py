@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from textgan.config import ConfigError, param
+from textgan.nn.kinds import DISCRIMINATORS
 
 # SeqGAN's discriminator (sequence_gan.py): widths 1..10, 15, 20.
 SEQGAN_FILTER_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20]
@@ -39,7 +40,8 @@ SEQGAN_NUM_FILTERS = [100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160
 
 @dataclass
 class DiscriminatorConfig:
-    kind: str = param("cnn", help="discriminator architecture (see textgan.nn.DISCRIMINATORS)")
+    kind: str = param("cnn", choices=DISCRIMINATORS, help="discriminator architecture (textgan.nn.DISCRIMINATORS; "
+                                                          "register_discriminator adds one)")
     emb_dim: int = param(64, min=1, help="token embedding size (SeqGAN: 64)")
     # The defaults are a small, fast discriminator (the quick CPU profile); SeqGAN's is
     # filter_sizes [1..10, 15, 20] with num_filters [100, 200, 200, 200, 200, 100 x 5, 160, 160].
