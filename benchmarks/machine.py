@@ -28,6 +28,13 @@ def repo_path(path: str | Path) -> str:
     return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(path)
 
 
+def shown_path(path: str | Path) -> str:
+    """`path` as a command recorded in a result writes it: relative to the repository inside it, else its name
+    alone (a file in a temporary folder: the result names no machine's folders)."""
+    shown = repo_path(path)
+    return Path(path).name if Path(shown).is_absolute() else shown
+
+
 def cpu_model() -> str:
     """The CPU's model name (from /proc/cpuinfo on Linux; platform.processor() is often empty there)."""
     try:

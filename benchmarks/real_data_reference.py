@@ -44,7 +44,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.machine import hardware, repo_path  # noqa: E402
+from benchmarks.machine import hardware, shown_path  # noqa: E402
 from benchmarks.render import shifted_words  # noqa: E402
 from textgan.data.corpus import strip_after_eos  # noqa: E402
 from textgan.data.paths import resolve_data_root  # noqa: E402
@@ -237,23 +237,17 @@ def this_call(args: argparse.Namespace, results: list[dict[str, Any]]) -> dict[s
     repository by name only, so no machine's folders are written), the git commit, the machine and the seconds
     it took. `--append` keeps the earlier calls, so a file scored over several calls says how each part was
     made (the top-level `seconds` of each data set is this call's)."""
-    data = [_shown_path(Path(name)) if Path(name).is_file() else name for name in args.data]  # a user file
+    data = [shown_path(Path(name)) if Path(name).is_file() else name for name in args.data]  # a user file
     command = ["python", "benchmarks/real_data_reference.py", "--data", *data, "--num", str(args.num),
                "--seed", str(args.seed), "--min-count", str(args.min_count)]
     if args.out:
-        command += ["--out", _shown_path(Path(args.out))]
+        command += ["--out", shown_path(Path(args.out))]
     if args.samples:
-        command += ["--samples", *(_shown_path(path) for path in args.samples)]
+        command += ["--samples", *(shown_path(path) for path in args.samples)]
     if args.append:
         command.append("--append")
     return {"command": shlex.join(command), "git": git_sha(), "hardware": hardware(),
             "seconds": round(sum(r["seconds"] for r in results), 1)}
-
-
-def _shown_path(path: Path) -> str:
-    """A sample file's path as a result writes it: relative to the repository inside it, else its name."""
-    shown = repo_path(path)
-    return shown if not Path(shown).is_absolute() else path.name
 
 
 def summary(r: dict[str, Any]) -> str:
