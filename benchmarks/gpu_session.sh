@@ -7,11 +7,11 @@
 #      benchmarks/results/seqgan_paper_smoke/), to size paper-scale runs.
 # Usage: bash benchmarks/gpu_session.sh OUT_DIR
 # The paper configs train on SeqGAN's oracle: TEXTGAN_DATA_DIR must hold seqgan_oracle/target_params.npz
-# (a git-ignored copy of that folder inside the checkout travels with it to the GPU machine).
+# (default .device_data: a git-ignored copy of ../shared/data/seqgan_oracle there travels with the checkout).
 set -uo pipefail
 out=${1:?usage: bash benchmarks/gpu_session.sh OUT_DIR}
 mkdir -p "$out"
-export HF_HUB_OFFLINE=1
+export HF_HUB_OFFLINE=1 TEXTGAN_DATA_DIR=${TEXTGAN_DATA_DIR:-.device_data}
 status=0
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$out/nvidia_smi.csv" || status=1
 python benchmarks/gpu_check.py --device cuda --out "$out/gpu_check.json" || status=1
