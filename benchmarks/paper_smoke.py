@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = args.workdir / args.config.stem
     command = smoke_command(args.config, run_dir, args.threads, overrides)
     env = {**os.environ, **({"TEXTGAN_DATA_DIR": args.data_dir} if args.data_dir else {})}
-    load_before = os.getloadavg()
+    load_before, commit = os.getloadavg(), git_sha()  # the commit the run starts from
     t0 = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, env=env)
     wall = time.perf_counter() - t0
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     shown = ["python", "-m", "textgan.train", *command[3:]]
     for flag, path in (("--run-dir", run_dir), ("--config", args.config)):
         shown[shown.index(flag) + 1] = shown_path(path)
-    result = {"command": shlex.join(shown), "git": git_sha(), "hardware": hardware(), "threads": args.threads,
+    result = {"command": shlex.join(shown), "git": commit, "hardware": hardware(), "threads": args.threads,
               "load_average_before_after": [list(load_before), list(os.getloadavg())],
               "wall_s": round(wall, 1), "peak_rss_gib": round(peak_kib / 2**20, 3),
               "phases": phase_costs(records)}
