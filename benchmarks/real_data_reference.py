@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    call = this_call(args, results)
+    call = this_call(sys.argv[1:] if argv is None else argv, results)
     for r in results:
         r["calls"] = [call]
     if args.append and Path(args.out).is_file():
@@ -232,20 +232,14 @@ def with_earlier_files(results: list[dict[str, Any]], earlier: list[dict[str, An
     return [new]
 
 
-def this_call(args: argparse.Namespace, results: list[dict[str, Any]]) -> dict[str, Any]:
-    """How this invocation was made, for the output's `calls` list: the command (sample files outside the
-    repository by name only, so no machine's folders are written), the git commit, the machine and the seconds
-    it took. `--append` keeps the earlier calls, so a file scored over several calls says how each part was
-    made (the top-level `seconds` of each data set is this call's)."""
-    data = [shown_path(Path(name)) if Path(name).is_file() else name for name in args.data]  # a user file
-    command = ["python", "benchmarks/real_data_reference.py", "--data", *data, "--num", str(args.num),
-               "--seed", str(args.seed), "--min-count", str(args.min_count)]
-    if args.out:
-        command += ["--out", shown_path(Path(args.out))]
-    if args.samples:
-        command += ["--samples", *(shown_path(path) for path in args.samples)]
-    if args.append:
-        command.append("--append")
+def this_call(argv: list[str], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """How this invocation was made, for the output's `calls` list: the command as given (each argument that
+    names a file or folder through `shown_path`, so files outside the repository appear by name and no
+    machine's folders are written), the git commit, the machine and the seconds it took. `--append` keeps the
+    earlier calls, so a file scored over several calls says how each part was made (the top-level `seconds`
+    of each data set is this call's)."""
+    command = ["python", "benchmarks/real_data_reference.py",
+               *(shown_path(arg) if "/" in arg or Path(arg).exists() else arg for arg in map(str, argv))]
     return {"command": shlex.join(command), "git": git_sha(), "hardware": hardware(),
             "seconds": round(sum(r["seconds"] for r in results), 1)}
 

@@ -268,6 +268,12 @@ def validate(cfg: Any, prefix: str = "") -> None:
         _check_range(key, value, f.metadata)
 
 
+def check_field(cfg: Any, name: str, prefix: str) -> None:
+    """Check one value of a config section against its field's constraints (`validate` checks them all): for
+    code that reads a key of a section built in Python, e.g. `build_generator` and `generator.kind`."""
+    _check_range(f"{prefix}.{name}", getattr(cfg, name), _fields(cfg)[name].metadata)
+
+
 def leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, dataclasses.Field]]:
     """(dotted key, value, dataclass field) of every leaf of a config tree, in declaration order."""
     for f in dataclasses.fields(cfg):

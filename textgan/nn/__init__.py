@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from textgan.config import param, section
+from textgan.config import check_field, param, section
 from textgan.nn.cnn_discriminator import CNNDiscriminator, DiscriminatorConfig, build_cnn_discriminator
 from textgan.nn.kinds import DISCRIMINATORS, GENERATORS
 from textgan.nn.lstm_generator import LSTMGenerator
@@ -65,11 +65,7 @@ register_generator("seq2seq")(build_seq2seq_generator)  # MaskGAN's in-filling e
 
 
 def build_generator(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
-    from textgan.errors import UserError
-
-    if cfg.kind not in GENERATORS:
-        raise UserError(f"config key 'generator.kind' must be one of {', '.join(sorted(GENERATORS))}; "
-                        f"got {cfg.kind!r}")
+    check_field(cfg, "kind", "generator")  # the config check, for a section built in Python
     return GENERATORS[cfg.kind](cfg, vocab_size, bos_id)
 
 
@@ -82,11 +78,7 @@ def register_discriminator(kind: str):
 
 def build_discriminator(cfg, vocab_size: int) -> nn.Module:
     """The discriminator of kind `cfg.kind`, built from its config section."""
-    from textgan.errors import UserError
-
-    if cfg.kind not in DISCRIMINATORS:
-        raise UserError(f"config key 'discriminator.kind' must be one of {', '.join(sorted(DISCRIMINATORS))}; "
-                        f"got {cfg.kind!r}")
+    check_field(cfg, "kind", "discriminator")  # the config check, for a section built in Python
     return DISCRIMINATORS[cfg.kind](cfg, vocab_size)
 
 

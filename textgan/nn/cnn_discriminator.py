@@ -38,10 +38,15 @@ SEQGAN_FILTER_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20]
 SEQGAN_NUM_FILTERS = [100, 200, 200, 200, 200, 100, 100, 100, 100, 100, 160, 160]
 
 
+def kind_param(default: str):
+    """The `discriminator.kind` field (a config class of another kind declares it with its own default)."""
+    return param(default, choices=DISCRIMINATORS, help="discriminator architecture (textgan.nn.DISCRIMINATORS; "
+                                                       "register_discriminator adds one)")
+
+
 @dataclass
 class DiscriminatorConfig:
-    kind: str = param("cnn", choices=DISCRIMINATORS, help="discriminator architecture (textgan.nn.DISCRIMINATORS; "
-                                                          "register_discriminator adds one)")
+    kind: str = kind_param("cnn")
     emb_dim: int = param(64, min=1, help="token embedding size (SeqGAN: 64)")
     # The defaults are a small, fast discriminator (the quick CPU profile); SeqGAN's is
     # filter_sizes [1..10, 15, 20] with num_filters [100, 200, 200, 200, 200, 100 x 5, 160, 160].

@@ -29,8 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from textgan.config import ConfigError, param
-from textgan.nn.cnn_discriminator import DiscriminatorConfig
-from textgan.nn.kinds import DISCRIMINATORS
+from textgan.nn.cnn_discriminator import DiscriminatorConfig, kind_param
 
 
 @dataclass
@@ -41,8 +40,7 @@ class RelGANDiscriminatorConfig(DiscriminatorConfig):
     are in the help texts and configs/paper/relgan_oracle.yaml.
     """
 
-    kind: str = param("relgan", choices=DISCRIMINATORS, help="discriminator architecture (textgan.nn.DISCRIMINATORS; "
-                                                          "register_discriminator adds one)")
+    kind: str = kind_param("relgan")
     emb_dim: int = param(64, min=1, help="total embedding size, split over num_rep representations (RelGAN: 64)")
     num_rep: int = param(16, min=1, help="embedded representations; must divide emb_dim (RelGAN: 64)")
     filter_sizes: list[int] = param([2, 3, 4, 5], min=1, help="convolution widths (tokens) (RelGAN: 2..5)")
