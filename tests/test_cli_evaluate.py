@@ -82,9 +82,11 @@ def test_sweep_plot(oracle_run, text_run, tmp_path, capsys):
                  "--plot", str(tmp_path / "p.png")]) == 2
     refused = capsys.readouterr()  # before sampling: no table was printed
     assert refused.out == "" and refused.err.startswith("error: --plot needs a sweep")
-    # NLL alone gives the oracle's plane but not a text run's (it is known to be text once loaded)
-    _user_error(capsys, ["--run", str(text_run / "run"), "--temperatures", "1", "--metrics", "nll", "--num", "8",
-                         "--plot", str(tmp_path / "p.png")], "--plot needs a sweep")
+    # NLL alone gives the oracle's plane but not a text run's: refused once the run is loaded, before the sweep
+    assert main(["--run", str(text_run / "run"), "--temperatures", "1", "--metrics", "nll", "--num", "8",
+                 "--plot", str(tmp_path / "p.png")]) == 2
+    refused = capsys.readouterr()
+    assert refused.out == "" and refused.err.startswith("error: --plot needs a sweep")
 
 
 def test_text_run_all_cheap_metrics(text_run, tmp_path, capsys):
