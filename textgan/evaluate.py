@@ -135,7 +135,7 @@ def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[st
                             "and --metrics")
         return {**head, **evaluate_conditional(run.generator, data, run.cfg.eval, num, seed, args.max_n)}
     if args.temperatures:
-        if getattr(args, "plot", None):
+        if args.plot:
             from textgan.metrics.sweep_plot import check_plot_plane
 
             check_plot_plane(metrics, on_oracle=data.oracle is not None)  # before the sweep, not after
