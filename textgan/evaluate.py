@@ -136,9 +136,9 @@ def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[st
         return {**head, **evaluate_conditional(run.generator, data, run.cfg.eval, num, seed, args.max_n)}
     if args.temperatures:
         if args.plot:
-            from textgan.metrics.sweep_plot import check_plot_plane
+            from textgan.metrics.sweep_plot import check_plot_metrics
 
-            check_plot_plane(metrics, on_oracle=data.oracle is not None)  # before the sweep, not after
+            check_plot_metrics(metrics, on_oracle=data.oracle is not None)  # now that the data is known
         sweep = temperature_sweep(run.generator, data, parse_temperatures(args.temperatures), metrics, **common)
         return {**head, "metrics": metrics, "sweep": sweep}
     # the run's own evaluation temperature (1 unless its config says otherwise): the numbers then match the

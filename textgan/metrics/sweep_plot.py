@@ -20,18 +20,12 @@ MISSING_PLANE = ("--plot needs a sweep that measured nll_oracle and nll_test (th
                  "(text); add them to --metrics")
 
 
-def check_plot_metrics(metrics: list[str] | None) -> None:
-    """Refuse, before the run is loaded, --metrics that cannot give either plane (None: the defaults, which
-    do). Which plane a run has depends on its data: `check_plot_plane` checks that once it is loaded."""
-    if metrics is not None and not any(plane <= set(metrics) for plane in PLANE_METRICS):
-        raise UserError(MISSING_PLANE)
-
-
-def check_plot_plane(metrics: list[str], on_oracle: bool) -> None:
-    """Refuse, before the sweep (minutes of sampling), metrics that cannot give a plane on the run's data:
-    `nll` gives NLL-oracle only on the oracle, so on text only BLEU and self-BLEU draw one."""
-    planes = PLANE_METRICS if on_oracle else PLANE_METRICS[1:]
-    if not any(plane <= set(metrics) for plane in planes):
+def check_plot_metrics(metrics: list[str] | None, on_oracle: bool | None = None) -> None:
+    """Refuse --metrics that cannot give a quality–diversity plane (None: the defaults, which do), before the
+    sweep's minutes of sampling. `on_oracle` None: the run's data is not loaded yet, so either plane will do;
+    once it is known, `nll` counts only on the oracle (NLL-oracle), so on text only BLEU and self-BLEU draw one."""
+    planes = PLANE_METRICS if on_oracle is not False else PLANE_METRICS[1:]
+    if metrics is not None and not any(plane <= set(metrics) for plane in planes):
         raise UserError(MISSING_PLANE)
 
 
