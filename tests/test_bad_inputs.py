@@ -79,6 +79,10 @@ ROWS = {
     "disk_full_metrics": (TRAIN, [*MLE, "--run-dir", "full"], ["No space left on device", "metrics.jsonl"], "error"),
     "overwrite_with_bad_data": (TRAIN, [*TEXT, "--data", "missing.txt", "--run-dir", "run", "--overwrite"],
                                 ["data file 'missing.txt' not found"], "error"),
+    "overwrite_with_late_error": (TRAIN, [*MLE, "--run-dir", "run", "--overwrite", "train.best_metric=nll_tset"],
+                                  ["train.best_metric=nll_tset is not reported"], "error"),
+    "run_dir_holds_other_files": (TRAIN, [*MLE, "--run-dir", "project", "--overwrite"],
+                                  ["is not a run but holds 'config.yaml'", "choose another --run-dir"], "error"),
     "resume_and_overwrite": (TRAIN, ["--resume", "--overwrite", "--run-dir", "run"],
                              ["--resume and --overwrite contradict each other"], "error"),
     "resume_checkpoint_of_newer_format": (TRAIN, ["--resume", "--run-dir", "future", "mle.epochs=3"],
@@ -110,6 +114,9 @@ def make_workdir(cwd: Path, oracle_run: Path) -> Path:
     (cwd / "long.txt").write_text(" ".join(f"w{i}" for i in range(1500)) + "\n" + TRAIN_LINES[0] + "\n")
     (cwd / "one_word.txt").write_text("hello\nhello hello\n")
     (cwd / "not_a_run").mkdir()
+    (cwd / "project").mkdir()  # a user's folder that happens to hold a config.yaml: never a run to replace
+    (cwd / "project" / "config.yaml").write_text("lr: 0.1\n")
+    (cwd / "project" / "notes.txt").write_text("mine\n")
     for name in ("run", "damaged", "newest_damaged", "future"):
         shutil.copytree(oracle_run, cwd / name)
     for meta in (cwd / "future" / "checkpoints").glob("*/meta.json"):  # as a later textgan would write them
@@ -124,7 +131,7 @@ def make_workdir(cwd: Path, oracle_run: Path) -> Path:
 def snapshot(cwd: Path) -> dict[str, str]:
     """sha256 of every file of the existing runs (nothing saved may be lost or changed by an error)."""
     return {str(p.relative_to(cwd)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for name in ("run", "damaged", "future") for p in sorted((cwd / name).rglob("*")) if p.is_file()}
+            for name in ("run", "damaged", "future", "project") for p in sorted((cwd / name).rglob("*")) if p.is_file()}
 
 
 def fail_on_call(n: int, real):

@@ -31,7 +31,8 @@ def test_seeded_samples_are_reproducible(procs):
 
 
 def test_run_without_checkpoint_is_one_line_error(procs, cli):
-    cli.user_error(procs[1]["nockpt"], "has no checkpoint yet", "--resume")
+    # a run without a checkpoint cannot be resumed: the message says how to start it again
+    cli.user_error(procs[1]["nockpt"], "has no checkpoint yet", "--overwrite --run-dir nockpt")
 
 
 def test_out_writes_the_file(procs, tmp_path, cli, capsys):

@@ -86,12 +86,16 @@ def test_resume_is_bitwise_identical(oracle_run, tmp_path, cli):
 
 def test_overwrite_replaces_an_existing_run(oracle_run, tmp_path, monkeypatch, cli, capsys):
     shutil.copytree(oracle_run, tmp_path / "run")
+    (tmp_path / "run" / "notes.txt").write_text("kept beside the run\n")
     monkeypatch.chdir(tmp_path)
     argv = ["--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "--overwrite", "mle.epochs=0"]
     proc = cli.main(train_main, argv, capsys)
     assert proc.returncode == 0, proc.stderr
     assert [r["iteration"] for r in metric_records(tmp_path / "run")] == [0]
     assert [c.name for c in (tmp_path / "run" / "checkpoints").iterdir()] == ["step-00000000"]
+    # only the run's own files were replaced; the old run set aside is gone once the new one has a checkpoint
+    assert (tmp_path / "run" / "notes.txt").read_text() == "kept beside the run\n"
+    assert not (tmp_path / "run" / ".replaced").exists()
 
 
 def test_resuming_a_finished_run_says_there_is_nothing_to_train(oracle_run, tmp_path, cli, capsys):
@@ -110,6 +114,7 @@ def make_workdir(cwd: Path) -> Path:
     nockpt = cwd / "nockpt"  # a run whose training never reached a checkpoint
     nockpt.mkdir()
     (nockpt / "config.yaml").write_text(dump_yaml(make_config(get_model("mle"))))
+    (nockpt / "run_info.jsonl").write_text('{"argv": []}\n')
     IdVocab(5000).save(nockpt)
     return cwd
 
@@ -131,8 +136,10 @@ CASES = {
     "malformed": ([*TINY_ARGS, "foo"], ["malformed override 'foo'"]),
     "missing_config": (["--model", "mle", "--config", "nope.yaml"], ["config file 'nope.yaml' not found"]),
     "bad_yaml": (["--model", "mle", "--config", "bad.yaml"], ["config file 'bad.yaml' is not valid YAML"]),
-    "existing_run": ([*TINY_ARGS, "--run-dir", "nockpt"], ["already holds a run", "--resume", "--overwrite"]),
-    "resume_no_checkpoint": (["--resume", "--run-dir", "nockpt"], ["has no checkpoint to resume from"]),
+    "run_without_checkpoint": ([*TINY_ARGS, "--run-dir", "nockpt"], ["holds a run that saved no checkpoint",
+                                                                     "--overwrite"]),
+    "resume_no_checkpoint": (["--resume", "--run-dir", "nockpt"], ["has no checkpoint to resume from",
+                                                                    "start it again with --overwrite"]),
     "resume_no_run_dir": (["--resume"], ["--resume needs --run-dir"]),
     "resume_missing_dir": (["--resume", "--run-dir", "nowhere"], ["run directory 'nowhere' not found"]),
     "resume_change_generator": (["--resume", "--run-dir", "nockpt", "generator.hidden_dim=4"],

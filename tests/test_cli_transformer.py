@@ -67,6 +67,10 @@ def test_max_len_below_the_sequence_length_is_a_one_line_error(cli, tmp_path, mo
     # error on CUDA, where decoding past the positions would be a device-side assert
     cli.user_error(cli.main(train_main, argv, capsys), "exceed the Transformer generator's 5 positions",
                    "generator.transformer.max_len=8")
+    # refused before the run directory is written, so the corrected command runs without --overwrite
+    assert not (tmp_path / "run").exists()
+    fixed = cli.main(train_main, [*argv[:-1], "generator.transformer.max_len=8", "mle.epochs=1"], capsys)
+    assert fixed.returncode == 0, fixed.stderr
 
 
 def test_run_initialised_from_a_pretrained_folder_resumes_and_samples_without_it(cli, tmp_path, monkeypatch, capsys):

@@ -157,6 +157,8 @@ class Trainer:
                 meta["best"] = {"metric": self.best.metric, "value": self.best.value}
             save_checkpoint(self.best_root if best else self.run.checkpoints, self.progress["step"],
                             self.algo.modules(), state, meta, keep=2 if best else self.cfg.keep_checkpoints)
+            if not best:
+                self.run.drop_replaced()  # the run --overwrite replaced is deleted once this one has a checkpoint
         self.dist.barrier()
 
     def restore(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -55,11 +56,53 @@ def source_fingerprint(root: Path | None = None) -> str:
     return digest.hexdigest()[:12]
 
 
+# Everything a run writes into its directory. `--overwrite` moves these (and nothing else) out of the way:
+# files a user keeps beside a run are never touched.
+RUN_ENTRIES = ("config.yaml", "run_info.jsonl", "metrics.jsonl", "tokenizer.json", "vocab.json",
+               "checkpoints", "best", "samples")
+
+
 class RunDir:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.checkpoints = self.path / "checkpoints"
         self.samples = self.path / "samples"
+        # an overwritten run waits here until the new run saves its first checkpoint: a new run that fails
+        # before that (a config error found at the first evaluation, an interrupted start) puts it back
+        self.replaced = self.path / ".replaced"
+
+    def holds_run(self) -> bool:
+        """A run writes its config and its run_info record before anything else: both present = a run (a
+        folder that merely holds a config.yaml of the user's is not one)."""
+        return (self.path / "config.yaml").is_file() and (self.path / "run_info.jsonl").is_file()
+
+    def run_entries(self) -> list[str]:
+        return [name for name in RUN_ENTRIES if (self.path / name).exists()]
+
+    def set_aside(self) -> None:
+        """Move the run in this directory into `.replaced` (an older one left there by a killed start is dropped)."""
+        if self.replaced.exists():
+            shutil.rmtree(self.replaced)
+        self.replaced.mkdir()
+        for name in self.run_entries():
+            os.replace(self.path / name, self.replaced / name)
+
+    def drop_replaced(self) -> None:
+        """The new run has a checkpoint: the run it replaced is deleted for good."""
+        if self.replaced.exists():
+            shutil.rmtree(self.replaced)
+
+    def restore_replaced(self) -> bool:
+        """Put the replaced run back if the new one saved no checkpoint; True if it was put back."""
+        if not self.replaced.is_dir() or self.has_checkpoint():
+            return False
+        for name in self.run_entries():
+            target = self.path / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        for entry in self.replaced.iterdir():
+            os.replace(entry, self.path / entry.name)
+        self.replaced.rmdir()
+        return True
 
     def create(self) -> None:
         try:
@@ -130,6 +173,14 @@ class RunDir:
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def no_checkpoint_yet(run_dir: Path) -> UserError:
+    """The error for a run that has saved no checkpoint: still before its first, or stopped before it (a run
+    without a checkpoint cannot be resumed, only started again)."""
+    return UserError(f"run directory '{run_dir}' has no checkpoint yet (its training is still running, or "
+                     "stopped before saving one); to start it again: python -m textgan.train --overwrite "
+                     f"--run-dir {run_dir} with the run's other flags")
+
+
 def load_run_config(run_dir: Path) -> tuple[ModelSpec, Any]:
     """The model spec and resolved config saved in a run directory."""
     if not run_dir.is_dir():
@@ -178,8 +229,7 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> Loade
         root = run_dir / "checkpoints"
         ckpt = named_checkpoint(root, checkpoint) if checkpoint else latest_checkpoint(root)
     if ckpt is None:
-        raise UserError(f"run directory '{run_dir}' has no checkpoint yet; train it first "
-                        f"(python -m textgan.train --resume --run-dir {run_dir})")
+        raise no_checkpoint_yet(run_dir)
     weights, _, meta = load_checkpoint(ckpt)
     if meta.get("vocab_size") != vocab.size:
         raise UserError(f"checkpoint '{ckpt}' was trained with vocabulary size {meta.get('vocab_size')}, "

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 
 from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate, without_init_only
 from textgan.config_help import as_override
-from textgan.data.sources import DATA_SETS, DATA_SOURCES, load_data
+from textgan.data.sources import DATA_SETS, DATA_SOURCES, DataBundle, load_data
 from textgan.data.vocab import load_vocab
 from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
 from textgan.errors import CliParser, UserError, cli_entry
@@ -32,6 +31,7 @@ from textgan.guards import TrainingInterrupted
 from textgan.loop import Trainer, resolve_device, seed_everything
 from textgan.registry import all_models, get_model, make_config
 from textgan.runs import RunDir, load_run_config
+from textgan.sampling import check_decode_length
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,27 +104,40 @@ def resolve_config(args: argparse.Namespace):
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 
-def _holds_run(run: RunDir) -> bool:
-    return run.path.exists() and (run.has_checkpoint() or (run.path / "config.yaml").exists())
-
-
 def check_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
     """Refuse a run directory that does not fit the flags, before anything is loaded or written."""
     if resume and overwrite:
         raise UserError("--resume and --overwrite contradict each other; pass --resume to continue the run, "
                         "or --overwrite to replace it")
-    if resume and not run.has_checkpoint():
-        raise UserError(f"run directory '{run.path}' has no checkpoint to resume from")
-    if not resume and not overwrite and _holds_run(run):
+    # a run that stopped before its first checkpoint (or is still before it) cannot be continued, only redone
+    unsaved = run.holds_run() and not run.has_checkpoint()
+    if resume:
+        if not run.has_checkpoint():
+            redo = ("; it stopped before saving one: start it again with --overwrite instead of --resume"
+                    if unsaved else "")
+            raise UserError(f"run directory '{run.path}' has no checkpoint to resume from{redo}")
+        return
+    if run.holds_run() or run.has_checkpoint():
+        if overwrite:
+            return
+        if unsaved:
+            raise UserError(f"run directory '{run.path}' holds a run that saved no checkpoint (it stopped before "
+                            "its first, or is still running); pass --overwrite to start it again, or --run-dir for a "
+                            "new one")
         raise UserError(f"run directory '{run.path}' already holds a run; pass --resume to continue it, "
                         "--overwrite to replace it, or --run-dir for a new one")
+    clash = run.run_entries()  # not a run, but a new one would write over these
+    if clash:
+        raise UserError(f"run directory '{run.path}' is not a run but holds {', '.join(repr(c) for c in clash)}, "
+                        "which a run would write over; choose another --run-dir")
 
 
 def replace_run_dir(run: RunDir) -> None:
-    """A new run's directory: an old run there is deleted (--overwrite, checked by `check_run_dir`). Called
-    only once the data, the model and its trainer have been built, so that bad input loses nothing."""
-    if _holds_run(run):
-        shutil.rmtree(run.path)
+    """A new run's directory. An old run there (--overwrite, checked by `check_run_dir`) is set aside, to be
+    deleted once the new run saves its first checkpoint or put back if it fails before. Called only once the
+    data, the model and its trainer have been built; files that are not a run's are never touched."""
+    if run.holds_run() or run.has_checkpoint():
+        run.set_aside()
     run.create()
 
 
@@ -224,6 +237,8 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     # on --resume the checkpoint supplies every weight: build without the initialisation-only keys
     ctx = TrainContext(without_init_only(cfg) if args.resume else cfg, data, device, dist)
     algorithm = spec.algorithm(ctx)
+    if isinstance(data, DataBundle):  # a generator with a length limit refuses the data now, not mid-epoch
+        check_decode_length(algorithm.generator, data.seq_len)
     if dist.enabled:  # ...then each rank draws its own batches, samples and rollouts
         seed_everything(rank_seed(cfg.seed, dist.rank))
     trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
@@ -251,7 +266,12 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     n_params = sum(p.numel() for p in algorithm.generator.parameters())
     procs = f" x {dist.world_size} processes" if dist.enabled else ""
     say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
-    final = trainer.fit()
+    try:
+        final = trainer.fit()
+    except BaseException:  # e.g. a config error found at the first evaluation: the replaced run comes back
+        if dist.is_main and not args.resume:
+            run.restore_replaced()
+        raise
     if not final:  # a resumed run whose schedule its checkpoint already covers
         say(f"nothing to train: the checkpoint at step {trainer.progress['step']} already completes the schedule; "
             "raise a budget (e.g. adversarial.rounds=N) to train further")

@@ -16,7 +16,7 @@ from textgan.checkpoint import latest_checkpoint, load_checkpoint, load_weights_
 from textgan.data.sources import load_data
 from textgan.errors import UserError
 from textgan.gans.base import TrainContext
-from textgan.runs import load_run_config
+from textgan.runs import load_run_config, no_checkpoint_yet
 
 
 def load_image_run(run: Path, checkpoint: str | Path | None = None):
@@ -25,8 +25,7 @@ def load_image_run(run: Path, checkpoint: str | Path | None = None):
     root = run / "checkpoints"
     ckpt = named_checkpoint(root, checkpoint) if checkpoint else latest_checkpoint(root)
     if ckpt is None:
-        raise UserError(f"run directory '{run}' has no checkpoint yet; train it first "
-                        f"(python -m textgan.train --resume --run-dir {run})")
+        raise no_checkpoint_yet(run)
     data = load_data(cfg.data)
     algorithm = spec.algorithm(TrainContext(cfg, data, torch.device("cpu")))
     weights, _, _ = load_checkpoint(ckpt)
