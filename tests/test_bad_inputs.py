@@ -37,13 +37,23 @@ ROWS = {
     "data_line_over_auto_cap": (TRAIN, [*TEXT, "--data", "long.txt"], ["1500 words", "data.max_len=N"], "error"),
     "data_line_over_max_len": (TRAIN, [*TEXT, "--data", "train.txt", "--run-dir", "capped", "data.max_len=3"],
                                ["were truncated"], OK),
+    "data_utf16_without_encoding": (TRAIN, [*TEXT, "--data", "utf16.txt"], ["is UTF-16 text", "data.encoding=utf-16"],
+                                    "error"),
+    "data_utf16_with_encoding": (TRAIN, [*TEXT, "--data", "utf16.txt", "--run-dir", "wide", "data.encoding=utf-16"],
+                                 [], OK),
     "vocab_one_word": (TRAIN, [*TEXT, "--data", "one_word.txt"], ["vocabulary of 1 word"], "error"),
+    "max_vocab_too_small": (TRAIN, [*TEXT, "--data", "train.txt", "data.max_vocab=3"],
+                            ["data.max_vocab=3 leaves 0 word(s) beside the 4 special tokens", "data.max_vocab=6"],
+                            "error"),
     "corpus_smaller_than_batch": (TRAIN, [*TEXT, "--data", "train.txt", "--run-dir", "small", "mle.batch_size=64"],
                                   [], OK),
     "model_unknown": (TRAIN, ["--model", "nope"], ["unknown model 'nope'"], "error"),
     "override_unknown_key": (TRAIN, [*MLE, "mle.epochz=3"], ["unknown config key 'mle.epochz'", "epochs"], "error"),
     "override_malformed": (TRAIN, [*MLE, "mle.epochs"], ["malformed override 'mle.epochs'"], "error"),
     "override_wrong_type": (TRAIN, [*MLE, "mle.lr=fast"], ["'mle.lr' must be a number"], "error"),
+    "override_list_unparsable": (TRAIN, [*MLE, "train.best_phases=[mle"],
+                                 ["'train.best_phases' must be a list, got '[mle'"], "error"),
+    "seed_out_of_range": (TRAIN, [*MLE, "--seed", "-1"], ["config key 'seed' must be >= 0"], "error"),
     "size_zero": (TRAIN, [*MLE, "mle.batch_size=0"], ["'mle.batch_size' must be >= 1"], "error"),
     "size_negative": (TRAIN, [*MLE, "generator.hidden_dim=-4"], ["'generator.hidden_dim' must be >= 1"], "error"),
     "eval_temperature_zero": (TRAIN, [*MLE, "eval.temperature=0"], ["'eval.temperature' must be > 0"], "error"),
@@ -83,6 +93,8 @@ ROWS = {
                                   ["train.best_metric=nll_tset is not reported"], "error"),
     "run_dir_holds_other_files": (TRAIN, [*MLE, "--run-dir", "project", "--overwrite"],
                                   ["is not a run but holds 'config.yaml'", "choose another --run-dir"], "error"),
+    "resume_with_config": (TRAIN, ["--resume", "--run-dir", "run", "--config", str(TINY_MLE)],
+                           ["--config is not read on --resume", "key=value"], "error"),
     "resume_and_overwrite": (TRAIN, ["--resume", "--overwrite", "--run-dir", "run"],
                              ["--resume and --overwrite contradict each other"], "error"),
     "resume_checkpoint_of_newer_format": (TRAIN, ["--resume", "--run-dir", "future", "mle.epochs=3"],
@@ -113,6 +125,7 @@ def make_workdir(cwd: Path, oracle_run: Path) -> Path:
     (cwd / "latin1.txt").write_bytes("caf\xe9 cr\xe8me\n".encode("latin-1"))
     (cwd / "long.txt").write_text(" ".join(f"w{i}" for i in range(1500)) + "\n" + TRAIN_LINES[0] + "\n")
     (cwd / "one_word.txt").write_text("hello\nhello hello\n")
+    (cwd / "utf16.txt").write_text("\n".join(TRAIN_LINES) + "\n", encoding="utf-16")  # with its byte-order mark
     (cwd / "not_a_run").mkdir()
     (cwd / "project").mkdir()  # a user's folder that happens to hold a config.yaml: never a run to replace
     (cwd / "project" / "config.yaml").write_text("lr: 0.1\n")

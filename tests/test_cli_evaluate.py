@@ -159,6 +159,9 @@ def test_user_errors(oracle_run, tmp_path, capsys):
     _user_error(capsys, ["--run", str(tmp_path / "nope")], "not found")
     _user_error(capsys, ["--run", str(oracle_run), "--threads", "0"], "--threads must be >= 1")
     _user_error(capsys, ["--samples", str(tmp_path)], "is a directory")
+    (tmp_path / "nul.txt").write_bytes(b"a b\x00 c\n")
+    _user_error(capsys, ["--samples", str(tmp_path / "nul.txt"), "--metrics", "self_bleu"], "looks binary")
+    _user_error(capsys, ["--run", s], "is a file, not a run directory")
     # an unwritable --json is refused before the metrics are computed, not after
     _user_error(capsys, ["--samples", s, "--json", str(tmp_path / "nowhere" / "r.json")], "does not exist")
     _user_error(capsys, ["--samples", s, "--json", str(tmp_path)], "is a directory")

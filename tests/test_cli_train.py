@@ -188,3 +188,5 @@ def test_train_model_is_the_cli_as_a_python_function(tmp_path):
         train_model("mle", config=TINY_MLE, run_dir=run)
     with pytest.raises(UserError, match="mle.epochs"):
         train_model("mle", config=TINY_MLE, run_dir=tmp_path / "other", overrides={"mle.epochs": "three"})
+    with pytest.raises(UserError, match="overrides must map config keys to values"):
+        train_model("mle", config=TINY_MLE, run_dir=tmp_path / "other", overrides="mle.epochs=1")

@@ -82,6 +82,19 @@ def test_bad_input_is_one_line_error(oracle_run, tmp_path, cli, capsys):
     cli.user_error(cli.main(compare_main, [empty], capsys), "has no evaluation yet")
 
 
+def test_a_torn_metrics_line_is_skipped(oracle_run, tmp_path, cli, capsys):
+    """A run killed mid-write (or still writing) leaves a partial last line: the records before it compare."""
+    torn = tmp_path / "torn"
+    shutil.copytree(oracle_run, torn)
+    whole = (torn / "metrics.jsonl").read_bytes()
+    (torn / "metrics.jsonl").write_bytes(whole + b'{"phase": "ml\xff\n[1]\n')
+    clean = cli.main(compare_main, [oracle_run], capsys)
+    proc = cli.main(compare_main, [torn], capsys)
+    assert proc.returncode == 0, proc.stderr
+    # the same table: only the run's name differs
+    assert proc.stdout.replace(str(torn), "RUN") == clean.stdout.replace(str(oracle_run), "RUN")
+
+
 def test_real_entry_point(oracle_run, tmp_path, cli):
     proc = cli.many({"compare": ("textgan.compare", [oracle_run, oracle_run])}, tmp_path)["compare"]
     assert proc.returncode == 0, proc.stderr

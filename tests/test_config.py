@@ -105,6 +105,11 @@ def test_yes_no_on_off_are_words_for_string_keys_and_booleans_for_boolean_keys(c
     assert cfg.train.progress is False
     override(cfg, "train.progress=On")
     assert cfg.train.progress is True
+    # true / false as strings (a quoted "false" in YAML, a Python string) mean the booleans, not an error
+    override(cfg, "train.progress='false'")
+    assert cfg.train.progress is False
+    set_value(cfg, "train.progress", "True")
+    assert cfg.train.progress is True
     (tmp_path / "c.yaml").write_text("train:\n  nonfinite: off\n  progress: off\n")
     merge_dict(cfg, load_yaml(tmp_path / "c.yaml"))
     assert (cfg.train.nonfinite, cfg.train.progress) == ("off", False)

@@ -72,6 +72,11 @@ def test_yaml_tags_in_config_are_not_executed(run, cli, capsys):
     assert not marker.exists()
 
 
+def test_a_config_without_a_model_is_refused(run, cli, capsys):
+    (run / "config.yaml").write_text("")
+    cli.user_error(cli.main(sample_main, ["--run", "run"], capsys), "config.yaml names no model")
+
+
 def test_other_format_version_is_refused_not_skipped(run, cli, capsys):
     ckpt = newest(run)
     meta = json.loads((ckpt / "meta.json").read_text())

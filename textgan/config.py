@@ -35,7 +35,10 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
-_BOOL_WORDS = {"yes": True, "on": True, "no": False, "off": False}
+# YAML 1.1's words, and true / false given as strings (a quoted "false" in a YAML file, or a Python string)
+_BOOL_WORDS = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
+# numpy seeds its generator from 32 bits: every seed key of a config lies in this range
+SEED_MAX = 2**32 - 1
 
 
 def _load(text: str) -> Any:
@@ -103,7 +106,10 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     if origin is list:
         (arg,) = typing.get_args(tp) or (Any,)
         if isinstance(value, str):  # CLI convenience: a=1,2,3
-            value = [_load(v) for v in value.split(",") if v.strip()]
+            try:
+                value = [_load(v) for v in value.split(",") if v.strip()]
+            except yaml.YAMLError:
+                raise ConfigError(f"config key '{key}' must be a list, got {value!r}; write a,b or [a, b]") from None
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"config key '{key}' must be a list, got {value!r}")
         return [_coerce(key, v, arg) for v in value]
@@ -112,7 +118,7 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in _BOOL_WORDS:  # YAML 1.1's words (see _Loader)
+        if isinstance(value, str) and value.lower() in _BOOL_WORDS:  # see _BOOL_WORDS
             return _BOOL_WORDS[value.lower()]
         raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
     if tp is int:
@@ -232,6 +238,8 @@ def parse_override(text: str) -> tuple[str, Any]:
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML override file; a missing or malformed file is a one-line error."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"config file '{p}' is a folder; pass a YAML file, e.g. configs/seqgan.yaml")
     if not p.is_file():
         raise ConfigError(f"config file '{p}' not found; check the path given to --config")
     try:

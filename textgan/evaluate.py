@@ -79,6 +79,9 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{what} file '{p}' is not UTF-8 text") from None
+    if "\x00" in text:  # as the training data's reader: NUL bytes mean a binary file, not sentences
+        raise UserError(f"{what} file '{p}' looks binary (it contains NUL bytes); give a text file, one sentence "
+                        "a line")
     lines = split_lines(text)
     if lines and lines[-1] == "":  # the terminator of the last line, not a line
         lines.pop()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from textgan.config import param, section
+from textgan.config import SEED_MAX, param, section
 from textgan.data.corpus import strip_after_eos
 from textgan.data.sources import DataBundle
 from textgan.metrics.bleu import bleu, self_bleu
@@ -36,7 +36,7 @@ class EvalConfig:
     num_test: int = param(0, min=0, help="test sequences for nll_test (0 = all)")
     temperature: float = param(1.0, min=0.0, min_exclusive=True,
                                help="sampling temperature of every evaluation (the protocol: 1)")
-    seed: int = param(1234, help="seed of evaluation sampling (independent of training)")
+    seed: int = param(1234, min=0, max=SEED_MAX, help="seed of evaluation sampling (independent of training)")
     bleu: bool = param(True, help="BLEU-2..5 and self-BLEU-2..5 on real text")
     bleu_max_n: int = param(5, min=2, help="BLEU and self-BLEU are reported for n = 2..N")
     # the sentiment / class classifier scoring conditional samples (labelled data only)

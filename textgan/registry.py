@@ -15,7 +15,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from textgan.config import param, section, set_value
+from textgan.config import SEED_MAX, param, section, set_value
 from textgan.data.sources import DataConfig
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig
@@ -88,7 +88,7 @@ def make_config(spec: ModelSpec) -> Any:
     """A fresh config tree of defaults for `spec`."""
     fields: list[tuple[str, Any, Any]] = [
         ("model", str, param(spec.name, choices=[spec.name], help="set with --model")),
-        ("seed", int, param(0, help="seed of python, numpy and torch")),
+        ("seed", int, param(0, min=0, max=SEED_MAX, help="seed of python, numpy and torch")),
         ("data", DataConfig, section(DataConfig)),
         ("generator", GeneratorConfig, section(GeneratorConfig)),
         ("train", TrainConfig, section(TrainConfig)),

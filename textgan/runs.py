@@ -153,24 +153,28 @@ class RunDir:
             os.replace(tmp, path)
 
     def read_run_info(self) -> list[dict[str, Any]]:
-        """One record per sitting (a first start or a --resume), oldest first, as `write_run_info` wrote them; a
-        line cut short by a crash is skipped, so the other sittings still read."""
-        path = self.path / "run_info.jsonl"
-        records = []
-        for line in path.read_text().splitlines() if path.is_file() else []:
-            try:
-                record = json.loads(line) if line.strip() else None
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-        return records
+        """One record per sitting (a first start or a --resume), oldest first, as `write_run_info` wrote them."""
+        return read_jsonl(self.path / "run_info.jsonl")
 
     def read_metrics(self) -> list[dict[str, Any]]:
-        path = self.path / "metrics.jsonl"
-        if not path.is_file():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        """The evaluation records, oldest first."""
+        return read_jsonl(self.path / "metrics.jsonl")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a run's log, one a line. A line cut short by a kill mid-write (or one still being
+    written), and anything else that is not a JSON object, is skipped: the other records still read."""
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 def no_checkpoint_yet(run_dir: Path) -> UserError:
@@ -183,13 +187,18 @@ def no_checkpoint_yet(run_dir: Path) -> UserError:
 
 def load_run_config(run_dir: Path) -> tuple[ModelSpec, Any]:
     """The model spec and resolved config saved in a run directory."""
+    if run_dir.is_file():
+        raise UserError(f"'{run_dir}' is a file, not a run directory; pass the folder a training wrote")
     if not run_dir.is_dir():
         raise UserError(f"run directory '{run_dir}' not found")
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
         raise UserError(f"run directory '{run_dir}' has no config.yaml; is it a textgan run?")
     saved = load_yaml(cfg_path)
-    spec = get_model(str(saved.get("model", "")))
+    if not saved.get("model"):
+        raise UserError(f"{cfg_path} names no model (it is empty or not a run's config); restore the run's own "
+                        "config.yaml")
+    spec = get_model(str(saved["model"]))
     cfg = make_config(spec)
     try:
         merge_dict(cfg, saved)

@@ -73,6 +73,9 @@ def resolve_config(args: argparse.Namespace):
     if args.resume:
         if not args.run_dir:
             raise UserError("--resume needs --run-dir (the run directory to continue)")
+        if args.config:  # the run's saved config is the base: a second file would silently change it
+            raise UserError("--config is not read on --resume (the run continues with its saved config.yaml); "
+                            "change a budget with key=value, e.g. adversarial.rounds=40")
         run_path = Path(args.run_dir)
         spec, cfg = load_run_config(run_path)
         if args.model and args.model != spec.name:
@@ -176,8 +179,12 @@ def run_training(argv: list[str] | None) -> Path | None:
         raise
     except OSError as err:  # a write into the run directory failed (checkpoint writes report themselves)
         where = f"'{err.filename}'" if err.filename else f"the run directory '{run_path}'"
-        raise UserError(f"cannot write {where} ({err.strerror or err}); the last checkpoint is intact — "
-                        "fix the cause (e.g. free disk space) and continue with --resume") from None
+        if RunDir(run_path).has_checkpoint():
+            then = "the last checkpoint is intact — fix the cause (e.g. free disk space) and continue with --resume"
+        else:
+            then = ("no checkpoint was written — fix the cause (e.g. free disk space, a shorter --run-dir) and "
+                    "start again")
+        raise UserError(f"cannot write {where} ({err.strerror or err}); {then}") from None
     finally:
         shutdown(dist)
 
@@ -202,6 +209,9 @@ def train_model(model: str | None = None, *, data: str | Path | None = None, con
     the CLI's one-line message on bad input, and `textgan.guards.TrainingInterrupted` when a signal
     stopped training after a checkpoint was saved.
     """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise UserError(f"overrides must map config keys to values, e.g. {{'mle.epochs': 3}}; got "
+                        f"{type(overrides).__name__} {overrides!r}")
     argv: list[str] = []
     for flag, value in (("--model", model), ("--data", data), ("--config", config), ("--run-dir", run_dir),
                         ("--seed", seed), ("--data-dir", data_dir)):

@@ -136,6 +136,19 @@ def test_unreachable_server_is_a_user_error(tmp_path):
         download("coco", tmp_path, base_url=f"http://127.0.0.1:{port}", progress=False)
 
 
+def test_a_local_folder_serves_as_mirror(tmp_path, shared_data):
+    """--base-url may name a folder laid out like the data root (read as a file:// URL)."""
+    paths = download("coco", tmp_path / "root", base_url=str(shared_data), progress=False)
+    for path, entry in zip(paths, _coco_entries(), strict=True):
+        assert sha256_file(path) == entry["sha256"]
+
+
+def test_malformed_base_url_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="could not download http://\\[::1/coco/train.txt: .*--base-url"):
+        download("coco", tmp_path, base_url="http://[::1", progress=False)
+    assert list((tmp_path / "coco").iterdir()) == []  # no .part left
+
+
 def test_unknown_name_lists_known_names(tmp_path):
     with pytest.raises(UserError, match="unknown data set 'nope'.*coco.*chinese_poems"):
         download("nope", tmp_path, progress=False)

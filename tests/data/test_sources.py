@@ -182,8 +182,14 @@ def test_unknown_or_missing_named_data_set(tmp_path, monkeypatch):
         load_data(DataConfig(name="cocoa"), data_dir=tmp_path)
     with pytest.raises(UserError, match="data set 'coco' not found at .*python -m textgan.data download coco"):
         load_data(DataConfig(name="coco"), data_dir=tmp_path)
-    with pytest.raises(UserError, match="emnlp_news_10k"):
+    # the full EMNLP News train file is not redistributed: no download suggestion that cannot work
+    with pytest.raises(UserError, match="its train file is not downloadable .*--data emnlp_news_10k") as info:
         load_data(DataConfig(name="emnlp_news"), data_dir=tmp_path)
+    assert "run `python -m textgan.data download" not in str(info.value)
+    # a downloadable file that is not a named data set: the error gives its path
+    with pytest.raises(UserError, match="'chinese_poems' is downloadable but not a named data set; .*"
+                                        "chinese_poems/shi.txt"):
+        load_data(DataConfig(name="chinese_poems"), data_dir=tmp_path)
 
 
 def oracle_cfg(**kw) -> DataConfig:

@@ -63,6 +63,14 @@ def test_a_split_that_leaves_no_training_data_is_refused(tiny_text, size):
     assert "\n" not in str(err.value)
 
 
+def test_a_one_sentence_corpus_cannot_hold_data_out(tmp_path):
+    (tmp_path / "one.txt").write_text("the cat sat\n")
+    cfg = DataConfig(name=str(tmp_path / "one.txt"), tokenize="whitespace", valid_size=1)
+    with pytest.raises(UserError, match="has 1 training sentence\\); holding data out needs at least 2") as err:
+        load_data(cfg)
+    assert "use a value below" not in str(err.value)  # no advice that cannot be followed
+
+
 def test_labelled_data_keeps_each_held_out_sentence_class(tiny_labelled):
     cfg = dict(name=str(tiny_labelled), labels="tsv", tokenize="whitespace")
     whole, split = load_data(DataConfig(**cfg)), load_data(DataConfig(**cfg, valid_size=6))

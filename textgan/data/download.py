@@ -121,6 +121,12 @@ def dataset_entry(name: str) -> dict:
     return datasets[name]
 
 
+def dataset_files(name: str) -> list[str]:
+    """The paths under the data root of a downloadable data set's files ([] for a name the manifest lacks)."""
+    entry = load_manifest()["datasets"].get(name)
+    return [f["path"] for f in entry["files"]] if entry else []
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -174,7 +180,7 @@ def _fetch(url: str, dest_dir: Path, label: str, size: int | None, progress: boo
         tmp.unlink(missing_ok=True)
         raise UserError(f"could not download {url}: HTTP {err.code} {err.reason}; "
                         "check your connection or pass --base-url") from None
-    except (urllib.error.URLError, HTTPException, OSError) as err:
+    except (urllib.error.URLError, HTTPException, OSError, ValueError) as err:  # ValueError: a malformed URL
         tmp.unlink(missing_ok=True)
         reason = getattr(err, "reason", None) or err
         raise UserError(f"could not download {url}: {reason}; check your connection or pass --base-url") from None
@@ -235,6 +241,8 @@ def download(name: str, data_root: str | os.PathLike, base_url: str | None = Non
     root = Path(data_root)
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or None
+    if base_url and "://" not in base_url:  # a local mirror given as a folder: urllib reads it as file://
+        base_url = Path(base_url).resolve().as_uri()
     paths = []
     for file in entry["files"]:
         dest = root / file["path"]

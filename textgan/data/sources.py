@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from textgan.config import param, section
+from textgan.config import SEED_MAX, param, section
 from textgan.data.corpus import Corpus
 from textgan.data.labels import NAMED_LABELLED, LabelSet
 from textgan.data.oracle import SEQGAN_PARAMS, load_seqgan_oracle, seeded_oracle
@@ -55,14 +55,14 @@ def register_source(name: str, loader: Callable[[DataConfig, Path], Any]) -> Non
 class OracleConfig:
     params: str = param("auto", help="'auto' (SeqGAN's target_params.npz under the data root if present, "
                                      "else seeded), 'seqgan', 'seeded', or a path to an .npz")
-    seed: int = param(0, help="seed of the N(0,1) weights of a seeded oracle")
+    seed: int = param(0, min=0, max=SEED_MAX, help="seed of the N(0,1) weights of a seeded oracle")
     vocab_size: int = param(5000, min=2, help="the oracle LSTM's vocabulary (SeqGAN: 5,000)")
     emb_dim: int = param(32, min=1, help="the oracle LSTM's embedding size (SeqGAN: 32)")
     hidden_dim: int = param(32, min=1, help="the oracle LSTM's hidden size (SeqGAN: 32)")
     seq_len: int = param(20, min=1, help="tokens per oracle sequence (SeqGAN: 20; LeakGAN also 40)")
     num_train: int = param(10000, min=1, help="training sequences sampled from the oracle (SeqGAN: 10,000)")
     num_test: int = param(10000, min=0, help="test sequences sampled from the oracle, for nll_test")
-    data_seed: int = param(88, help="seed of the sampled train/test corpora (SeqGAN uses 88)")
+    data_seed: int = param(88, min=0, max=SEED_MAX, help="seed of the sampled train/test corpora (SeqGAN uses 88)")
 
 
 @dataclass
@@ -93,7 +93,8 @@ class DataConfig:
     class_files: list[str] = param([], help="LABEL=PATH per class, for data.labels=files")
     test_fraction: float = param(0.1, min=0.0, max=0.9, help="labelled data without a test file: share of "
                                                              "each class held out as test")
-    split_seed: int = param(0, help="seed of the labelled train/test split and of the validation split")
+    split_seed: int = param(0, min=0, max=SEED_MAX,
+                            help="seed of the labelled train/test split and of the validation split")
     drop_longer: bool = param(False, help="labelled data: drop sentences longer than data.max_len instead "
                                           "of truncating them (SentiGAN / CatGAN's mr15 convention)")
     oracle: OracleConfig = section(OracleConfig)
@@ -155,13 +156,22 @@ def _resolve_text_files(cfg: DataConfig, data_root: Path) -> tuple[Path, Path | 
         train_rel, test_rel = NAMED_TEXT[cfg.name]
         train, test = data_root / train_rel, data_root / test_rel
         if not train.is_file():
-            hint = (" (the full EMNLP News train set is not public here; use --data emnlp_news_10k for the "
-                    "10k stand-in)" if cfg.name == "emnlp_news" else "")
-            raise UserError(f"data set '{cfg.name}' not found at '{train}'{hint}; run `python -m textgan.data "
+            if cfg.name == "emnlp_news":  # its train file is not redistributed: no download can fetch it
+                raise UserError(f"data set 'emnlp_news' not found at '{train}'; its train file is not downloadable "
+                                "(supply it there, or point --data-dir at a folder holding emnlp_news/train.txt), "
+                                "or use --data emnlp_news_10k, the 10k stand-in that `python -m textgan.data "
+                                "download emnlp_news` fetches")
+            raise UserError(f"data set '{cfg.name}' not found at '{train}'; run `python -m textgan.data "
                             f"download {cfg.name.split('_10k')[0]}` or point --data-dir at its folder")
         return train, Path(cfg.test) if cfg.test else test
     path = Path(cfg.name)
     if not path.exists() and "/" not in cfg.name and not path.suffix:
+        from textgan.data.download import dataset_files
+
+        files = dataset_files(cfg.name)  # downloadable without being a named data set (no train/test split)
+        if files:
+            raise UserError(f"'{cfg.name}' is downloadable but not a named data set; pass its file as a path, "
+                            f"e.g. --data {data_root / files[0]}")
         raise UserError(f"unknown data set '{cfg.name}'; use one of {', '.join(DATA_SETS)} or a path to a text file")
     return path, Path(cfg.test) if cfg.test else None
 
@@ -191,6 +201,10 @@ def load_text_data(cfg: DataConfig, data_root: Path, vocab: TextVocab | None = N
         vocab = TextVocab.build(train_words + (test_words or []), cfg.min_freq, cfg.max_vocab)
     distinct = vocab.size - len(SPECIAL_TOKENS)
     if distinct < 2:  # nothing to generate: every sentence would be the same word repeated
+        if cfg.max_vocab and cfg.max_vocab < len(SPECIAL_TOKENS) + 2:
+            raise UserError(f"data.max_vocab={cfg.max_vocab} leaves {max(distinct, 0)} word(s) beside the "
+                            f"{len(SPECIAL_TOKENS)} special tokens; a text model needs at least 2: use "
+                            f"data.max_vocab={len(SPECIAL_TOKENS) + 2} or more (0 = no cap)")
         raise UserError(f"data file '{train_path}' gives a vocabulary of {distinct} word(s) (data.min_freq="
                         f"{cfg.min_freq}); a text model needs at least 2 — check the file or lower data.min_freq")
     longest = max(len(w) for w in train_words + (test_words or []))

@@ -25,11 +25,15 @@ def check_text_file(path: Path, encoding: str = "utf-8") -> list[str]:
     if not path.is_file():
         raise UserError(f"data path '{path}' is not a file")
     try:
-        codecs.lookup(encoding)
+        codec = codecs.lookup(encoding).name
     except LookupError:
         raise UserError(f"unknown encoding '{encoding}' in data.encoding; use e.g. utf-8 or latin-1") from None
     raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
+    wide = codec.startswith(("utf-16", "utf-32"))  # their text is full of NUL bytes
+    if not wide and b"\x00" in raw[:8192]:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise UserError(f"data file '{path}' is UTF-16 text (it starts with a UTF-16 byte-order mark); pass "
+                            "data.encoding=utf-16")
         raise UserError(f"data file '{path}' looks binary (it contains NUL bytes); "
                         "give a text file with one sentence per line")
     try:

@@ -22,6 +22,9 @@ def hold_out_validation(bundle, size: int, seed: int):
     """A copy of the data bundle whose `valid` holds `size` random training rows, removed from `train`."""
     available = len(bundle.train)
     if size >= available:
+        if available < 2:
+            raise UserError(f"data.valid_size={size} leaves no training data ({bundle.name} has {available} training "
+                            "sentence); holding data out needs at least 2: use more data or data.valid_size=0")
         raise UserError(f"data.valid_size={size} leaves no training data ({bundle.name} has {available} training "
                         f"sentences); use a value below {available}, e.g. {max(1, available // 10)}")
     order = torch.randperm(available, generator=torch.Generator().manual_seed(seed))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from textgan.config import ConfigError, param
+from textgan.config import SEED_MAX, ConfigError, param
 from textgan.data.corpus import Corpus
 from textgan.gans.base import Phase, TrainContext
 from textgan.gans.mle import MLEConfig, supervised_epoch
@@ -35,7 +35,8 @@ class MaskEvalConfig(MaskConfig):
 
     eval_num: int = param(500, min=0, help="test (and validation) sentences of the per-epoch infill_nll_test "
                                            "(infill_nll_valid) (0 = off)")
-    eval_seed: int = param(1234, help="seed of the masks of infill_nll_test and of in-filling evaluation")
+    eval_seed: int = param(1234, min=0, max=SEED_MAX,
+                           help="seed of the masks of infill_nll_test and of in-filling evaluation")
 
 
 def build_infill_generator(ctx: TrainContext) -> nn.Module:

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from textgan.config import param
+from textgan.config import SEED_MAX, param
 from textgan.nn.cnn_discriminator import CNNDiscriminator
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class ClassifierConfig:
     dropout: float = param(0.5, min=0.0, max=0.99, help="dropout before the class layer (Kim 2014: 0.5)")
     lr: float = param(1e-3, min=0.0, min_exclusive=True, help="Adam learning rate")
     batch_size: int = param(64, min=1, help="sentences per classifier training step")
-    seed: int = param(0, help="seed of the classifier's initialisation and shuffling")
+    seed: int = param(0, min=0, max=SEED_MAX, help="seed of the classifier's initialisation and shuffling")
 
 
 class TextClassifier(nn.Module):
