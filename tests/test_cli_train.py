@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import metric_records
+from conftest import metric_records, write_tiny_text
 from safetensors.torch import load_file
 
 from textgan.checkpoint import latest_checkpoint
@@ -96,6 +96,42 @@ def test_overwrite_replaces_an_existing_run(oracle_run, tmp_path, monkeypatch, c
     # only the run's own files were replaced; the old run set aside is gone once the new one has a checkpoint
     assert (tmp_path / "run" / "notes.txt").read_text() == "kept beside the run\n"
     assert not (tmp_path / "run" / ".replaced").exists()
+
+
+def test_relative_data_paths_are_found_from_another_folder(tmp_path, monkeypatch, cli, capsys, caplog):
+    """A run trained on `--data train.txt data.test=test.txt` resumes and evaluates from another folder: its
+    relative paths are read from the folder it was started in (run_info's cwd); the saved config keeps them."""
+    from textgan.evaluate import main as evaluate_main
+
+    start = tmp_path / "project"
+    start.mkdir()
+    write_tiny_text(start)
+    monkeypatch.chdir(start)
+    argv = [*TEXT_ARGS, "--data", "train.txt", "data.test=test.txt", "--run-dir", "run", "mle.epochs=1"]
+    assert cli.main(train_main, argv, capsys).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    resumed = cli.main(train_main, ["--resume", "--run-dir", start / "run", "mle.epochs=2"], capsys)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [r["iteration"] for r in metric_records(start / "run")] == [0, 1, 2]
+    scored = cli.main(evaluate_main, ["--run", start / "run", "--num", "8", "--metrics", "bleu"], capsys)
+    assert scored.returncode == 0, scored.stderr
+    saved = yaml.safe_load((start / "run" / "config.yaml").read_text())["data"]
+    assert (saved["name"], saved["test"]) == ("train.txt", "test.txt")
+    assert "the training data differ" not in caplog.text  # the same file, found from elsewhere
+
+
+def test_a_data_file_edited_between_sittings_is_reported(tmp_path, monkeypatch, cli, capsys, caplog):
+    write_tiny_text(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    argv = [*TEXT_ARGS, "--data", "train.txt", "data.test=test.txt", "--run-dir", "run", "mle.epochs=1"]
+    assert cli.main(train_main, argv, capsys).returncode == 0
+    with open(tmp_path / "train.txt", "a") as f:
+        f.write("a sentence added later\n")
+    resumed = cli.main(train_main, ["--resume", "--run-dir", "run", "mle.epochs=2"], capsys)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "the training data differ from the ones this run started on" in caplog.text
 
 
 def test_resuming_a_finished_run_says_there_is_nothing_to_train(oracle_run, tmp_path, cli, capsys):

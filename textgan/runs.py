@@ -177,6 +177,30 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
+    """The run's data config with its relative file paths found from here: a user corpus (data.name), its test
+    file (data.test) and class files (data.class_files) that do not exist relative to the current folder, but
+    do relative to the folder the run was started in (run_info's `cwd`), are made absolute. A copy: the saved
+    config keeps the paths as they were given."""
+    import copy
+
+    starts = [info["cwd"] for info in RunDir(run_dir).read_run_info()[:1] if info.get("cwd")]
+    if not starts:  # a run started before the folder was recorded
+        return data_cfg
+    start = Path(starts[0])
+
+    def found(path: str) -> str:
+        p = Path(path)
+        return str(start / p) if not p.is_absolute() and not p.exists() and (start / p).exists() else path
+
+    data = copy.deepcopy(data_cfg)
+    data.name = found(data.name)
+    data.test = found(data.test) if data.test else data.test
+    data.class_files = [f"{entry.split('=', 1)[0]}={found(entry.split('=', 1)[1])}" if "=" in entry else entry
+                        for entry in data.class_files]
+    return data
+
+
 def no_checkpoint_yet(run_dir: Path) -> UserError:
     """The error for a run that has saved no checkpoint: still before its first, or stopped before it (a run
     without a checkpoint cannot be resumed, only started again)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,8 +31,10 @@ from textgan.gans.base import TrainContext
 from textgan.guards import TrainingInterrupted
 from textgan.loop import Trainer, resolve_device, seed_everything
 from textgan.registry import all_models, get_model, make_config
-from textgan.runs import RunDir, load_run_config
+from textgan.runs import RunDir, load_run_config, with_data_paths_found
 from textgan.sampling import check_decode_length
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -237,11 +240,20 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
 
     # plugged-in sources (continuous data) keep no vocabulary: they rebuild their data from the config
     vocab = load_vocab(run.path) if args.resume and cfg.data.name not in DATA_SOURCES else None
-    data = load_data(cfg.data, args.data_dir, vocab)
+    # on --resume from another folder, the run's relative data paths are found from where it was started
+    data = load_data(with_data_paths_found(cfg.data, run.path) if args.resume else cfg.data, args.data_dir, vocab)
     if data.kind not in spec.data_kinds:
         raise UserError(f"model '{spec.name}' trains on {' or '.join(spec.data_kinds)} data; --data "
                         f"'{data.name}' is {data.kind} data (python -m textgan.train --list)")
     say(f"data: {data.name} {data.info}")
+    # text and oracle data: a file edited between sittings would change the training set (and read new words
+    # as <unk> in the saved vocabulary) without a word; the first sitting's fingerprint tells
+    train_data = data.train.fingerprint() if isinstance(data, DataBundle) else None
+    first = run.read_run_info()[:1] if args.resume else []
+    if dist.is_main and first and first[0].get("train_data") not in (None, train_data):
+        log.warning("the training data differ from the ones this run started on (fingerprint %s, now %s): the "
+                    "file was edited; the run continues on the data as they are now", first[0]["train_data"],
+                    train_data)
     data.train = shard(data.train, dist)  # under torchrun: this rank's share of the training corpus
     seed_everything(cfg.seed)  # the same seed everywhere: every rank builds the same initial weights
     # on --resume the checkpoint supplies every weight: build without the initialisation-only keys
@@ -265,6 +277,9 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         if not args.resume:
             data.vocab.save(run.path)
         run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
+                            # relative data paths in the config are relative to this folder (resume and
+                            # evaluate find them from elsewhere: runs.with_data_paths_found)
+                            "cwd": os.getcwd(), "train_data": train_data,
                             "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info,
                             # the instruction set of torch's CPU kernels: runs on machines whose kernels
                             # differ round differently and agree only to the seed spread

@@ -103,6 +103,12 @@ def test_bad_class_files_entries(tmp_path):
         load_data(DataConfig(name="x", labels="files", class_files=["nolabel"]))
 
 
+def test_labelled_settings_without_data_are_refused_not_ignored():
+    # --data left at its default (the oracle) with data.labels set: the class files would be silently unused
+    with pytest.raises(UserError, match="data.labels=files reads labelled text, not the oracle; pass --data"):
+        load_data(DataConfig(labels="files", class_files=["positive=pos.txt", "negative=neg.txt"]))
+
+
 def test_mr_loads_latin1_with_the_option(data_dir):
     with pytest.raises(UserError, match="data.encoding=latin-1"):
         load_data(DataConfig(name="mr"), data_dir)

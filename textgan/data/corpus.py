@@ -36,6 +36,14 @@ class Corpus:
         positions = torch.arange(self.seq_len, device=self.tokens.device)
         return positions[None, :] < self.lengths[:, None]
 
+    def fingerprint(self) -> str:
+        """12 hex digits of the token ids and lengths: a resumed run compares it with its first sitting's."""
+        import hashlib
+
+        digest = hashlib.sha256(self.tokens.to(torch.int64).contiguous().numpy().tobytes())
+        digest.update(self.lengths.to(torch.int64).contiguous().numpy().tobytes())
+        return digest.hexdigest()[:12]
+
     def subset(self, n: int) -> Corpus:
         return Corpus(self.tokens[:n], self.lengths[:n])
 

@@ -244,6 +244,9 @@ def _load_bundle(cfg: DataConfig, data_root: Path, vocab: TextVocab | IdVocab | 
     if cfg.name in DATA_SOURCES:
         return DATA_SOURCES[cfg.name](cfg, data_root)
     if cfg.name == "oracle":
+        if cfg.labels != "none":  # the oracle is unlabelled: the labelled settings would be silently ignored
+            raise UserError(f"data.labels={cfg.labels} reads labelled text, not the oracle; pass --data: the file "
+                            "(data.labels=tsv), or a name for the set (data.labels=files, e.g. --data reviews)")
         return load_oracle_data(cfg.oracle, data_root)
     if cfg.labels != "none" or cfg.name in NAMED_LABELLED:
         from textgan.data.labelled import load_labelled_data  # it subclasses DataBundle
