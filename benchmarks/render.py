@@ -77,24 +77,12 @@ def metric_order(names: set[str] | list[str]) -> list[str]:
 
 
 def model_label(result: dict[str, Any]) -> str:
-    """The model's name, with its generator kind appended when the run changed it from the model's
-    default (`mle+transformer`), so the LSTM and Transformer rows of one model stay apart; likewise the
-    value of each of the model's `variant_keys` set away from its default (`maligan[mixed]`)."""
-    from benchmarks.harness import flatten, model_defaults
+    """The model column of a result: `textgan.registry.model_label` (`mle+transformer`, `maligan[mixed]`)."""
+    from benchmarks.harness import flatten
     from textgan.registry import get_model
+    from textgan.registry import model_label as label_of
 
-    model = str(result["model"])
-    defaults = model_defaults(model)
-    config = flatten(result.get("config") or {})
-    label = model
-    kind = config.get("generator.kind")
-    if kind is not None and kind != defaults.get("generator.kind"):
-        label += f"+{kind}"
-    for key in get_model(model).variant_keys:
-        value = config.get(key)
-        if value is not None and value != defaults.get(key):
-            label += f"[{value}]"
-    return label
+    return label_of(get_model(str(result["model"])), flatten(result.get("config") or {}))
 
 
 def data_key(result: dict[str, Any]) -> str:

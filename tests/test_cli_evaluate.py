@@ -140,6 +140,27 @@ def test_files_are_read_as_the_training_data_is(tmp_path, capsys):
     assert json.loads((tmp_path / "out.json").read_text())["n_samples"] == 3
 
 
+def test_text_run_without_a_test_set_scores_its_diversity(tmp_path, monkeypatch, capsys, caplog):
+    """Training warns that only self-BLEU can be measured and logs it; evaluate defaults to it and names the
+    one metric that applies when asked for one that needs references."""
+    from conftest import TRAIN_LINES, metric_records
+
+    from textgan.train import main as train_main
+
+    (tmp_path / "train.txt").write_text("\n".join(TRAIN_LINES) + "\n")
+    monkeypatch.chdir(tmp_path)
+    assert train_main(["--model", "mle", "--config", str(TINY_MLE_TEXT), "--data", "train.txt", "--run-dir", "run",
+                       "mle.epochs=1"]) == 0
+    assert "has no test set: evaluations report self-BLEU only" in caplog.text
+    assert all("self_bleu_2" in r and "bleu_2" not in r for r in metric_records(tmp_path / "run"))
+    capsys.readouterr()
+    out = tmp_path / "r.json"
+    assert main(["--run", "run", "--num", "16", "--json", str(out)]) == 0
+    assert set(json.loads(out.read_text())) >= {"self_bleu"} and "bleu" not in json.loads(out.read_text())
+    capsys.readouterr()
+    _user_error(capsys, ["--run", "run", "--metrics", "bleu"], "bleu needs a test set", "--metrics self_bleu")
+
+
 def test_user_errors(oracle_run, tmp_path, capsys):
     (tmp_path / "s.txt").write_text("a b c\nb c d\n")
     (tmp_path / "empty.txt").write_text("\n\n")

@@ -82,6 +82,17 @@ def test_bad_input_is_one_line_error(oracle_run, tmp_path, cli, capsys):
     cli.user_error(cli.main(compare_main, [empty], capsys), "has no evaluation yet")
 
 
+def test_runs_of_another_generator_kind_are_named_apart(oracle_run, tmp_path):
+    from textgan.comparison import summarize
+
+    transformer = tmp_path / "transformer"
+    shutil.copytree(oracle_run, transformer)
+    cfg = yaml.safe_load((transformer / "config.yaml").read_text())
+    cfg["generator"]["kind"] = "transformer"
+    (transformer / "config.yaml").write_text(yaml.safe_dump(cfg))
+    assert [summarize(r).model for r in (oracle_run, transformer)] == ["mle", "mle+transformer"]
+
+
 def test_a_torn_metrics_line_is_skipped(oracle_run, tmp_path, cli, capsys):
     """A run killed mid-write (or still writing) leaves a partial last line: the records before it compare."""
     torn = tmp_path / "torn"

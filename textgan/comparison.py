@@ -22,6 +22,7 @@ from typing import Any
 from textgan.config import flatten
 from textgan.data.sources import DATA_SETS
 from textgan.errors import UserError
+from textgan.registry import model_label
 from textgan.runs import RunDir, load_run_config
 
 BOOKKEEPING = ("phase", "iteration", "step", "elapsed_s", "eval_s", "restored_from_step")
@@ -79,7 +80,9 @@ def summarize(run_dir: str | Path) -> RunSummary:
     recorded = latest.get("data") or {}
     protocol |= {f"recorded data: {k}": v for k, v in recorded.items() if k not in PLACES}
     metric_names = [k for k in records[0] if k not in BOOKKEEPING]
-    return RunSummary(path, spec.name, str(cfg.data.name), cfg.seed, records, metric_names, schedule, protocol)
+    # LSTM and Transformer runs of one model, or two variants of it, are told apart by name
+    name = model_label(spec, flatten(cfg))
+    return RunSummary(path, name, str(cfg.data.name), cfg.seed, records, metric_names, schedule, protocol)
 
 
 NOT_USED = "(not used)"

@@ -16,6 +16,7 @@ shifts the training RNG stream, which keeps resumed runs identical) and measures
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import torch
@@ -28,6 +29,8 @@ from textgan.metrics.bleu import bleu, self_bleu
 from textgan.metrics.classifier import ClassifierConfig
 from textgan.metrics.nll import nll_oracle, sequence_nll
 from textgan.sampling import sample
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,6 +51,9 @@ class Evaluator:
         self.data = data
         self.cfg = cfg
         self._references = None
+        if data.test is None:
+            log.warning("'%s' has no test set: evaluations report self-BLEU only (no BLEU, no NLL-test); pass "
+                        "data.test=FILE to measure them", data.name)
 
     def references(self) -> list[list[int]]:
         if self._references is None:
@@ -80,10 +86,11 @@ class Evaluator:
         valid = getattr(data, "valid", None)  # data.valid_size: the split model selection reads
         if valid is not None and generator is not None:
             metrics["nll_valid"] = sequence_nll(generator, valid.tokens, valid.lengths)
-        if data.oracle is None and test is not None and self.cfg.bleu:
+        if data.oracle is None and self.cfg.bleu:
             hyps = strip_after_eos(samples, data.vocab.eos_id)
-            for n, v in bleu(hyps, self.references(), self.cfg.bleu_max_n).items():
-                metrics[f"bleu_{n}"] = v
+            if test is not None:  # without a test set there are no references, but diversity still measures
+                for n, v in bleu(hyps, self.references(), self.cfg.bleu_max_n).items():
+                    metrics[f"bleu_{n}"] = v
             if len(hyps) > 1:
                 for n, v in self_bleu(hyps, self.cfg.bleu_max_n).items():
                     metrics[f"self_bleu_{n}"] = v

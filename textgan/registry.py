@@ -15,7 +15,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from textgan.config import SEED_MAX, param, section, set_value
+from textgan.config import SEED_MAX, flatten, param, section, set_value
 from textgan.data.sources import DataConfig
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig
@@ -100,3 +100,20 @@ def make_config(spec: ModelSpec) -> Any:
     for key, value in spec.defaults.items():  # the model's own defaults of shared keys
         set_value(cfg, key, value)
     return cfg
+
+
+def model_label(spec: ModelSpec, config: dict[str, Any]) -> str:
+    """The name tables give a run: the model's name, with its generator kind appended when the run changed it
+    from the model's default (`mle+transformer`), so the LSTM and Transformer runs of one model stay apart,
+    and the value of each of its `variant_keys` set away from the default (`maligan[mixed]`). `config`: the
+    run's flattened config (`{"generator.kind": "transformer", ...}`), whole or only the keys it set."""
+    defaults = flatten(make_config(spec))
+    label = spec.name
+    kind = config.get("generator.kind")
+    if kind is not None and kind != defaults.get("generator.kind"):
+        label += f"+{kind}"
+    for key in spec.variant_keys:
+        value = config.get(key)
+        if value is not None and value != defaults.get(key):
+            label += f"[{value}]"
+    return label

@@ -36,9 +36,12 @@ DEFAULT_TEMPERATURES = (0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)  # docs/ev
 
 
 def default_metrics(data: DataBundle) -> list[str]:
-    """Text: BLEU, self-BLEU, NLL-test, sacreBLEU (FED is opt-in: it needs the `fed` extra and minutes of CPU).
-    Oracle: NLL-oracle and NLL-test, the oracle's quality-diversity pair."""
-    return ["nll"] if data.oracle is not None else ["bleu", "self_bleu", "nll", "sacrebleu"]
+    """Text: BLEU, self-BLEU, NLL-test, sacreBLEU (FED is opt-in: it needs the `fed` extra and minutes of CPU);
+    self-BLEU alone for text without a test set. Oracle: NLL-oracle and NLL-test, the quality-diversity pair."""
+    if data.oracle is not None:
+        return ["nll"]
+    # without a test set only the samples themselves can be scored: their diversity
+    return ["bleu", "self_bleu", "nll", "sacrebleu"] if data.test is not None else ["self_bleu"]
 
 
 def check_metrics(metrics: Sequence[str], data: DataBundle) -> None:
@@ -48,9 +51,10 @@ def check_metrics(metrics: Sequence[str], data: DataBundle) -> None:
         if bad:
             raise UserError(f"{', '.join(bad)} apply to real text only; this run's data is the synthetic oracle")
     if data.test is None:
-        bad = [m for m in metrics if m in ("bleu", "fed", "sacrebleu")]
+        bad = [m for m in metrics if m in ("bleu", "fed", "sacrebleu", "nll")]
         if bad:
-            raise UserError(f"{', '.join(bad)} need a test set as references; this run's data has none")
+            raise UserError(f"{', '.join(bad)} {'needs' if len(bad) == 1 else 'need'} a test set; this run's data "
+                            "has none (train with data.test=FILE), so only --metrics self_bleu applies")
 
 
 def _texts(data: DataBundle, rows: list[list[int]]) -> list[str]:
