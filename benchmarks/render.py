@@ -56,7 +56,8 @@ def flat(entry: dict[str, Any]) -> dict[str, float]:
 
 
 # entry keys that describe the evaluation rather than measure the model
-BOOKKEEPING = {"temperature", "n_samples", "n_references", "samples_per_class", "eval_s", "max_n", "seed"}
+BOOKKEEPING = {"temperature", "n_samples", "n_references", "samples_per_class", "eval_s", "max_n", "seed",
+               "nll_test_sequences"}
 
 
 def all_metrics(entry: dict[str, Any]) -> dict[str, float]:

@@ -200,13 +200,14 @@ def test_run_is_scored_and_sampled_at_its_own_eval_temperature(tmp_path, capsys)
 
     from textgan.sample import main as sample_main
 
+    # ... and NLL-test over the run's eval.num_test sequences (here 5 of the tiny config's 64)
     proc = train_cli("--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "eval.temperature=0.5",
-                     cwd=tmp_path)
+                     "eval.num_test=5", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     run, out = tmp_path / "run", tmp_path / "r.json"
     assert main(["--run", str(run), "--json", str(out)]) == 0
     r, last = json.loads(out.read_text()), metric_records(run)[-1]
-    assert r["temperature"] == 0.5
+    assert r["temperature"] == 0.5 and r["nll_test_sequences"] == 5
     assert (r["nll_oracle"], r["nll_test"]) == pytest.approx((last["nll_oracle"], last["nll_test"]), rel=1e-12)
     capsys.readouterr()
     outs = []

@@ -127,7 +127,8 @@ def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[st
     metrics = metrics or default_metrics(data)
     num = args.num or run.cfg.eval.num_samples
     seed = run.cfg.eval.seed if args.seed is None else args.seed
-    common = {"num_samples": num, "seed": seed, "max_n": args.max_n}
+    # NLL-test over the run's eval.num_test sequences, as its in-training evaluations (0 = all)
+    common = {"num_samples": num, "seed": seed, "max_n": args.max_n, "num_test": run.cfg.eval.num_test}
     head = {"run": str(run.path), "model": run.spec.name, "data": data.name, "checkpoint_step": run.meta.get("step"),
             "git_sha": git_sha()}
     if hasattr(run.generator, "bind"):  # class-conditional: the per-class protocol

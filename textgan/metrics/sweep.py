@@ -80,10 +80,11 @@ def reference_sentences(data: DataBundle) -> Sentences | None:
 
 
 def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence[str], *, temperature: float = 1.0,
-                       num_samples: int = 10000, seed: int = 1234, max_n: int = 5,
+                       num_samples: int = 10000, seed: int = 1234, max_n: int = 5, num_test: int = 0,
                        references: Sentences | None = None, fed_cache: RealStats | None = None) -> dict[str, Any]:
     """Sample `num_samples` at `temperature` (private RNG seeded by `seed`) and score `metrics` (names or a
-    comma-separated string, see `textgan.metrics.suite.METRICS`)."""
+    comma-separated string, see `textgan.metrics.suite.METRICS`). `num_test`: NLL-test over the first N test
+    sequences (a run's eval.num_test; 0 = all), as the training loop's evaluations do."""
     if not all(hasattr(data, field) for field in ("vocab", "seq_len", "test", "oracle")):
         raise TypeError(f"evaluate_generator takes the loaded data (textgan.data.sources.load_data(run.cfg.data)), "
                         f"got {type(data).__name__}")
@@ -102,7 +103,10 @@ def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence
         if data.oracle is not None:
             entry["nll_oracle"] = nll_oracle(data.oracle, ids)
         if data.test is not None:
-            entry["nll_test"] = sequence_nll(generator, data.test.tokens, data.test.lengths, temperature=temperature)
+            n = num_test or len(data.test)
+            entry["nll_test"] = sequence_nll(generator, data.test.tokens[:n], data.test.lengths[:n],
+                                             temperature=temperature)
+            entry["nll_test_sequences"] = min(n, len(data.test))
     if any(m != "nll" for m in metrics):
         if references is None and any(m in metrics for m in ("bleu", "fed", "sacrebleu")):
             references = reference_sentences(data)  # self-BLEU alone needs none
@@ -118,7 +122,7 @@ def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence
 
 def temperature_sweep(generator: nn.Module, data: DataBundle, temperatures: Sequence[float] = DEFAULT_TEMPERATURES,
                       metrics: Sequence[str] | None = None, *, num_samples: int = 10000, seed: int = 1234,
-                      max_n: int = 5, progress: bool = False) -> list[dict[str, Any]]:
+                      max_n: int = 5, num_test: int = 0, progress: bool = False) -> list[dict[str, Any]]:
     """One `evaluate_generator` entry per temperature (same seed at each, so only T changes)."""
     metrics = list(metrics) if metrics is not None else default_metrics(data)
     check_metrics(metrics, data)
@@ -130,7 +134,8 @@ def temperature_sweep(generator: nn.Module, data: DataBundle, temperatures: Sequ
     with torch.inference_mode():
         for t in temperatures:
             entry = evaluate_generator(generator, data, metrics, temperature=float(t), num_samples=num_samples,
-                                       seed=seed, max_n=max_n, references=references, fed_cache=fed_cache)
+                                       seed=seed, max_n=max_n, num_test=num_test, references=references,
+                                       fed_cache=fed_cache)
             if progress:
                 shown = {k: v for k, v in entry.items() if k in ("nll_oracle", "nll_test", "sacrebleu", "fed")}
                 print(f"T={t}: {shown} ({entry['eval_s']:.1f}s)", flush=True)
