@@ -30,6 +30,21 @@ def test_seeded_samples_are_reproducible(procs):
     assert all(len(r) == 8 and all(0 <= t < 50 for t in r) for r in rows)
 
 
+def test_a_reader_that_stops_early_ends_sampling_quietly(oracle_run, tmp_path):
+    """`textgan.sample ... | head -1`: the closed pipe ends the CLI with SIGPIPE's status, no traceback."""
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    proc = subprocess.Popen([sys.executable, "-m", "textgan.sample", "--run", str(oracle_run), "--num", "20000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=tmp_path)
+    assert proc.stdout.readline().strip()  # one sample read, then the reader goes away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141 and "Traceback" not in err, err
+
+
 def test_run_without_checkpoint_is_one_line_error(procs, cli):
     # a run without a checkpoint cannot be resumed: the message says how to start it again
     cli.user_error(procs[1]["nockpt"], "has no checkpoint yet", "--overwrite --run-dir nockpt")

@@ -32,3 +32,5 @@ def test_readme_python_api_example_runs(tmp_path, monkeypatch, capsys):
     entry = namespace["evaluate_generator"](namespace["run"].generator, namespace["data"], "nll", num_samples=4)
     assert entry["nll_test"] == namespace["sequence_nll"](namespace["run"].generator, namespace["data"].test.tokens,
                                                           namespace["data"].test.lengths)
+    # the block runs again as written (overwrite=True replaces the first run)
+    exec(compile(readme_api_block(), str(README), "exec"), {})  # noqa: S102 -- our own README

@@ -1,4 +1,4 @@
-"""Sampling CLI: `python -m textgan.sample --run runs/<name> [--num 20] [--temperature 0.8] ...`.
+"""Sampling CLI: `python -m textgan.sample --run runs/<name> [--num N] [--temperature T] ...`.
 
 Prints decoded sentences (token ids for the synthetic oracle), one per line, or writes them to --out.
 Class-conditional runs (cgan_mle, cseqgan, sentigan) take `--label NAME`; without it they sample every

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = CliParser(prog="python -m textgan.train", description="Train a text GAN (or the MLE baseline).")
     p.add_argument("--model", help="model name (see --list)")
     p.add_argument("--config", help="YAML file of config overrides (e.g. configs/seqgan.yaml)")
+    all_models()  # model packages register their data sources (ring8, grid25, digits) on import
     p.add_argument("--data", help=f"data set ({', '.join(DATA_SETS)}) or a text file, one sentence a line")
     p.add_argument("--data-dir", help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
     p.add_argument("--run-dir", help="run directory (default: runs/<model>-<data>-seed<seed>)")
