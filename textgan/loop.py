@@ -61,7 +61,7 @@ class TrainConfig:
                                                     "(its evaluations, checkpoint writes) before a collective "
                                                     "counts as hung (torch's default: 10 min NCCL, 30 min gloo)")
     threads: int = param(0, min=0, help="torch CPU threads (0 = torch's default)")
-    progress: bool = param(True, help="tqdm progress bars")
+    progress: bool = param(True, help="tqdm progress bars (drawn on a terminal only: a redirected log gets no bar)")
     show_samples: int = param(3, min=0, help="decoded samples printed at each evaluation")
     save_samples: int = param(100, min=0, help="samples written to samples/ at each evaluation")
     nonfinite: str = param("stop", choices=NONFINITE_MODES,
@@ -285,7 +285,9 @@ class Trainer:
                     self.best.start_phase(index)
                 every = phase.eval_every or self.cfg.eval_every
                 bar = tqdm(range(start, phase.iterations), initial=start, total=phase.iterations,
-                           desc=f"{phase.name} ({phase.unit}s)", disable=not (self.cfg.progress and self.dist.is_main),
+                           desc=f"{phase.name} ({phase.unit}s)",
+                           # None: tqdm draws only on a terminal (a redirected log gets the evaluation lines alone)
+                           disable=None if self.cfg.progress and self.dist.is_main else True,
                            leave=False, dynamic_ncols=True)
                 for i in bar:
                     if selects and self.best.exhausted:

@@ -174,10 +174,14 @@ def pretrained_cfg(path, **kw) -> GeneratorConfig:
     return cfg
 
 
-def test_pretrained_round_trip(tmp_path):
+def test_pretrained_round_trip(tmp_path, capfd):
+    from transformers.utils import logging as hf_logging
+
     trained = make(layers=2, seed=5)
     trained.save_pretrained(tmp_path / "gpt")
     loaded = build_generator(pretrained_cfg(tmp_path / "gpt"), vocab_size=V, bos_id=BOS).eval()
+    # no transformers progress bars between a run's log lines, and the user's setting is left as it was
+    assert "%|" not in capfd.readouterr().err and hf_logging.is_progress_bar_enabled()
     fresh = build_generator(pretrained_cfg(""), vocab_size=V, bos_id=BOS).eval()
     x = tokens()
     with torch.no_grad():

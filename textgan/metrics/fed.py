@@ -76,10 +76,13 @@ class SentenceEncoder:
     def __init__(self, model_dir: str, device: str | torch.device | None = None) -> None:
         from transformers import AutoModel, AutoTokenizer
 
+        from textgan.hf_quiet import no_hf_progress_bars
+
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         # local_files_only: the folder is complete, and evaluation must never reach for a hub.
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        self.model = AutoModel.from_pretrained(model_dir, local_files_only=True).to(self.device).eval()
+        with no_hf_progress_bars():
+            self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True).to(self.device).eval()
 
     @torch.inference_mode()
     def encode(self, sentences: Sequence[str], batch_size: int = 256) -> np.ndarray:

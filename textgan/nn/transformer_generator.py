@@ -168,6 +168,8 @@ class TransformerGenerator(nn.Module):
         """Copy the weights of a GPT-2 model saved with `save_pretrained` in `directory` into this one."""
         from transformers import GPT2LMHeadModel
 
+        from textgan.hf_quiet import no_hf_progress_bars
+
         path = Path(directory)
         key = "generator.transformer.pretrained_dir"
         if not path.is_dir():
@@ -184,7 +186,8 @@ class TransformerGenerator(nn.Module):
             raise UserError(f"{key} '{directory}' holds a {model_type or 'unreadable'} config.json, not a GPT-2 "
                             "model (model_type 'gpt2'); only GPT-2 checkpoints fit this generator")
         try:
-            model = GPT2LMHeadModel.from_pretrained(path, local_files_only=True)
+            with no_hf_progress_bars():
+                model = GPT2LMHeadModel.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError) as exc:
             raise UserError(f"{key} '{directory}' could not be loaded as a GPT-2 model: "
                             f"{str(exc).splitlines()[0]}") from None
@@ -208,11 +211,14 @@ class TransformerGenerator(nn.Module):
         """Write this generator as a `transformers` GPT2LMHeadModel folder (config.json + safetensors)."""
         from transformers import GPT2LMHeadModel
 
+        from textgan.hf_quiet import no_hf_progress_bars
+
         model = GPT2LMHeadModel(self.transformer.config)
         model.transformer.load_state_dict(self.transformer.state_dict())
         with torch.no_grad():
             model.lm_head.weight.copy_(self.head.weight)
-        model.save_pretrained(directory)
+        with no_hf_progress_bars():
+            model.save_pretrained(directory)
 
 
 def build_transformer_generator(cfg: TransformerConfig, vocab_size: int, bos_id: int) -> TransformerGenerator:
