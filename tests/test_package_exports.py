@@ -17,6 +17,9 @@ def test_every_export_is_its_modules_object():
     for name, module in textgan._EXPORTS.items():
         assert getattr(textgan, name) is getattr(importlib.import_module(module), name), name
     assert set(textgan._EXPORTS) <= set(dir(textgan))
+    # the package's own helpers are not part of what it offers
+    assert not {"importlib", "Any", "TYPE_CHECKING", "annotations"} & set(dir(textgan))
+    assert "train" in dir(textgan)  # a submodule, once imported (the line above imported textgan.train)
 
 
 def test_import_textgan_does_not_import_torch():

@@ -59,4 +59,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    """The API and the submodules imported so far: not this file's own helpers (importlib, Any, ...)."""
+    submodules = {name for name, value in globals().items() if getattr(value, "__name__", None) == f"textgan.{name}"}
+    return sorted(set(__all__) | submodules)
