@@ -33,7 +33,8 @@ def runs(tmp_path_factory, cli, private_cache_dir):
     procs = cli.many({
         "ring": ("textgan.train", [*RING, "--run-dir", "ring", "gan.spectral_norm=true"]),
         "digits": ("textgan.train", [*DIGITS, "--run-dir", "digits"]),
-    }, cwd=cwd, jobs=2)
+        "ring_cgan": ("textgan.train", [*RING, "--run-dir", "ring_cgan", "nets.conditional=true"]),
+    }, cwd=cwd, jobs=3)
     for name, proc in procs.items():
         assert proc.returncode == 0, f"{name}: {proc.stderr}"
     return cwd
@@ -100,12 +101,31 @@ def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, 
 
 @pytest.mark.parametrize("flags, needle", [
     (["--temperature", "0.5"], "--temperature applies to text runs only"),
-    (["--prompt", "a man", "--label", "x"], "--label, --prompt apply to text runs only"),
+    (["--prompt", "a man", "--top-k", "3"], "--top-k, --prompt apply to text runs only"),
     (["--infill", "a ___"], "--infill applies to text runs only"),
 ])
 def test_text_sampling_flags_are_refused_for_image_runs(runs, cli, capsys, flags, needle):
     proc = cli.main(sample_main, ["--run", runs / "ring", *flags], capsys)
     cli.user_error(proc, needle)
+
+
+def test_label_samples_one_class_of_a_conditional_run(runs, cli, capsys):
+    from textgan.image.evaluator import generate
+    from textgan.image.sample_run import load_image_run
+
+    out = runs / "mode3.png"
+    proc = cli.main(sample_main, ["--run", runs / "ring_cgan", "--num", "16", "--label", "3", "--out", out], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert out.is_file()
+    # the label reaches G: every sample of class 3 is what G draws for label 3 from the same noise
+    algorithm, _, _ = load_image_run(runs / "ring_cgan")
+    g = algorithm.generator
+    mode3, balanced = generate(g, 16, seed=0, label=3), generate(g, 16, seed=0)
+    assert mode3[3::8].equal(balanced[3::8]) and not mode3[0].equal(balanced[0])
+    cli.user_error(cli.main(sample_main, ["--run", runs / "ring_cgan", "--label", "8"], capsys),
+                   "--label '8' is not a class of this run", "0 to 7")
+    cli.user_error(cli.main(sample_main, ["--run", runs / "ring", "--label", "1"], capsys),
+                   "--label needs a class-conditional run")
 
 
 def test_evaluate_cli_points_image_runs_to_their_metrics(runs, cli, capsys):

@@ -25,16 +25,19 @@ GRID_IMAGES = 100   # images in an evaluation's PNG grid (10 x 10)
 
 
 @torch.inference_mode()
-def generate(generator: nn.Module, num: int, seed: int) -> torch.Tensor:
+def generate(generator: nn.Module, num: int, seed: int, label: int | None = None) -> torch.Tensor:
     """`num` samples of G from z ~ N(0, I) drawn with a private generator seeded `seed`.
 
-    Conditional generators get labels 0, 1, ..., C-1, 0, 1, ... (a balanced set). G is put in eval mode
-    (batch norm uses its running statistics) and restored to its previous mode after.
+    Conditional generators get labels 0, 1, ..., C-1, 0, 1, ... (a balanced set), or `label` for every
+    sample. G is put in eval mode (batch norm uses its running statistics) and restored to its previous mode
+    after.
     """
     rng = torch.Generator().manual_seed(seed)
     device = next(generator.parameters()).device
     z = torch.randn(num, generator.z_dim, generator=rng).to(device)  # (N, z_dim)
     labels = torch.arange(num, device=device) % generator.num_classes if generator.num_classes else None
+    if label is not None:
+        labels = torch.full((num,), label, dtype=torch.long, device=device)
     was_training = generator.training
     generator.eval()
     try:
@@ -78,8 +81,9 @@ class ContinuousEvaluator:
 
     # -- the evaluator protocol of the loop ---------------------------------------------------------
 
-    def generate(self, generator: nn.Module, num: int | None = None, seed: int | None = None) -> torch.Tensor:
-        return generate(generator, num or self.cfg.num_samples, self.cfg.seed if seed is None else seed)
+    def generate(self, generator: nn.Module, num: int | None = None, seed: int | None = None,
+                 label: int | None = None) -> torch.Tensor:
+        return generate(generator, num or self.cfg.num_samples, self.cfg.seed if seed is None else seed, label)
 
     def evaluate(self, generator: nn.Module) -> tuple[dict[str, float], torch.Tensor]:
         samples = self.generate(generator)

@@ -33,10 +33,19 @@ def load_image_run(run: Path, checkpoint: str | Path | None = None):
     return algorithm, data.make_evaluator(cfg.eval), cfg
 
 
+def class_index(label: str, num_classes: int) -> int:
+    """`--label` of a conditional image run: a class index (a digit, a mixture's mode) in 0..C-1."""
+    if not num_classes:
+        raise UserError("--label needs a class-conditional run (nets.conditional=true); this run is unconditional")
+    if not label.isdigit() or int(label) >= num_classes:
+        raise UserError(f"--label '{label}' is not a class of this run: give an index from 0 to {num_classes - 1}")
+    return int(label)
+
+
 def sample_image_run(args: argparse.Namespace) -> int:
     """Write `args.num` samples of the run as a PNG (`--out`, default RUN/samples/sample.png)."""
     text_only = {"--temperature": args.temperature is not None, "--top-k": bool(args.top_k),
-                 "--top-p": args.top_p != 1.0, "--label": args.label is not None,
+                 "--top-p": args.top_p != 1.0,
                  "--infill": args.infill is not None, "--prompt": args.prompt is not None}
     if any(text_only.values()):
         given = [flag for flag, used in text_only.items() if used]
@@ -48,7 +57,8 @@ def sample_image_run(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".png":
         raise UserError(f"--out '{out}' must be a .png file: this run's samples are not text")
     algorithm, evaluator, _ = load_image_run(run, args.checkpoint)
-    samples = evaluator.generate(algorithm.generator, num=args.num, seed=args.seed)
+    label = None if args.label is None else class_index(args.label, algorithm.generator.num_classes)
+    samples = evaluator.generate(algorithm.generator, num=args.num, seed=args.seed, label=label)
     evaluator.write_images(samples, out, limit=args.num)
     print(f"wrote {args.num} samples to {out}", file=sys.stderr)
     return 0
