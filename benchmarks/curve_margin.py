@@ -19,7 +19,8 @@ so one sees where in training a GAN crossed the baseline's curve and where it cr
 lies outside the baseline's sweep (an in-training evaluation or the final point) prints as outside instead
 of failing the whole listing; the exit status is then 1, and the mean covers the pairs that have a margin.
 A --run may also be a training run's folder (the one holding `metrics.jsonl`), to follow a run that is still
-training: its last evaluation stands in for the final point.
+training: its last evaluation stands in for the final point. A run point and a sweep that record different
+sample, reference or test-sequence counts get a warning on stderr (the margin then mixes two protocols).
 """
 
 from __future__ import annotations
@@ -107,6 +108,22 @@ def baseline_curve(baseline: dict[str, Any], x: str, y: str) -> list[tuple[float
     return low_temperature_branch([(entry_value(e, x), entry_value(e, y)) for e in entries])
 
 
+# what a point was measured on: a margin between points measured differently mixes two protocols (self-BLEU
+# and BLEU move with the number of samples and references, NLL-test with the test sequences)
+MEASURED_ON = ("n_samples", "n_references", "nll_test_sequences")
+
+
+def measured_differently(point: dict[str, Any], sweep: list[dict[str, Any]]) -> list[str]:
+    """'n_samples 200 vs 100', ... for each count the point and the baseline's sweep both record and that
+    differs (a run folder's records, which record none, are not checked)."""
+    out = []
+    for key in MEASURED_ON:
+        theirs = {e.get(key) for e in sweep} - {None}
+        if point.get(key) is not None and theirs and theirs != {point[key]}:
+            out.append(f"{key} {point[key]} vs {', '.join(str(v) for v in sorted(theirs))}")
+    return out
+
+
 def training_margins(run: dict[str, Any], curve: list[tuple[float, float]], x: str, y: str, higher_better: bool,
                      phase: str | None = None) -> list[dict[str, Any]]:
     """One row per in-training evaluation of `run` that has both metrics: phase, iteration, x, y, margin.
@@ -167,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError, KeyError) as err:
             print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
             return 2
+        differs = measured_differently(run.get("metrics") or {}, base.get("sweep") or [])
+        if differs:
+            print(f"warning: {Path(run_path).name} and {Path(base_path).name}'s sweep were measured differently "
+                  f"({'; '.join(differs)}): the margin mixes two protocols", file=sys.stderr)
         point = f"{Path(run_path).name}: {args.x} {rx:.3f}, {args.y} {ry:.3f}"
         if by is None:  # no margin here, but the other pairs and the in-training rows still print
             outside += 1

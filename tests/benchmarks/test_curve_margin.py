@@ -40,6 +40,20 @@ def test_cli_margins_lower_and_higher_better(tmp_path, capsys):
     assert "margin -0.050" in capsys.readouterr().out                      # below MLE's curve
 
 
+def test_points_measured_differently_are_warned_about(tmp_path, capsys):
+    sweep = [{"nll_test": 8.0, "nll_oracle": 9.0, "n_samples": 100, "n_references": 50},
+             {"nll_test": 10.0, "nll_oracle": 8.0, "n_samples": 100, "n_references": 50}]
+    base = _write(tmp_path / "mle.json", {}, sweep)
+    alike = _write(tmp_path / "alike.json", {"nll_test": 9.0, "nll_oracle": 8.0, "n_samples": 100, "n_references": 50})
+    assert main(["--run", str(alike), "--baseline", str(base)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    other = _write(tmp_path / "other.json", {"nll_test": 9.0, "nll_oracle": 8.0, "n_samples": 200, "n_references": 50})
+    assert main(["--run", str(other), "--baseline", str(base)]) == 0
+    captured = capsys.readouterr()
+    assert "margin +0.500" in captured.out  # still printed, with the warning beside it
+    assert "measured differently (n_samples 200 vs 100)" in captured.err
+
+
 def test_a_curve_whose_x_turns_back_is_read_on_its_low_temperature_branch(tmp_path, capsys):
     # NLL-test falls from T = 0.5 to 1.0 and rises again at 2.0 (an early-stopped MLE): x = 8.0 is met on both
     # sides; the low-temperature side (NLL-oracle 8.0 there) is the one a sharpened GAN is compared with
