@@ -159,6 +159,12 @@ def test_load_yaml_errors(tmp_path):
         load_yaml(bad)
     bad.write_text("")
     assert load_yaml(bad) == {}
+    # a section given twice would silently lose the first one's keys
+    bad.write_text("train:\n  threads: 1\nmle:\n  epochs: 3\ntrain:\n  progress: false\n")
+    with pytest.raises(ConfigError, match="key 'train' appears twice in one mapping, again on line 5"):
+        load_yaml(bad)
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_yaml(tmp_path)
 
 
 @pytest.mark.parametrize("name", sorted(all_models()))

@@ -27,7 +27,20 @@ from textgan.errors import UserError
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader with only true / false as booleans. YAML 1.1 also reads yes / no / on / off as
     booleans, which turned string values such as `train.nonfinite=off` into False; here they stay words (and
-    a boolean key still takes them: `_coerce`)."""
+    a boolean key still takes them: `_coerce`). A key given twice in one mapping is an error: YAML keeps the
+    last, so a second `train:` section would silently drop every key of the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                line = key_node.start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice in one mapping, again on line {line} (the second "
+                    "would replace the first; merge them)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
