@@ -191,10 +191,13 @@ def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
 
     def found(path: str) -> str:
         p = Path(path)
-        return str(start / p) if not p.is_absolute() and not p.exists() and (start / p).exists() else path
+        return str(start / p) if not p.is_absolute() and not p.exists() and (start / p).is_file() else path
+
+    from textgan.data.sources import DATA_SETS, DATA_SOURCES
 
     data = copy.deepcopy(data_cfg)
-    data.name = found(data.name)
+    if data.name not in DATA_SETS and data.name not in DATA_SOURCES:  # a named set is read from the data root
+        data.name = found(data.name)
     data.test = found(data.test) if data.test else data.test
     data.class_files = [f"{entry.split('=', 1)[0]}={found(entry.split('=', 1)[1])}" if "=" in entry else entry
                         for entry in data.class_files]

@@ -273,28 +273,28 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         dist.barrier()
     else:
         trainer.restore()  # refuses a checkpoint of another model or vocabulary before the files below change
-    if dist.is_main:
-        run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
-        if not args.resume:
-            data.vocab.save(run.path)
-        run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
-                            # relative data paths in the config are relative to this folder (resume and
-                            # evaluate find them from elsewhere: runs.with_data_paths_found)
-                            "cwd": os.getcwd(), "train_data": train_data,
-                            "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info,
-                            # the instruction set of torch's CPU kernels: runs on machines whose kernels
-                            # differ round differently and agree only to the seed spread
-                            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                            "world_size": dist.world_size,
-                            # the schedule as the loop will run it: tools read each phase's unit from here
-                            "phases": [{"name": ph.name, "unit": ph.unit, "iterations": ph.iterations}
-                                       for ph in algorithm.phases()]})
-    n_params = sum(p.numel() for p in algorithm.generator.parameters())
-    procs = f" x {dist.world_size} processes" if dist.enabled else ""
-    say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
-    try:
+    try:  # from here on, a failure before the new run's first checkpoint puts a replaced run back
+        if dist.is_main:
+            run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
+            if not args.resume:
+                data.vocab.save(run.path)
+            run.write_run_info({"argv": sys.argv[1:] if argv is None else argv, "device": str(device),
+                                # relative data paths in the config are relative to this folder (resume and
+                                # evaluate find them from elsewhere: runs.with_data_paths_found)
+                                "cwd": os.getcwd(), "train_data": train_data,
+                                "torch": torch.__version__, "threads": torch.get_num_threads(), "data": data.info,
+                                # the instruction set of torch's CPU kernels: runs on machines whose kernels
+                                # differ round differently and agree only to the seed spread
+                                "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                                "world_size": dist.world_size,
+                                # the schedule as the loop will run it: tools read each phase's unit from here
+                                "phases": [{"name": ph.name, "unit": ph.unit, "iterations": ph.iterations}
+                                           for ph in algorithm.phases()]})
+        n_params = sum(p.numel() for p in algorithm.generator.parameters())
+        procs = f" x {dist.world_size} processes" if dist.enabled else ""
+        say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
         final = trainer.fit()
-    except BaseException:  # e.g. a config error found at the first evaluation: the replaced run comes back
+    except BaseException:  # e.g. a config error found at the first evaluation
         if dist.is_main and not args.resume:
             run.restore_replaced()
         raise
