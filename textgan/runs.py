@@ -80,12 +80,22 @@ class RunDir:
         return [name for name in RUN_ENTRIES if (self.path / name).exists()]
 
     def set_aside(self) -> None:
-        """Move the run in this directory into `.replaced` (an older one left there by a killed start is dropped)."""
+        """Move the run in this directory into `.replaced`. If `.replaced` already holds one (a replacing start
+        was killed before its first checkpoint), that older run is the one worth keeping: the killed start's
+        files are deleted instead."""
+        if self.replaced.is_dir() and not self.has_checkpoint():
+            self._remove_run_entries()
+            return
         if self.replaced.exists():
             shutil.rmtree(self.replaced)
         self.replaced.mkdir()
         for name in self.run_entries():
             os.replace(self.path / name, self.replaced / name)
+
+    def _remove_run_entries(self) -> None:
+        for name in self.run_entries():
+            target = self.path / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
 
     def drop_replaced(self) -> None:
         """The new run has a checkpoint: the run it replaced is deleted for good."""
@@ -96,9 +106,7 @@ class RunDir:
         """Put the replaced run back if the new one saved no checkpoint; True if it was put back."""
         if not self.replaced.is_dir() or self.has_checkpoint():
             return False
-        for name in self.run_entries():
-            target = self.path / name
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        self._remove_run_entries()
         for entry in self.replaced.iterdir():
             os.replace(entry, self.path / entry.name)
         self.replaced.rmdir()

@@ -1,0 +1,51 @@
+"""`RunDir`'s --overwrite bookkeeping (textgan/runs.py): an old run is set aside, put back when the new run
+fails before its first checkpoint, dropped once it has one; files beside a run are never touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textgan.runs import RunDir
+
+
+def make_run(path: Path, tag: str, checkpoint: bool = True) -> RunDir:
+    run = RunDir(path)
+    run.create()
+    (path / "config.yaml").write_text(f"model: {tag}\n")
+    (path / "run_info.jsonl").write_text("{}\n")
+    if checkpoint:
+        (path / "checkpoints" / "step-00000000").mkdir(parents=True)
+    return run
+
+
+def test_a_failed_replacement_puts_the_old_run_back(tmp_path):
+    run = make_run(tmp_path / "run", "old")
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    run.set_aside()
+    assert run.run_entries() == [] and (tmp_path / "run" / "notes.txt").exists()
+    make_run(tmp_path / "run", "new", checkpoint=False)  # the new run fails before its first checkpoint
+    assert run.restore_replaced()
+    assert (tmp_path / "run" / "config.yaml").read_text() == "model: old\n" and run.has_checkpoint()
+    assert not run.replaced.exists() and (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_a_replacement_with_a_checkpoint_drops_the_old_run(tmp_path):
+    run = make_run(tmp_path / "run", "old")
+    run.set_aside()
+    make_run(tmp_path / "run", "new")
+    run.drop_replaced()
+    assert not run.replaced.exists() and not run.restore_replaced()
+    assert (tmp_path / "run" / "config.yaml").read_text() == "model: new\n"
+
+
+def test_a_killed_replacement_keeps_the_run_it_was_replacing(tmp_path):
+    """A start killed before its first checkpoint leaves its files beside `.replaced`: replacing again deletes
+    the killed start's files and keeps the older run set aside, which a later failure still puts back."""
+    run = make_run(tmp_path / "run", "old")
+    run.set_aside()
+    make_run(tmp_path / "run", "killed", checkpoint=False)
+    run.set_aside()
+    assert run.run_entries() == []
+    assert (run.replaced / "config.yaml").read_text() == "model: old\n"
+    make_run(tmp_path / "run", "again", checkpoint=False)
+    assert run.restore_replaced() and (tmp_path / "run" / "config.yaml").read_text() == "model: old\n"
