@@ -51,7 +51,7 @@ class Evaluator:
         self.data = data
         self.cfg = cfg
         self._references = None
-        if data.test is None:
+        if data.test is None and data.oracle is None:
             log.warning("'%s' has no test set: evaluations report self-BLEU only (no BLEU, no NLL-test); pass "
                         "data.test=FILE to measure them", data.name)
 
