@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.harness import run_until_saved  # noqa: E402
 from benchmarks.machine import cpu_summary, hardware, repo_path  # noqa: E402
 from benchmarks.render import fmt_mean_std  # noqa: E402
 
@@ -53,9 +53,9 @@ def train(model: str, run_dir: Path, args: argparse.Namespace, log_file: Path) -
     with open(log_file, "a") as log:
         log.write(f"$ {' '.join(cmd)}\n")
         log.flush()
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"training {model} failed (exit {proc.returncode}); see {log_file}")
+        code = run_until_saved(cmd, log, env)  # a Ctrl-C lets the run save its checkpoint first
+    if code != 0:
+        raise SystemExit(f"training {model} failed (exit {code}); see {log_file}")
     return cmd, time.perf_counter() - t0
 
 

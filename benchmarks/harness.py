@@ -28,6 +28,7 @@ import functools
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -166,10 +167,28 @@ def train(job: Job, run_dir: Path, data_dir: str | None, log_file: Path) -> floa
     with open(log_file, "a") as log:
         log.write(f"$ {' '.join(args)}\n")
         log.flush()
-        proc = subprocess.run(args, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"training failed (exit {proc.returncode}); see {log_file}")
+        code = run_until_saved(args, log)
+    if code != 0:
+        raise RuntimeError(f"training failed (exit {code}); see {log_file}")
     return time.perf_counter() - t0
+
+
+def run_until_saved(args: list[str], log, env: dict[str, str] | None = None) -> int:
+    """Run a training command to its end; its exit status. The child has a session of its own, so a terminal's
+    Ctrl-C reaches only the harness, which passes exactly one SIGINT on and waits: the run finishes its
+    iteration and saves a checkpoint before the harness stops (killing it there lost the iteration; two
+    signals would make it abort). A second Ctrl-C passes a second signal, which aborts the run."""
+    # a log file gets both streams; with stdout discarded (DEVNULL), stderr still reaches the terminal
+    stderr = None if log is subprocess.DEVNULL else subprocess.STDOUT
+    proc = subprocess.Popen(args, stdout=log, stderr=stderr, cwd=REPO, env=env, start_new_session=True)
+    try:
+        return proc.wait()
+    except BaseException:  # KeyboardInterrupt, or SIGTERM as run_grid.py raises it
+        while proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(BaseException):  # a second interrupt: one more signal, then wait again
+                proc.wait()
+        raise
 
 
 def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def run_seed(grid: InfillGrid, seed: int, runs_root: Path, results_root: Path, d
              log=print) -> None:
     """Train and score one seed unless its results exist (or another process holds it). RuntimeError when
     the benchmark fails, so that a multi-grid command goes on with the next job."""
-    from benchmarks.harness import job_lock
+    from benchmarks.harness import job_lock, run_until_saved
 
     if finished(grid, seed, results_root):
         log(f"skip {grid.job_id(seed)} (results exist)")
@@ -112,7 +112,7 @@ def run_seed(grid: InfillGrid, seed: int, runs_root: Path, results_root: Path, d
         log(f"in-fill {grid.job_id(seed)}")
         options = ["--runs-root", str(runs_root), "--results-root", str(results_root)]
         options += ["--data-dir", data_dir] if data_dir else []
-        proc = subprocess.run([sys.executable, *grid.command(seed, options)], cwd=REPO, check=False,
-                              stdout=subprocess.DEVNULL)  # it prints its README table, which is in the folder
-        if proc.returncode != 0:
-            raise RuntimeError(f"bench_infill.py failed (exit {proc.returncode}); its training log is in {runs_root}")
+        # it prints its README table, which is in the folder; a Ctrl-C reaches it once, and through it its training
+        code = run_until_saved([sys.executable, *grid.command(seed, options)], subprocess.DEVNULL)
+        if code != 0:
+            raise RuntimeError(f"bench_infill.py failed (exit {code}); its training log is in {runs_root}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -65,6 +66,10 @@ def run_infill_grid(grid: InfillGrid, args: argparse.Namespace, results_root: Pa
     return selected
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/run_grid.py", description=__doc__.splitlines()[0])
@@ -78,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-render", action="store_true", help="skip rendering README.md and plots")
     args = p.parse_args(argv)
     from benchmarks.harness import run_job
+
+    # SIGTERM stops the harness as Ctrl-C does: the running training saves a checkpoint, the job lock is
+    # released (by default SIGTERM killed the harness alone, leaving its training running and the lock behind)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
     grids = [load_any_grid(path) for path in args.grids]  # every file is checked before the first run starts
     results_root = Path(args.results_root)
