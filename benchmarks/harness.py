@@ -73,8 +73,9 @@ class Job:
         args = ["--model", self.model, "--data", self.data, "--seed", str(self.seed)]
         if self.config_file():
             args += ["--config", self.config_file()]
-        return (args + list(self.grid.overrides) + list(self.grid.model_overrides.get(self.model, []))
-                + ["train.progress=false"])
+        overrides = list(self.grid.overrides) + list(self.grid.model_overrides.get(self.model, []))
+        # no progress bars in the logs (most grids say so themselves: not twice)
+        return args + overrides + ([] if "train.progress=false" in overrides else ["train.progress=false"])
 
 
 def load_grid(path: str | Path) -> Grid:
@@ -88,9 +89,54 @@ def load_grid(path: str | Path) -> Grid:
         raise ValueError(f"grid file '{path}': unknown keys {sorted(unknown)}; known: {sorted(known)}")
     raw.setdefault("name", path.stem)
     for key in ("models", "data", "seeds"):
-        if not raw.get(key):
-            raise ValueError(f"grid file '{path}' needs a non-empty '{key}' list")
-    return Grid(**raw)
+        if not raw.get(key) or not isinstance(raw[key], list):  # `models: mle` would iterate its letters
+            example = raw.get(key) or "..."
+            raise ValueError(f"grid file '{path}' needs a non-empty '{key}' list, e.g. {key}: [{example}]")
+    grid = Grid(**raw)
+    check_grid(grid, path)
+    return grid
+
+
+# what a grid's `eval` section may set (read by `evaluate`); anything else was silently ignored
+EVAL_KEYS = ("num_samples", "seed", "max_n", "metrics", "sweep_metrics", "temperature", "temperatures")
+
+
+def check_grid(grid: Grid, path: Path) -> None:
+    """Refuse, before any run starts, what would otherwise fail after hours of training or be ignored: an
+    unknown eval key, metric or data set, a temperature that is not a number, overrides for a model the
+    grid does not train."""
+    from textgan.data.sources import DATA_SETS, DATA_SOURCES
+    from textgan.errors import UserError
+    from textgan.metrics.suite import parse_metrics
+    from textgan.registry import all_models
+
+    where = f"grid file '{path}'"
+    if not isinstance(grid.eval, dict):
+        raise ValueError(f"{where}: 'eval' must be a mapping of {', '.join(EVAL_KEYS)}")
+    unknown = sorted(set(grid.eval) - set(EVAL_KEYS))
+    if unknown:
+        raise ValueError(f"{where}: unknown eval keys {unknown}; known: {list(EVAL_KEYS)}")
+    for key in ("metrics", "sweep_metrics"):
+        if grid.eval.get(key):
+            try:
+                parse_metrics(grid.eval[key])
+            except UserError as err:
+                raise ValueError(f"{where}: eval.{key}: {err}") from None
+    temps = grid.eval.get("temperatures")
+    if temps is not None and temps != "protocol":
+        try:
+            [float(t) for t in temps]
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: eval.temperatures must be 'protocol' or a list of numbers, got {temps!r}") \
+                from None
+    all_models()  # registers the plugged-in data sources
+    for name in grid.data:
+        path_like = "/" in str(name) or Path(str(name)).suffix
+        if not path_like and name not in DATA_SETS and name not in DATA_SOURCES:
+            raise ValueError(f"{where}: unknown data set {name!r}; use one of {', '.join(DATA_SETS)} or a file path")
+    stray = sorted(set(grid.model_overrides) - set(grid.models))
+    if stray:
+        raise ValueError(f"{where}: model_overrides for {stray}, which the grid does not train ({grid.models})")
 
 
 def jobs(grid: Grid) -> list[Job]:
@@ -249,6 +295,33 @@ def finished_result(job: Job, chash: str, results_root: Path = RESULTS) -> Path 
     return None
 
 
+def eval_differences(result: dict[str, Any], grid_eval: dict[str, Any]) -> list[str]:
+    """How a finished result's evaluation differs from what the grid's `eval` asks now ("n_samples 10000,
+    grid 128", ...). The config hash names the training only, so an edited eval section does not make a job
+    due again; this says that its result was measured otherwise. Results of the per-class protocol, which
+    records no such settings, give none."""
+    from textgan.metrics.sweep import DEFAULT_TEMPERATURES
+
+    protocol, metrics = result.get("protocol") or {}, result.get("metrics") or {}
+    out = []
+    for recorded, key, default in (("n_samples", "num_samples", 10000), ("seed", "seed", 1234),
+                                   ("max_n", "max_n", 5), ("temperature", "temperature", 1.0)):
+        if recorded in protocol and protocol[recorded] != grid_eval.get(key, default):
+            out.append(f"{recorded} {protocol[recorded]}, grid {grid_eval.get(key, default)}")
+    asked = grid_eval.get("temperatures")
+    if asked:
+        wanted = DEFAULT_TEMPERATURES if asked == "protocol" else [float(t) for t in asked]
+        swept = {float(e.get("temperature", 0.0)) for e in result.get("sweep") or []}
+        missing = [t for t in wanted if t not in swept]
+        if missing:
+            out.append(f"no sweep at temperature(s) {', '.join(str(t) for t in missing)}")
+    if "per_class" not in metrics:
+        lacking = [m for m in grid_eval.get("metrics") or [] if not any(k.startswith(m) for k in metrics)]
+        if lacking:
+            out.append(f"metric(s) {', '.join(lacking)} not measured")
+    return out
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -324,6 +397,7 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
     done = finished_result(job, chash, results_root)
     if done is not None:
         log(f"skip {rid} (result exists: {done})")
+        warn_if_evaluated_otherwise(done, job, log)
         return done
     with job_lock(runs_root / f"{rid}.lock") as holder:
         if holder is not None:
@@ -333,6 +407,13 @@ def run_job(job: Job, runs_root: Path = RUNS, results_root: Path = RESULTS, data
             log(f"skip {rid} (result exists: {done})")
             return done
         return _train_and_evaluate(job, runs_root / rid, out, chash, data_dir, log)
+
+
+def warn_if_evaluated_otherwise(path: Path, job: Job, log) -> None:
+    differs = eval_differences(json.loads(path.read_text()), job.grid.eval)
+    if differs:
+        log(f"warning: {path.name} was evaluated otherwise than the grid's eval section asks now "
+            f"({'; '.join(differs)}); re-score it with benchmarks/sweep.py, or delete it to train and evaluate again")
 
 
 def sitting_sources(run_dir: Path) -> list[str]:

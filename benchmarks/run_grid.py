@@ -10,6 +10,7 @@ renders each grid's README.md tables and PNG plots (`benchmarks/render.py`). In-
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import signal
 import sys
@@ -24,6 +25,7 @@ from benchmarks.harness import (
     RUNS,
     Grid,
     config_hash,
+    eval_differences,
     finished_result,
     jobs,
     load_grid,
@@ -111,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             matched += len(todo)
         for job, chash in todo:
             if args.dry_run:
-                state = "done" if finished_result(job, chash, results_root) else "todo"
+                done = finished_result(job, chash, results_root)
+                state = "todo" if done is None else "done"
+                differs = eval_differences(json.loads(done.read_text()), job.grid.eval) if done else []
+                if differs:  # the config hash names the training only: an edited eval section shows here
+                    state += f", evaluated otherwise: {'; '.join(differs)}"
                 print(f"{run_id(job.model, job.data, job.seed, chash)} [{state}]: "
                       f"python -m textgan.train {' '.join(job.train_args())}")
                 continue

@@ -1,0 +1,49 @@
+"""benchmarks/harness.py: a grid file is checked before any run starts (what failed after hours of training,
+or was silently ignored), and a finished result evaluated otherwise than the grid now asks is named."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
+
+from benchmarks.harness import eval_differences, load_grid
+
+BASE = "models: [mle]\ndata: [oracle]\nseeds: [0]\n"
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("eval:\n  num_sample: 64\n", r"unknown eval keys \['num_sample'\]"),
+    ("eval:\n  metrics: [nlll]\n", "eval.metrics: unknown metric 'nlll'"),
+    ("eval:\n  temperatures: [0.5, x]\n", "eval.temperatures must be 'protocol' or a list of numbers"),
+    ("model_overrides:\n  seqgan: [adversarial.rounds=2]\n", r"model_overrides for \['seqgan'\]"),
+])
+def test_grid_mistakes_are_refused_up_front(tmp_path, extra, message):
+    (tmp_path / "g.yaml").write_text(BASE + extra)
+    with pytest.raises(ValueError, match=message):
+        load_grid(tmp_path / "g.yaml")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("models: mle\ndata: [oracle]\nseeds: [0]\n", r"needs a non-empty 'models' list, e.g. models: \[mle\]"),
+    ("models: [mle]\ndata: [cocoo]\nseeds: [0]\n", "unknown data set 'cocoo'"),
+])
+def test_grid_lists_and_data_names(tmp_path, text, message):
+    (tmp_path / "g.yaml").write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_grid(tmp_path / "g.yaml")
+    (tmp_path / "ok.yaml").write_text("models: [mle]\ndata: [coco, some/file.txt, ring8]\nseeds: [0]\n")
+    assert load_grid(tmp_path / "ok.yaml").data == ["coco", "some/file.txt", "ring8"]
+
+
+def test_eval_differences_name_what_was_measured_otherwise():
+    result = {"protocol": {"n_samples": 10000, "seed": 1234, "max_n": 5, "temperature": 1.0},
+              "metrics": {"nll_oracle": 9.0, "nll_test": 8.5},
+              "sweep": [{"temperature": 0.5}, {"temperature": 1.0}]}
+    assert eval_differences(result, {"num_samples": 10000, "metrics": ["nll"], "temperatures": [0.5, 1.0]}) == []
+    assert eval_differences(result, {"num_samples": 128, "metrics": ["nll", "bleu"], "temperatures": [0.7]}) == [
+        "n_samples 10000, grid 128", "no sweep at temperature(s) 0.7", "metric(s) bleu not measured"]
+    assert eval_differences({"metrics": {"per_class": {}}}, {"metrics": ["bleu"]}) == []  # the per-class protocol
