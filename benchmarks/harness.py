@@ -451,8 +451,14 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
         log(f"warning: textgan's source changed while {rid} ran (harness start {source_at_start}, training "
             f"sittings {', '.join(source['sittings']) or 'unrecorded'}, end {source_at_end}); its stages may have used "
             "different code (the result records every fingerprint)")
+    sittings = RunDir(run_dir).read_run_info()
+    data_info = (sittings[0].get("data") if sittings else None) or {}  # e.g. which oracle weights it used
+    if str(data_info.get("oracle", "")).startswith("seeded"):
+        log(f"warning: {rid} trained on a seeded N(0,1) oracle (the SeqGAN oracle's weights were not found under "
+            "the data root): the published SeqGAN-oracle numbers do not apply to it, and render.py shows none")
     result = {
         "model": job.model, "data": job.data, "seed": job.seed, "grid": job.grid.name,
+        "data_info": data_info,
         "protocol": evaluated["metrics"].pop("protocol"),
         "metrics": evaluated["metrics"],
         "pretrain_metrics": pretrain_record(curve),

@@ -86,6 +86,22 @@ def model_label(result: dict[str, Any]) -> str:
     return label_of(get_model(str(result["model"])), flatten(result.get("config") or {}))
 
 
+def setting_labels(results: list[dict[str, Any]]) -> dict[int, str]:
+    """id(result) -> its table label: `model_label`, with the config hash appended where one label covers
+    runs of several settings on one data set (two grids of one name, or an edited grid), so that those are
+    not averaged as if they were seeds."""
+    from benchmarks.harness import config_hash
+
+    def setting(r: dict[str, Any]) -> str:  # today's hash of the recorded config: older files name another scheme
+        return config_hash(r["config"]) if isinstance(r.get("config"), dict) else str(r.get("config_hash"))
+
+    hashes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in results:
+        hashes[(data_key(r), model_label(r))].add(setting(r))
+    return {id(r): model_label(r) + (f" ({setting(r)})" if len(hashes[(data_key(r), model_label(r))]) > 1 else "")
+            for r in results}
+
+
 def data_key(result: dict[str, Any]) -> str:
     """The published-table key: the data name, with the oracle's length when it is not 20. The length comes
     from the run's config (harness results) or, for results that record only their overrides (the in-filling
@@ -140,14 +156,17 @@ def final_entry(result: dict[str, Any]) -> dict[str, Any] | None:
 def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> str:
     """One Markdown table per data set: rows metrics, columns models ("ours (published)")."""
     groups: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    seeded: dict[str, bool] = defaultdict(bool)  # data key -> some run used a seeded oracle, not SeqGAN's
+    labels = setting_labels(results)
     for r in results:
         entry = final_entry(r)
         if entry is not None:
-            groups[data_key(r)][model_label(r)].append(all_metrics(entry))
+            groups[data_key(r)][labels[id(r)]].append(all_metrics(entry))
+            seeded[data_key(r)] |= str((r.get("data_info") or {}).get("oracle", "")).startswith("seeded")
     parts = []
     for data, by_model in sorted(groups.items()):
         models = sorted(by_model)
-        pub = published.get(data, {})
+        pub = {} if seeded[data] else published.get(data, {})
         metrics = metric_order({m for rows in by_model.values() for row in rows for m in row})
         seeds = ", ".join(f"{m}: {len(by_model[m])}" for m in models)
         lines = [f"### {data}", "", f"Mean ± std over seeds ({seeds}); published value in parentheses.", "",
@@ -163,6 +182,9 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
         sources = sorted({pub[m]["source"] for m in metrics if m in pub})
         if sources:
             lines += ["", "Published sources: " + "; ".join(sources) + "."]
+        if seeded[data]:
+            lines += ["", "No published values: runs here used a seeded N(0,1) oracle (the SeqGAN oracle's weights "
+                          "were not under the data root), not the papers' oracle."]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
@@ -361,8 +383,12 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
     shas = sorted({str(r.get("git_sha")) for r in results})
     data = ", ".join(sorted({data_key(r) for r in results}))
     models = ", ".join(sorted({model_label(r) for r in results}))
+    def counts(key: str) -> str:  # every value the results record, not the first file's alone
+        values = {e.get(key) for r in results if (e := final_entry(r)) is not None} - {None}
+        return ", ".join(str(v) for v in sorted(values)) if values else str(entry.get(key))
+
     lines = [f"- data: {data}; models: {models}; runs: {len(results)}",
-             f"- samples per evaluation: {entry.get('n_samples')}; references: {entry.get('n_references')}",
+             f"- samples per evaluation: {counts('n_samples')}; references: {counts('n_references')}",
              f"- hardware: {'; '.join(_hardware_lines(results))}",
              f"- git SHA: {', '.join(shas)}",
              _wall_line(results)]

@@ -28,6 +28,7 @@ def test_run_job_writes_the_result_then_skips_it(tmp_path):
     run_dir = runs / out.stem
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
     assert result["curve"] == records and len(records) >= 2  # the step-0 evaluation and at least one more
+    assert result["data_info"]["train"] == len(train.read_text().splitlines())  # the run's record of its data
     assert result["metrics"]["bleu"].keys() >= {"2", "3"} and result["metrics"]["nll_test"] > 0
     assert [e["temperature"] for e in result["sweep"]] == [1.0]
     assert result["train_compute_s"] == round(records[-1]["elapsed_s"], 1)

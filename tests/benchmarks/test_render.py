@@ -29,6 +29,33 @@ def _result(model: str, seed: int, bleu2: float, data: str = "coco") -> dict:
             "git_sha": "abc", "command": f"python -m textgan.train --model {model}"}
 
 
+def test_two_settings_of_one_model_are_not_averaged_as_seeds(tmp_path):
+    published = tmp_path / "published.yaml"
+    published.write_text("coco:\n  bleu_2:\n    source: Texygen README\n    values: {mle: 0.731}\n")
+    for seed, epochs, b2 in [(0, 30, 0.70), (1, 30, 0.72), (0, 31, 0.60)]:
+        r = _result("mle", seed, b2)
+        r["config"]["mle"] = {"epochs": epochs}
+        r["metrics"]["n_samples"] = 64 if epochs == 31 else 100
+        (tmp_path / f"mle-coco-seed{seed}-{epochs}.json").write_text(json.dumps(r))
+    text = render.render_dir(tmp_path, published).read_text()
+    thirty, thirty_one = (config_hash({"data": {"name": "coco"}, "mle": {"epochs": e}}) for e in (30, 31))
+    assert f"| metric | mle ({thirty}) | mle ({thirty_one}) |" in text
+    assert "| bleu_2 | 0.710 ± 0.014 | 0.600 |" in text
+    assert "- samples per evaluation: 64, 100;" in text  # every count the files record
+
+
+def test_a_seeded_oracle_gets_no_published_numbers(tmp_path):
+    published = tmp_path / "published.yaml"
+    published.write_text("oracle:\n  nll_oracle:\n    source: SeqGAN paper\n    values: {mle: 9.038}\n")
+    r = _result("mle", 0, 0.7, data="oracle")
+    r["metrics"] = {"nll_oracle": 10.5, "nll_test": 9.0, "n_samples": 100}
+    r["data_info"] = {"oracle": "seeded N(0,1), seed 0"}
+    (tmp_path / "mle-oracle-seed0.json").write_text(json.dumps(r))
+    text = render.render_dir(tmp_path, published).read_text()
+    assert "| nll_oracle | 10.500 |" in text and "9.038" not in text
+    assert "No published values: runs here used a seeded N(0,1) oracle" in text
+
+
 def test_render_tables_and_plots(tmp_path):
     for model, seed, b2 in [("mle", 0, 0.70), ("mle", 1, 0.72), ("seqgan", 0, 0.75)]:
         (tmp_path / f"{model}-coco-seed{seed}.json").write_text(json.dumps(_result(model, seed, b2)))
