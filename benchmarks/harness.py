@@ -281,6 +281,13 @@ def finished_result(job: Job, chash: str, results_root: Path = RESULTS) -> Path 
     grid_dir = results_root / job.grid.name
     named = grid_dir / f"{run_id(job.model, job.data, job.seed, chash)}.json"
     if named.is_file():
+        try:
+            json.loads(named.read_text())
+        except ValueError as err:  # results are written atomically: damage came from elsewhere, say so
+            from textgan.errors import UserError
+
+            raise UserError(f"result file '{named}' is damaged ({err}); restore it (git checkout) or delete it to "
+                            "run the job again") from None
         return named
     prefix = run_id(job.model, job.data, job.seed, "")
     for path in sorted(grid_dir.glob(f"{prefix}*.json")):

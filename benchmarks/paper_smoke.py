@@ -37,6 +37,18 @@ from textgan.runs import RunDir, git_sha  # noqa: E402
 DEFAULT_CUTS = ["mle.epochs=1", "adversarial.pretrain_d_rounds=1", "adversarial.rounds=2"]
 
 
+def with_default_cuts(config: Path, overrides: list[str]) -> list[str]:
+    """The default cuts the config's model has (LeakGAN's schedule has no `mle.epochs`), except those whose key
+    `overrides` sets itself, then `overrides`: an extra setting (`eval.num_samples=64`) keeps the cuts."""
+    from benchmarks.harness import flatten
+    from textgan.config import load_yaml, to_dict
+    from textgan.registry import get_model, make_config
+
+    keys = flatten(to_dict(make_config(get_model(str(load_yaml(config).get("model"))))))
+    given = {o.split("=", 1)[0] for o in overrides}
+    return [c for c in DEFAULT_CUTS if c.split("=", 1)[0] in keys and c.split("=", 1)[0] not in given] + overrides
+
+
 def smoke_command(config: Path, run_dir: Path, threads: int, overrides: list[str]) -> list[str]:
     """The training command: the paper config, its cuts, an evaluation after every iteration."""
     return [sys.executable, "-m", "textgan.train", "--config", str(config), "--run-dir", str(run_dir),
@@ -70,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="where the run folder goes (git-ignored)")
     p.add_argument("--threads", type=int, default=1, help="torch threads of the run (default 1)")
     p.add_argument("--data-dir", default=None, help="data root (default: $TEXTGAN_DATA_DIR, else ./data)")
-    p.add_argument("overrides", nargs="*", help=f"budget cuts, key=value (default: {' '.join(DEFAULT_CUTS)})")
+    p.add_argument("overrides", nargs="*", help=f"key=value overrides, added to the default cuts "
+                                                f"({' '.join(DEFAULT_CUTS)}; a key given here replaces its cut)")
     args = p.parse_args(argv)
     if not args.config.is_file():
         p.error(f"config file '{args.config}' not found")
-    overrides = args.overrides or DEFAULT_CUTS
+    overrides = with_default_cuts(args.config, args.overrides)
     import torch
 
     torch.set_num_threads(args.threads)  # so hardware() reports the threads the run uses

@@ -35,7 +35,11 @@ ORDER = ["nll_oracle", "nll_test", *(f"bleu_{n}" for n in range(2, 6)), *(f"self
 def load_results(folder: Path) -> list[dict[str, Any]]:
     out = []
     for path in sorted(Path(folder).glob("*.json")):
-        result = json.loads(path.read_text())
+        try:
+            result = json.loads(path.read_text())
+        except ValueError as err:  # name the file: a bare JSON error does not say which of dozens it was
+            raise ValueError(f"result file '{path}' is damaged ({err}); restore it (git checkout) or delete it "
+                             "to run its job again") from None
         # result files hold a "metrics" dict (a grid run) or a "sweep" list (benchmarks/sweep.py)
         if isinstance(result, dict) and "model" in result and (isinstance(result.get("metrics"), dict)
                                                                or isinstance(result.get("sweep"), list)):
@@ -372,9 +376,14 @@ def _wall_line(results: list[dict[str, Any]]) -> str:
     if unsplit:
         parts.append(f"not split (older result files) {unsplit:.0f} s")
     compute = sum(r.get("train_compute_s") or 0 for r in results)
+    # a run resumed by a later harness call records the wall time of that last call only
+    resumed = sum(len((r.get("source") or {}).get("sittings") or []) > 1  # older files record no sittings:
+                  or (r.get("train_wall_s") or 0) < (r.get("train_compute_s") or 0) for r in results)  # a clue
+    caveat = (f" ({resumed} run{'s' if resumed != 1 else ''} resumed in a later harness call: training wall time "
+              "counts its last sitting only)" if resumed else "")
     return (f"- wall time summed over the {len(results)} run{'s' if len(results) != 1 else ''}: "
             f"{', '.join(parts)}; training compute as the loop measured it (all sittings, in-training "
-            f"evaluations excluded): {compute:.0f} s")
+            f"evaluations excluded): {compute:.0f} s{caveat}")
 
 
 def _setup(results: list[dict[str, Any]]) -> list[str]:
@@ -383,6 +392,7 @@ def _setup(results: list[dict[str, Any]]) -> list[str]:
     shas = sorted({str(r.get("git_sha")) for r in results})
     data = ", ".join(sorted({data_key(r) for r in results}))
     models = ", ".join(sorted({model_label(r) for r in results}))
+
     def counts(key: str) -> str:  # every value the results record, not the first file's alone
         values = {e.get(key) for r in results if (e := final_entry(r)) is not None} - {None}
         return ", ".join(str(v) for v in sorted(values)) if values else str(entry.get(key))
@@ -443,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         print(f"wrote {render_dir(Path(args.folder), Path(args.published))}")
-    except (FileNotFoundError, json.JSONDecodeError) as err:
+    except (FileNotFoundError, ValueError) as err:  # no results, or a damaged result file (named)
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

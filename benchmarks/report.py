@@ -294,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--published", default=str(render.PUBLISHED))
     args = p.parse_args(argv)
     out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"error: --out '{out}': folder '{out.parent}' does not exist; create it or choose another path",
+              file=sys.stderr)
+        return 2
     try:
         text = build_report(Path(args.results), out, Path(args.published))
     except (FileNotFoundError, ValueError) as err:  # json.JSONDecodeError is a ValueError

@@ -47,3 +47,17 @@ def test_eval_differences_name_what_was_measured_otherwise():
     assert eval_differences(result, {"num_samples": 128, "metrics": ["nll", "bleu"], "temperatures": [0.7]}) == [
         "n_samples 10000, grid 128", "no sweep at temperature(s) 0.7", "metric(s) bleu not measured"]
     assert eval_differences({"metrics": {"per_class": {}}}, {"metrics": ["bleu"]}) == []  # the per-class protocol
+
+
+def test_a_damaged_result_is_named_not_taken_as_finished(tmp_path):
+    from benchmarks.harness import Job, config_hash, finished_result, resolved_config, run_id
+    from textgan.errors import UserError
+
+    (tmp_path / "g.yaml").write_text(BASE)
+    job = Job(load_grid(tmp_path / "g.yaml"), "mle", "oracle", 0)
+    chash = config_hash(resolved_config(job))
+    (tmp_path / "results" / "g").mkdir(parents=True)
+    damaged = tmp_path / "results" / "g" / f"{run_id('mle', 'oracle', 0, chash)}.json"
+    damaged.write_text('{"model": "ml')
+    with pytest.raises(UserError, match="result file .* is damaged .*delete it to run the job again"):
+        finished_result(job, chash, tmp_path / "results")

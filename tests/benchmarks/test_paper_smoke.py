@@ -21,6 +21,18 @@ def test_phase_costs_are_differences_of_the_loops_training_time():
                                     {"phase": "adversarial", "iteration": 1, "train_s": 9.8, "eval_s": 1.0}]
 
 
+def test_overrides_join_the_default_cuts_the_model_has():
+    from benchmarks.paper_smoke import with_default_cuts
+
+    seqgan, leakgan = REPO / "configs/paper/seqgan_oracle.yaml", REPO / "configs/paper/leakgan_oracle.yaml"
+    assert with_default_cuts(seqgan, ["eval.num_samples=64"]) == [
+        "mle.epochs=1", "adversarial.pretrain_d_rounds=1", "adversarial.rounds=2", "eval.num_samples=64"]
+    assert with_default_cuts(seqgan, ["adversarial.rounds=5"]) == [
+        "mle.epochs=1", "adversarial.pretrain_d_rounds=1", "adversarial.rounds=5"]
+    # LeakGAN's schedule has no mle section: only the cuts it has apply
+    assert "mle.epochs=1" not in with_default_cuts(leakgan, ["pretrain.rounds=1"])
+
+
 def test_a_tiny_config_end_to_end(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["--config", str(REPO / "configs/tiny/seqgan.yaml"), "--out", str(out), "--workdir",

@@ -90,8 +90,14 @@ def test_report_groups_settings_and_compares_with_published(tmp_path):
     assert out.read_text() == text
 
 
-def test_report_without_results_is_an_error(tmp_path):
+def test_report_without_results_is_an_error(tmp_path, capsys):
     assert report.main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")]) == 2
+    assert report.main(["--results", str(tmp_path), "--out", str(tmp_path / "nowhere" / "R.md")]) == 2
+    assert "folder" in capsys.readouterr().err and not (tmp_path / "nowhere").exists()
+    (tmp_path / "grid").mkdir()
+    (tmp_path / "grid" / "mle-oracle-seed0-x.json").write_text('{"model": "ml')  # damaged
+    assert report.main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")]) == 2
+    assert "result file" in capsys.readouterr().err  # names the file
 
 
 def _infill(label: str, seed: int, bleu2: float) -> dict:
