@@ -160,7 +160,9 @@ def _print_training_margins(rows: list[dict[str, Any]], x: str, y: str, run_name
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python benchmarks/curve_margin.py", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python benchmarks/curve_margin.py",
+                                description="How far a run's point lies from a baseline's quality-diversity curve "
+                                            "(Caccia et al. 2020).")
     p.add_argument("--run", nargs="+", required=True,
                    help="result JSON(s) of the model, or run folder(s) holding metrics.jsonl")
     p.add_argument("--baseline", nargs="+", required=True, help="result JSON(s) with a sweep, paired with --run")
@@ -171,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="also print the margin at each in-training evaluation of every run")
     p.add_argument("--phase", default=None, help="with --curve: only this training phase (e.g. adversarial)")
     args = p.parse_args(argv)
+    if args.phase and not args.curve:
+        print("error: --phase picks the in-training evaluations of --curve; add --curve", file=sys.stderr)
+        return 2
     if len(args.run) != len(args.baseline):
         print("error: give as many --baseline files as --run files (paired in order)", file=sys.stderr)
         return 2
@@ -185,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
             return 2
         differs = measured_differently(run.get("metrics") or {}, base.get("sweep") or [])
+        if run.get("data") and base.get("data") and run["data"] != base["data"]:
+            differs.insert(0, f"data {run['data']} vs {base['data']}")
         if differs:
             print(f"warning: {Path(run_path).name} and {Path(base_path).name}'s sweep were measured differently "
                   f"({'; '.join(differs)}): the margin mixes two protocols", file=sys.stderr)

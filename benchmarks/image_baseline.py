@@ -156,12 +156,13 @@ def references() -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--models", help="comma-separated models to run (default: all of " +
-                   ", ".join(POINT_MODELS + list(POINT_VARIANTS) + IMAGE_MODELS) + ")")
-    p.add_argument("--render-only", action="store_true")
+    p = argparse.ArgumentParser(prog="python benchmarks/image_baseline.py", description=__doc__.splitlines()[0])
+    p.add_argument("--jobs", type=int, default=2, help="runs side by side (default 2)")
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
+    # a model can run on the mixtures and on the digits: each name once
+    names = list(dict.fromkeys(POINT_MODELS + list(POINT_VARIANTS) + IMAGE_MODELS))
+    p.add_argument("--models", help=f"comma-separated models to run (default: all of {', '.join(names)})")
+    p.add_argument("--render-only", action="store_true", help="only redraw the tables and plots from the results")
     args = p.parse_args()
     os.chdir(REPO)  # the runs' --config paths (recorded in each JSON) are relative to the repository
     OUT.mkdir(parents=True, exist_ok=True)

@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default=str(RESULTS))
     p.add_argument("--data-dir", default=os.environ.get("TEXTGAN_DATA_DIR"), help="data root (TEXTGAN_DATA_DIR)")
     args = p.parse_args(argv)
+    if not Path(args.results).is_dir():
+        print(f"error: --results '{args.results}' is not a folder of result JSONs", file=sys.stderr)
+        return 2
     print(f"{len(add_sizes(Path(args.results), args.data_dir))} result files updated")
     return 0
 

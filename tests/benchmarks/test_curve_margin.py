@@ -52,6 +52,13 @@ def test_points_measured_differently_are_warned_about(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "margin +0.500" in captured.out  # still printed, with the warning beside it
     assert "measured differently (n_samples 200 vs 100)" in captured.err
+    elsewhere = json.loads(base.read_text()) | {"data": "coco"}
+    base.write_text(json.dumps(elsewhere))
+    alike.write_text(json.dumps(json.loads(alike.read_text()) | {"data": "oracle"}))
+    assert main(["--run", str(alike), "--baseline", str(base)]) == 0
+    assert "(data oracle vs coco)" in capsys.readouterr().err
+    assert main(["--run", str(alike), "--baseline", str(base), "--phase", "adversarial"]) == 2
+    assert "add --curve" in capsys.readouterr().err
 
 
 def test_a_curve_whose_x_turns_back_is_read_on_its_low_temperature_branch(tmp_path, capsys):
