@@ -45,6 +45,21 @@ def test_a_reader_that_stops_early_ends_sampling_quietly(oracle_run, tmp_path):
     assert proc.wait(timeout=300) == 141 and "Traceback" not in err, err
 
 
+def test_streamed_output_is_the_samples_of_one_call(oracle_run, tmp_path, cli, capsys):
+    """Written a chunk (2,000 rows) at a time, the lines are those of one `sample` call, across chunk
+    boundaries; --out leaves no temporary file behind."""
+    from textgan.runs import load_run
+    from textgan.sampling import sample
+
+    run = load_run(oracle_run)
+    ids = sample(run.generator, 4500, run.seq_len, eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=7)
+    expected = [run.vocab.decode(row) for row in ids.tolist()]
+    out = tmp_path / "s.txt"
+    proc = cli.main(sample_main, ["--run", oracle_run, "--num", "4500", "--seed", "7", "--out", out], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().splitlines() == expected and [p.name for p in tmp_path.iterdir()] == ["s.txt"]
+
+
 def test_run_without_checkpoint_is_one_line_error(procs, cli):
     # a run without a checkpoint cannot be resumed: the message says how to start it again
     cli.user_error(procs[1]["nockpt"], "has no checkpoint yet", "--overwrite --run-dir nockpt")

@@ -9,15 +9,17 @@ class in turn and print `label<TAB>sentence` lines. `--prompt "a man"` continues
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import CliParser, UserError, check_output_file, cli_entry, write_output_file
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry
 from textgan.runs import load_run, load_run_config
-from textgan.sampling import check_sampling_args, sample
+from textgan.sampling import check_sampling_args, sample_chunks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,19 +92,36 @@ def main(argv: list[str] | None = None) -> int:
         from textgan.prompt import prompt_ids
 
         prompt = prompt_ids(run, args.prompt)
-    ids = sample(generator, args.num, run.seq_len, temperature=args.temperature, top_k=args.top_k,
-                 top_p=args.top_p, eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=args.seed,
-                 batch_size=args.num if prefixes else 2000, prefix=prompt)
-    lines = [(prefixes[i] if prefixes else "") + run.vocab.decode(row) for i, row in enumerate(ids.tolist())]
+    # drawn and written a chunk at a time: a large --num streams out instead of waiting in memory
+    chunks = sample_chunks(generator, args.num, run.seq_len, temperature=args.temperature, top_k=args.top_k,
+                           top_p=args.top_p, eos_id=run.vocab.eos_id, pad_id=run.vocab.pad_id, seed=args.seed,
+                           batch_size=args.num if prefixes else 2000, prefix=prompt)
+    rows = (row for chunk in chunks for row in chunk.tolist())
+    lines = ((prefixes[i] if prefixes else "") + run.vocab.decode(row) for i, row in enumerate(rows))
     return _emit(args, lines)
 
 
-def _emit(args: argparse.Namespace, lines: list[str]) -> int:
-    if args.out:
-        write_output_file(args.out, "\n".join(lines) + "\n")
-        print(f"wrote {len(lines)} samples to {args.out}", file=sys.stderr)
-    else:
-        print("\n".join(lines))
+def _emit(args: argparse.Namespace, lines: Iterable[str]) -> int:
+    """Print the lines as they come, or write them to --out: into a temporary file renamed at the end, so a
+    failure (or Ctrl-C) midway leaves no half-written output file."""
+    if not args.out:
+        for line in lines:
+            print(line)
+        return 0
+    out = Path(args.out)
+    tmp = out.with_name(f".{out.name}.part")
+    count = 0
+    try:
+        with open(tmp, "w") as f:
+            for line in lines:
+                f.write(line + "\n")
+                count += 1
+        os.replace(tmp, out)
+    except OSError as err:
+        raise UserError(f"cannot write '{out}' ({err.strerror})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {count} samples to {out}", file=sys.stderr)
     return 0
 
 

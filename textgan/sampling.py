@@ -8,7 +8,7 @@ Decoding runs under `torch.inference_mode()` in large chunks (one (B, V) softmax
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from numbers import Integral, Real
 
 import torch
@@ -240,6 +240,19 @@ def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 20
     global RNG; otherwise `rng`, else the global RNG. `prefix`: token ids every sequence starts with
     (a prompt, e.g. from `textgan.prompt.prompt_ids`); the rows hold it followed by the continuation.
     """
+    chunks = list(sample_chunks(generator, num, seq_len, batch_size=batch_size, temperature=temperature,
+                                top_k=top_k, top_p=top_p, eos_id=eos_id, pad_id=pad_id, seed=seed, rng=rng,
+                                prefix=prefix))
+    return torch.cat(chunks) if chunks else torch.empty(0, seq_len, dtype=torch.long)
+
+
+def sample_chunks(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 2000,
+                  temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, eos_id: int | None = None,
+                  pad_id: int = 0, seed: int | None = None, rng: torch.Generator | None = None,
+                  prefix: Sequence[int] | torch.Tensor | None = None) -> Iterator[torch.Tensor]:
+    """`sample`, one (<= batch_size, seq_len) chunk at a time, the same rows in the same order: a caller that
+    writes each chunk as it comes (the sampling CLI) holds one chunk in memory, not all `num` rows. The
+    arguments are checked at the first `next()`, before anything is drawn."""
     if not isinstance(generator, nn.Module):
         raise TypeError(f"sample takes a generator module (e.g. load_run(...).generator), got "
                         f"{type(generator).__name__}")
@@ -263,10 +276,10 @@ def sample(generator: nn.Module, num: int, seq_len: int, *, batch_size: int = 20
         device = next(generator.parameters()).device
         rng = torch.Generator(device=device)
         rng.manual_seed(seed)
-    chunks = []
-    for start in range(0, num, batch_size):
-        b = min(batch_size, num - start)
-        chunks.append(sample_batch(generator, b, seq_len, temperature=temperature, top_k=top_k,
-                                   top_p=top_p, eos_id=eos_id, pad_id=pad_id, rng=rng, prefix=prefix).cpu())
-    generator.train(was_training)
-    return torch.cat(chunks) if chunks else torch.empty(0, seq_len, dtype=torch.long)
+    try:
+        for start in range(0, num, batch_size):
+            b = min(batch_size, num - start)
+            yield sample_batch(generator, b, seq_len, temperature=temperature, top_k=top_k, top_p=top_p,
+                               eos_id=eos_id, pad_id=pad_id, rng=rng, prefix=prefix).cpu()
+    finally:  # also when the caller stops early (a closed pipe)
+        generator.train(was_training)
