@@ -133,7 +133,10 @@ def check_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
                             "new one")
         raise UserError(f"run directory '{run.path}' already holds a run; pass --resume to continue it, "
                         "--overwrite to replace it, or --run-dir for a new one")
-    clash = run.run_entries()  # not a run, but a new one would write over these
+    # not a run, but a new one would write over these (an empty folder, e.g. the samples/ of a start killed at
+    # once, holds nothing to lose)
+    clash = [name for name in run.run_entries()
+             if not ((run.path / name).is_dir() and not any((run.path / name).iterdir()))]
     if clash:
         raise UserError(f"run directory '{run.path}' is not a run but holds {', '.join(repr(c) for c in clash)}, "
                         "which a run would write over; choose another --run-dir")
