@@ -42,7 +42,9 @@ def train(model: str, run_dir: Path, args: argparse.Namespace, log_file: Path) -
     cmd = [sys.executable, "-m", "textgan.train", "--run-dir", repo_path(run_dir)]  # cwd is REPO
     if args.data_dir:
         cmd += ["--data-dir", args.data_dir]
-    if (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir()):
+    from textgan.runs import RunDir
+
+    if RunDir(run_dir).has_checkpoint():  # a save killed midway leaves only a temporary folder: no checkpoint
         cmd += ["--resume"]
     else:
         cmd += ["--model", model, "--config", f"configs/{model}.yaml", "--data", args.data, "--seed", str(args.seed),

@@ -204,7 +204,9 @@ def train(job: Job, run_dir: Path, data_dir: str | None, log_file: Path) -> floa
     args = [sys.executable, "-m", "textgan.train", "--run-dir", str(run_dir)]
     if data_dir:
         args += ["--data-dir", data_dir]
-    if (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir()):
+    from textgan.runs import RunDir
+
+    if RunDir(run_dir).has_checkpoint():
         args += ["--resume"]  # an interrupted run continues; a finished one has nothing left to do
         args += [a for a in job.train_args() if "=" in a and a.split("=")[0].startswith(("train.", "eval."))]
     else:
@@ -221,18 +223,21 @@ def train(job: Job, run_dir: Path, data_dir: str | None, log_file: Path) -> floa
 
 def run_until_saved(args: list[str], log, env: dict[str, str] | None = None) -> int:
     """Run a training command to its end; its exit status. The child has a session of its own, so a terminal's
-    Ctrl-C reaches only the harness, which passes exactly one SIGINT on and waits: the run finishes its
-    iteration and saves a checkpoint before the harness stops (killing it there lost the iteration; two
-    signals would make it abort). A second Ctrl-C passes a second signal, which aborts the run."""
+    Ctrl-C reaches only the harness, which passes SIGTERM on and waits: the run finishes its iteration and
+    saves a checkpoint before the harness stops (killing it there lost the iteration). SIGTERM, because a
+    run that got one already (a service manager signals every process of the job) takes a second as the
+    same request, while a second SIGINT would make it abort. A second Ctrl-C passes SIGINT: the run aborts."""
     # a log file gets both streams; with stdout discarded (DEVNULL), stderr still reaches the terminal
     stderr = None if log is subprocess.DEVNULL else subprocess.STDOUT
     proc = subprocess.Popen(args, stdout=log, stderr=stderr, cwd=REPO, env=env, start_new_session=True)
     try:
         return proc.wait()
-    except BaseException:  # KeyboardInterrupt, or SIGTERM as run_grid.py raises it
+    except BaseException:  # KeyboardInterrupt, or SIGTERM / SIGHUP as run_grid.py raises them
+        stop = signal.SIGTERM
         while proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            with contextlib.suppress(BaseException):  # a second interrupt: one more signal, then wait again
+            proc.send_signal(stop)
+            stop = signal.SIGINT  # the next interrupt of the harness: abort
+            with contextlib.suppress(BaseException):
                 proc.wait()
         raise
 
@@ -322,8 +327,11 @@ def eval_differences(result: dict[str, Any], grid_eval: dict[str, Any]) -> list[
         missing = [t for t in wanted if t not in swept]
         if missing:
             out.append(f"no sweep at temperature(s) {', '.join(str(t) for t in missing)}")
-    if "per_class" not in metrics:
-        lacking = [m for m in grid_eval.get("metrics") or [] if not any(k.startswith(m) for k in metrics)]
+    if "per_class" not in metrics and grid_eval.get("metrics"):
+        from textgan.metrics.suite import parse_metrics
+
+        asked_metrics = parse_metrics(grid_eval["metrics"])  # a list, or a comma-separated string
+        lacking = [m for m in asked_metrics if not any(k.startswith(m) for k in metrics)]
         if lacking:
             out.append(f"metric(s) {', '.join(lacking)} not measured")
     return out

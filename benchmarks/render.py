@@ -162,10 +162,12 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
     groups: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     seeded: dict[str, bool] = defaultdict(bool)  # data key -> some run used a seeded oracle, not SeqGAN's
     labels = setting_labels(results)
+    published_name = {}  # a column's label -> the model name published.yaml knows it by
     for r in results:
         entry = final_entry(r)
         if entry is not None:
             groups[data_key(r)][labels[id(r)]].append(all_metrics(entry))
+            published_name[labels[id(r)]] = model_label(r)
             seeded[data_key(r)] |= str((r.get("data_info") or {}).get("oracle", "")).startswith("seeded")
     parts = []
     for data, by_model in sorted(groups.items()):
@@ -180,7 +182,7 @@ def summary_tables(results: list[dict[str, Any]], published: dict[str, Any]) -> 
             for m in models:
                 vals = [row[metric] for row in by_model[m] if metric in row]
                 cell = fmt_mean_std(vals) if vals else "–"
-                ref = pub.get(metric, {}).get("values", {}).get(m)
+                ref = pub.get(metric, {}).get("values", {}).get(published_name[m])
                 cells.append(f"{cell} ({fmt_published(ref)})" if ref is not None else cell)
             lines.append(f"| {metric} | " + " | ".join(cells) + " |")
         sources = sorted({pub[m]["source"] for m in metrics if m in pub})
@@ -225,8 +227,8 @@ def quality_diversity_axes(lines: dict[str, dict[float, dict[str, float]]]) -> t
     return None
 
 
-def sweep_table(results: list[dict[str, Any]]) -> str:
-    lines_by_model = sweep_lines(results)
+def sweep_table(results: list[dict[str, Any]], label: Callable[[dict[str, Any]], str] | None = None) -> str:
+    lines_by_model = sweep_lines(results, label)
     if not lines_by_model:
         return ""
     parts = []
@@ -313,7 +315,8 @@ def plot_quality_diversity(results: list[dict[str, Any]], path: Path,
     return path
 
 
-def plot_training_curves(results: list[dict[str, Any]], path: Path) -> Path | None:
+def plot_training_curves(results: list[dict[str, Any]], path: Path,
+                         label: Callable[[dict[str, Any]], str] | None = None) -> Path | None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -324,12 +327,13 @@ def plot_training_curves(results: list[dict[str, Any]], path: Path) -> Path | No
     key = "nll_oracle" if any("nll_oracle" in rec for r in curves for rec in r["curve"]) else "nll_test"
     fig, ax = plt.subplots(figsize=(6, 4.5))
     colours: dict[str, Any] = {}
-    for r in sorted(curves, key=lambda r: (model_label(r), r.get("seed", 0))):
+    label = label or model_label
+    for r in sorted(curves, key=lambda r: (label(r), r.get("seed", 0))):
         pts = [(rec["step"], rec[key]) for rec in r["curve"] if key in rec]
-        name = model_label(r)
-        label = None if name in colours else name
+        name = label(r)
+        legend = None if name in colours else name
         colour = colours.setdefault(name, f"C{len(colours)}")
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, alpha=0.8, label=label)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colour, alpha=0.8, label=legend)
     ax.set_xlabel("training step (epochs / rounds over all phases)")
     ax.set_ylabel(key.replace("_", "-"))
     ax.set_title(f"Training curves ({key.replace('_', '-')}; one line per seed)", fontsize=9)
@@ -438,11 +442,16 @@ def readme_markdown(folder: Path, published_path: Path = PUBLISHED, plot_dir: Pa
     tables = summary_tables(results, published)
     if tables:
         md += ["## Final metrics (temperature 1)", "", tables, ""]
-    if plot_training_curves(results, plot_dir / "training_curves.png"):
+    labels = setting_labels(results)  # one line per setting: two settings of a model are not averaged
+
+    def label(r: dict[str, Any]) -> str:
+        return labels[id(r)]
+
+    if plot_training_curves(results, plot_dir / "training_curves.png", label):
         md += ["## Training curves", "", "![training curves](training_curves.png)", ""]
-    if plot_quality_diversity(results, plot_dir / "quality_diversity.png"):
+    if plot_quality_diversity(results, plot_dir / "quality_diversity.png", label):
         md += ["## Quality–diversity (temperature sweep)", "", "![quality-diversity](quality_diversity.png)", "",
-               sweep_table(results), ""]
+               sweep_table(results, label), ""]
     return "\n".join(md)
 
 

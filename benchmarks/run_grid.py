@@ -86,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from benchmarks.harness import run_job
 
-    # SIGTERM stops the harness as Ctrl-C does: the running training saves a checkpoint, the job lock is
-    # released (by default SIGTERM killed the harness alone, leaving its training running and the lock behind)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # SIGTERM and SIGHUP (a closed terminal) stop the harness as Ctrl-C does: the running training saves a
+    # checkpoint and stops too, the job lock is released (by default either signal killed the harness alone,
+    # leaving its training, in a session of its own, running and the lock behind)
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop_on_sigterm)
 
     grids = [load_any_grid(path) for path in args.grids]  # every file is checked before the first run starts
     results_root = Path(args.results_root)

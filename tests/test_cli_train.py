@@ -98,6 +98,43 @@ def test_overwrite_replaces_an_existing_run(oracle_run, tmp_path, monkeypatch, c
     assert not (tmp_path / "run" / ".replaced").exists()
 
 
+def test_a_write_failing_during_overwrite_puts_the_old_run_back(oracle_run, tmp_path, monkeypatch, cli, capsys):
+    import errno
+
+    from textgan.runs import RunDir
+
+    shutil.copytree(oracle_run, tmp_path / "run")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*"))
+
+    def disk_full(self, info):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.path / "run_info.jsonl"))
+
+    monkeypatch.setattr(RunDir, "write_run_info", disk_full)
+    monkeypatch.chdir(tmp_path)
+    proc = cli.main(train_main, ["--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "--overwrite"], capsys)
+    # the advice is to run the command again, not to --resume (which would continue the old run)
+    cli.user_error(proc, "No space left on device", "is back as it was", "run the command again")
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "run").rglob("*")) == before
+
+
+def test_a_start_killed_while_replacing_a_run_says_where_that_run_is(oracle_run, tmp_path, monkeypatch, cli, capsys):
+    from textgan.runs import RunDir
+
+    shutil.copytree(oracle_run, tmp_path / "run")
+    run = RunDir(tmp_path / "run")
+    run.set_aside()  # as --overwrite does, then the start is killed after writing its config alone
+    (tmp_path / "run" / "config.yaml").write_text((run.replaced / "config.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    cli.user_error(cli.main(train_main, ["--resume", "--run-dir", "run"], capsys),
+                   "has no checkpoint to resume from", "the run it was replacing is kept in")
+    cli.user_error(cli.main(train_main, ["--model", "mle", "--config", TINY_MLE, "--run-dir", "run"], capsys),
+                   "saved no checkpoint", "--overwrite", "the run it was replacing is kept in")
+    proc = cli.main(train_main, ["--model", "mle", "--config", TINY_MLE, "--run-dir", "run", "--overwrite",
+                                 "mle.epochs=1"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert not run.replaced.exists() and run.has_checkpoint()
+
+
 def test_relative_data_paths_are_found_from_another_folder(tmp_path, monkeypatch, cli, capsys, caplog):
     """A run trained on `--data train.txt data.test=test.txt` resumes and evaluates from another folder: its
     relative paths are read from the folder it was started in (run_info's cwd); the saved config keeps them."""

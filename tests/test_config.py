@@ -165,6 +165,9 @@ def test_load_yaml_errors(tmp_path):
         load_yaml(bad)
     with pytest.raises(ConfigError, match="is a folder"):
         load_yaml(tmp_path)
+    # YAML merge keys are not duplicates: a section may take an anchor's keys and override some
+    bad.write_text("generator: &net {emb_dim: 8, hidden_dim: 8}\ndiscriminator: {<<: *net, hidden_dim: 4}\n")
+    assert load_yaml(bad)["discriminator"] == {"emb_dim": 8, "hidden_dim": 4}
 
 
 @pytest.mark.parametrize("name", sorted(all_models()))

@@ -49,3 +49,15 @@ def test_a_killed_replacement_keeps_the_run_it_was_replacing(tmp_path):
     assert (run.replaced / "config.yaml").read_text() == "model: old\n"
     make_run(tmp_path / "run", "again", checkpoint=False)
     assert run.restore_replaced() and (tmp_path / "run" / "config.yaml").read_text() == "model: old\n"
+
+
+def test_a_save_killed_midway_is_not_a_checkpoint(tmp_path):
+    """The temporary folder of an interrupted save does not count: a run holding only that was never
+    saved, and the run a replacing start was replacing is still the one worth keeping."""
+    run = make_run(tmp_path / "run", "old")
+    run.set_aside()
+    killed = make_run(tmp_path / "run", "killed", checkpoint=False)
+    (tmp_path / "run" / "checkpoints" / ".tmp-step-00000000").mkdir(parents=True)
+    assert not killed.has_checkpoint()
+    run.set_aside()  # a second --overwrite keeps the set-aside run
+    assert (run.replaced / "config.yaml").read_text() == "model: old\n"

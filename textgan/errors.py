@@ -50,6 +50,18 @@ def write_output_file(path: str | Path, text: str) -> None:
         raise UserError(f"cannot write '{path}' ({err.strerror})") from None
 
 
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reading end is closed (poll reports an error on it)."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows) or no real stdout: the usual case
+        return True
+
+
 def cli_entry(main: Callable[[list[str] | None], int | None]) -> Callable[[list[str] | None], int]:
     """Wrap a CLI `main(argv)` so that a `UserError` becomes one line on stderr and exit code 2."""
 
@@ -66,7 +78,10 @@ def cli_entry(main: Callable[[list[str] | None], int | None]) -> Callable[[list[
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130
-        except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
+        except BrokenPipeError:
+            if not _stdout_reader_gone():  # another pipe or socket broke: not ours to silence
+                raise
+            # the reader of our output went away (`... | head`): stop quietly, as Unix tools do
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush would raise again
             return 141  # 128 + SIGPIPE

@@ -20,6 +20,7 @@ from torch import nn
 
 from textgan.checkpoint import (
     latest_checkpoint,
+    list_checkpoints,
     load_checkpoint,
     load_weights_into,
     named_checkpoint,
@@ -119,7 +120,8 @@ class RunDir:
             raise UserError(f"cannot create run directory '{self.path}' ({err.strerror})") from None
 
     def has_checkpoint(self) -> bool:
-        return self.checkpoints.is_dir() and any(self.checkpoints.iterdir())
+        """Whether a checkpoint was saved (the temporary folder of a save killed midway is not one)."""
+        return bool(list_checkpoints(self.checkpoints))
 
     def save_config(self, cfg: Any) -> None:
         (self.path / "config.yaml").write_text(dump_yaml(cfg))

@@ -116,21 +116,24 @@ def check_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
     if resume and overwrite:
         raise UserError("--resume and --overwrite contradict each other; pass --resume to continue the run, "
                         "or --overwrite to replace it")
-    # a run that stopped before its first checkpoint (or is still before it) cannot be continued, only redone
-    unsaved = run.holds_run() and not run.has_checkpoint()
+    # a run that stopped before its first checkpoint (or is still before it) cannot be continued, only redone;
+    # if it was replacing another run (killed mid-start), that run waits in .replaced/
+    unsaved = (run.holds_run() or run.replaced.is_dir()) and not run.has_checkpoint()
+    kept = (f"; the run it was replacing is kept in '{run.replaced}' (move its files back to restore it)"
+            if run.replaced.is_dir() else "")
     if resume:
         if not run.has_checkpoint():
             redo = ("; it stopped before saving one: start it again with --overwrite instead of --resume"
                     if unsaved else "")
-            raise UserError(f"run directory '{run.path}' has no checkpoint to resume from{redo}")
+            raise UserError(f"run directory '{run.path}' has no checkpoint to resume from{redo}{kept}")
         return
-    if run.holds_run() or run.has_checkpoint():
+    if run.holds_run() or run.has_checkpoint() or unsaved:
         if overwrite:
             return
         if unsaved:
             raise UserError(f"run directory '{run.path}' holds a run that saved no checkpoint (it stopped before "
                             "its first, or is still running); pass --overwrite to start it again, or --run-dir for a "
-                            "new one")
+                            f"new one{kept}")
         raise UserError(f"run directory '{run.path}' already holds a run; pass --resume to continue it, "
                         "--overwrite to replace it, or --run-dir for a new one")
     # not a run, but a new one would write over these (an empty folder, e.g. the samples/ of a start killed at
@@ -146,7 +149,7 @@ def replace_run_dir(run: RunDir) -> None:
     """A new run's directory. An old run there (--overwrite, checked by `check_run_dir`) is set aside, to be
     deleted once the new run saves its first checkpoint or put back if it fails before. Called only once the
     data, the model and its trainer have been built; files that are not a run's are never touched."""
-    if run.holds_run() or run.has_checkpoint():
+    if run.holds_run() or run.has_checkpoint() or run.replaced.is_dir():
         run.set_aside()
     run.create()
 
@@ -297,9 +300,12 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         procs = f" x {dist.world_size} processes" if dist.enabled else ""
         say(f"model: {spec.name} ({n_params:,} generator parameters) on {device}{procs}; run directory: {run.path}")
         final = trainer.fit()
-    except BaseException:  # e.g. a config error found at the first evaluation
-        if dist.is_main and not args.resume:
-            run.restore_replaced()
+    except BaseException as err:  # e.g. a config error found at the first evaluation
+        if dist.is_main and not args.resume and run.restore_replaced() and isinstance(err, OSError):
+            # not "the last checkpoint is intact; --resume": that would continue the old run, not start this one
+            raise UserError(f"cannot write '{err.filename or run.path}' ({err.strerror or err}); the run --overwrite "
+                            "was replacing is back as it was — fix the cause (e.g. free disk space) and run the "
+                            "command again") from None
         raise
     if not final:  # a resumed run whose schedule its checkpoint already covers
         say(f"nothing to train: the checkpoint at step {trainer.progress['step']} already completes the schedule; "

@@ -47,6 +47,7 @@ def test_eval_differences_name_what_was_measured_otherwise():
     assert eval_differences(result, {"num_samples": 128, "metrics": ["nll", "bleu"], "temperatures": [0.7]}) == [
         "n_samples 10000, grid 128", "no sweep at temperature(s) 0.7", "metric(s) bleu not measured"]
     assert eval_differences({"metrics": {"per_class": {}}}, {"metrics": ["bleu"]}) == []  # the per-class protocol
+    assert eval_differences(result, {"metrics": "nll,bleu"}) == ["metric(s) bleu not measured"]  # a string too
 
 
 def test_a_damaged_result_is_named_not_taken_as_finished(tmp_path):

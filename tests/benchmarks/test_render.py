@@ -40,7 +40,8 @@ def test_two_settings_of_one_model_are_not_averaged_as_seeds(tmp_path):
     text = render.render_dir(tmp_path, published).read_text()
     thirty, thirty_one = (config_hash({"data": {"name": "coco"}, "mle": {"epochs": e}}) for e in (30, 31))
     assert f"| metric | mle ({thirty}) | mle ({thirty_one}) |" in text
-    assert "| bleu_2 | 0.710 ± 0.014 | 0.600 |" in text
+    assert "| bleu_2 | 0.710 ± 0.014 (0.731) | 0.600 (0.731) |" in text  # published values found by model
+    assert f"#### mle ({thirty})" in text and f"#### mle ({thirty_one})" in text  # the sweep table too
     assert "- samples per evaluation: 64, 100;" in text  # every count the files record
 
 
