@@ -61,3 +61,26 @@ def test_a_save_killed_midway_is_not_a_checkpoint(tmp_path):
     assert not killed.has_checkpoint()
     run.set_aside()  # a second --overwrite keeps the set-aside run
     assert (run.replaced / "config.yaml").read_text() == "model: old\n"
+
+
+def test_relative_data_paths_are_found_from_the_start_folder(tmp_path, monkeypatch):
+    """Files only (a named data set is read from the data root), the saved config untouched."""
+    import json
+
+    from textgan.data.sources import DataConfig
+    from textgan.runs import with_data_paths_found
+
+    start = tmp_path / "start"
+    (start / "coco").mkdir(parents=True)  # a folder named like a data set: not a data file
+    for name in ("train.txt", "test.txt", "pos.txt", "w.npz"):
+        (start / name).write_text("x\n")
+    run = make_run(tmp_path / "run", "mle")
+    (tmp_path / "run" / "run_info.jsonl").write_text(json.dumps({"cwd": str(start)}) + "\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = DataConfig(name="train.txt", test="test.txt", class_files=["positive=pos.txt"])
+    cfg.oracle.params = "w.npz"
+    found = with_data_paths_found(cfg, run.path)
+    assert (found.name, found.test) == (str(start / "train.txt"), str(start / "test.txt"))
+    assert found.class_files == [f"positive={start / 'pos.txt'}"] and found.oracle.params == str(start / "w.npz")
+    assert (cfg.name, cfg.oracle.params) == ("train.txt", "w.npz")  # a copy
+    assert with_data_paths_found(DataConfig(name="coco"), run.path).name == "coco"

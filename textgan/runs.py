@@ -189,9 +189,9 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
     """The run's data config with its relative file paths found from here: a user corpus (data.name), its test
-    file (data.test) and class files (data.class_files) that do not exist relative to the current folder, but
-    do relative to the folder the run was started in (run_info's `cwd`), are made absolute. A copy: the saved
-    config keeps the paths as they were given."""
+    file (data.test), class files (data.class_files) and oracle weights (data.oracle.params=PATH) that do not
+    exist relative to the current folder, but do relative to the folder the run was started in (run_info's
+    `cwd`), are made absolute. A copy: the saved config keeps the paths as they were given."""
     import copy
 
     starts = [info["cwd"] for info in RunDir(run_dir).read_run_info()[:1] if info.get("cwd")]
@@ -209,6 +209,8 @@ def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
     if data.name not in DATA_SETS and data.name not in DATA_SOURCES:  # a named set is read from the data root
         data.name = found(data.name)
     data.test = found(data.test) if data.test else data.test
+    if data.oracle.params not in ("auto", "seqgan", "seeded"):  # oracle weights given as a file path
+        data.oracle.params = found(data.oracle.params)
     data.class_files = [f"{entry.split('=', 1)[0]}={found(entry.split('=', 1)[1])}" if "=" in entry else entry
                         for entry in data.class_files]
     return data
