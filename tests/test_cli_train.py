@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import metric_records, write_tiny_text
+from conftest import TEST_LINES, metric_records, write_tiny_text
 from safetensors.torch import load_file
 
 from textgan.checkpoint import latest_checkpoint
@@ -157,6 +157,12 @@ def test_relative_data_paths_are_found_from_another_folder(tmp_path, monkeypatch
     saved = yaml.safe_load((start / "run" / "config.yaml").read_text())["data"]
     assert (saved["name"], saved["test"]) == ("train.txt", "test.txt")
     assert "the training data differ" not in caplog.text  # the same file, found from elsewhere
+    # the README's Python recipe too: load_data(run.cfg.data) of a loaded run works from here
+    from textgan.data.sources import load_data
+    from textgan.runs import load_run
+
+    loaded = load_run(start / "run")
+    assert len(load_data(loaded.cfg.data, vocab=loaded.vocab).test) == len(TEST_LINES)
 
 
 def test_a_data_file_edited_between_sittings_is_reported(tmp_path, monkeypatch, cli, capsys, caplog):
@@ -263,3 +269,16 @@ def test_train_model_is_the_cli_as_a_python_function(tmp_path):
         train_model("mle", config=TINY_MLE, run_dir=tmp_path / "other", overrides={"mle.epochs": "three"})
     with pytest.raises(UserError, match="overrides must map config keys to values"):
         train_model("mle", config=TINY_MLE, run_dir=tmp_path / "other", overrides="mle.epochs=1")
+    with pytest.raises(UserError, match="overwrite must be True or False"):
+        train_model("mle", config=TINY_MLE, run_dir=tmp_path / "other", overwrite="yes")
+    # numpy / torch scalars and paths, as a script computes them, are written as plain values
+    import numpy as np
+
+    again = train_model("mle", config=TINY_MLE, run_dir=run, overwrite=True,
+                        overrides={"mle.epochs": np.int64(1), "mle.lr": torch.tensor(0.002),
+                                   "train.best_phases": ("mle",)})
+    cfg = yaml.safe_load((again / "config.yaml").read_text())
+    assert (cfg["mle"]["epochs"], cfg["mle"]["lr"], cfg["train"]["best_phases"]) == (1, pytest.approx(0.002), ["mle"])
+    from textgan.runs import load_run
+
+    assert load_run(run, checkpoint=0).meta["step"] == 0 and load_run(run, checkpoint=1).meta["step"] == 1

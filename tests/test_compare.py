@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import yaml
 
 from textgan.compare import main as compare_main
@@ -91,6 +92,15 @@ def test_runs_of_another_generator_kind_are_named_apart(oracle_run, tmp_path):
     cfg["generator"]["kind"] = "transformer"
     (transformer / "config.yaml").write_text(yaml.safe_dump(cfg))
     assert [summarize(r).model for r in (oracle_run, transformer)] == ["mle", "mle+transformer"]
+
+
+def test_differences_takes_summaries_in_any_iterable(oracle_run, text_run):
+    from textgan.comparison import differences, summarize
+
+    runs = [oracle_run, text_run]
+    assert differences(summarize(r) for r in runs) == differences([summarize(r) for r in runs]) != {}
+    with pytest.raises(TypeError, match=r"differences\(\[summarize\(d\) for d in run_dirs\]\)"):
+        differences([str(r) for r in runs])
 
 
 def test_a_torn_metrics_line_is_skipped(oracle_run, tmp_path, cli, capsys):

@@ -115,8 +115,33 @@ def test_counts_are_checked(gen, args, message):
 
 
 def test_a_run_instead_of_its_generator_is_a_clear_error(gen):
-    with pytest.raises(TypeError, match=r"a generator module \(e.g. load_run\(...\).generator\), got str"):
+    from types import SimpleNamespace
+
+    from textgan.metrics.nll import sequence_nll
+
+    with pytest.raises(TypeError, match=r"sample takes a generator module, e.g. load_run\(...\).generator; got str"):
         sample("runs/x", 2, 3)
+    loaded_run = SimpleNamespace(generator=gen)  # what load_run returns, in the part that matters here
+    with pytest.raises(TypeError, match=r"sequence_nll takes a generator module.*\(pass its .generator\)"):
+        sequence_nll(loaded_run, torch.zeros(2, 3, dtype=torch.long))
+    with pytest.raises(TypeError, match="rng must be a torch.Generator"):
+        sample(gen, 2, 3, rng=0)
+
+
+def test_script_friendly_arguments(gen):
+    """numpy seeds and int32 ids work; a pad id outside the vocabulary is named before it reaches the
+    embedding; a double-precision generator samples."""
+    import numpy as np
+
+    from textgan.metrics.nll import sequence_nll
+
+    assert sample(gen, 3, 4, seed=np.int64(5)).equal(sample(gen, 3, 4, seed=5))
+    ids = sample(gen, 3, 4, seed=1)
+    assert sequence_nll(gen, ids.int(), [4, 4, 4]) == pytest.approx(sequence_nll(gen, ids, torch.tensor([4, 4, 4])))
+    with pytest.raises(UserError, match="pad_id must be a token id"):
+        sample(gen, 2, 3, eos_id=1, pad_id=-1)
+    assert sample(gen.double(), 2, 3, seed=1).shape == (2, 3)
+    gen.float()
 
 
 def test_filter_logits():

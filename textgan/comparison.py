@@ -64,6 +64,8 @@ class RunSummary:
 
 def summarize(run_dir: str | Path) -> RunSummary:
     """Read one run directory (a one-line UserError if it is not a run, or has no evaluation yet)."""
+    if not isinstance(run_dir, (str, Path)):
+        raise TypeError(f"summarize takes a run directory path, got {type(run_dir).__name__}")
     path = Path(run_dir)
     spec, cfg = load_run_config(path)
     run = RunDir(path)
@@ -94,6 +96,9 @@ def differences(runs: list[RunSummary]) -> dict[str, list[Any]]:
     A setting only some runs have (the oracle's, beside a run on text) is compared among those runs; the
     others show `NOT_USED` (that their data differ is itself listed, under data.name).
     """
+    runs = list(runs)  # a generator expression would be used up by the first pass
+    if not all(isinstance(r, RunSummary) for r in runs):
+        raise TypeError("differences takes summaries of runs: differences([summarize(d) for d in run_dirs])")
     keys = dict.fromkeys(k for r in runs for k in r.protocol)
     out = {}
     for key in keys:

@@ -16,6 +16,11 @@ from textgan.user_words import run_splitter, words_to_ids
 
 def prompt_ids(run, prompt: str) -> list[int]:
     """The token ids of `prompt` for a loaded run (`textgan.runs.load_run`), split as its data was."""
+    if not hasattr(run, "vocab") or not hasattr(run, "cfg"):
+        raise TypeError(f"prompt_ids takes a loaded run (textgan.runs.load_run(...)), got {type(run).__name__}")
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt_ids takes the prompt as one string of words, e.g. \"a man riding\", got "
+                        f"{type(prompt).__name__}")
     words = run_splitter(run)(prompt)
     if not words:
         raise UserError("the --prompt is empty; give the first words of the sentences to generate, e.g. "

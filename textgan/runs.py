@@ -260,9 +260,9 @@ class LoadedRun:
         return int(self.meta["seq_len"])
 
 
-def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> LoadedRun:
-    """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one; "best": the
-    one `train.best_metric` kept in `<run>/best/`)."""
+def load_run(run_dir: str | Path, checkpoint: str | Path | int | None = None) -> LoadedRun:
+    """Config, vocabulary and the generator of a run's newest intact checkpoint (or a given one: its folder,
+    its name, its step number; "best": the one `train.best_metric` kept in `<run>/best/`)."""
     if not isinstance(run_dir, (str, Path)):
         raise TypeError(f"load_run takes a run directory path, got {type(run_dir).__name__}")
     run_dir = Path(run_dir)
@@ -275,7 +275,9 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> Loade
                             "train.best_metric (e.g. train.best_metric=nll_valid data.valid_size=1000)")
     else:
         root = run_dir / "checkpoints"
-        ckpt = named_checkpoint(root, checkpoint) if checkpoint else latest_checkpoint(root)
+        if isinstance(checkpoint, int) and not isinstance(checkpoint, bool):  # a step number
+            checkpoint = f"step-{checkpoint:08d}"
+        ckpt = named_checkpoint(root, checkpoint) if checkpoint is not None else latest_checkpoint(root)
     if ckpt is None:
         raise no_checkpoint_yet(run_dir)
     weights, _, meta = load_checkpoint(ckpt)
@@ -298,4 +300,6 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | None = None) -> Loade
     else:
         generator = build_generator(built.generator, vocab.size, vocab.bos_id)
     load_weights_into({"generator": generator}, weights, ckpt)
+    # relative data paths found from where the run was started: load_data(run.cfg.data) works from anywhere
+    cfg.data = with_data_paths_found(cfg.data, run_dir)
     return LoadedRun(run_dir, spec, cfg, vocab, generator.eval(), meta)

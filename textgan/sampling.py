@@ -26,7 +26,10 @@ def check_sampling_args(temperature: float, top_k: int, top_p: float) -> None:
         raise UserError(f"top-k must be an integer >= 0 (0 disables it), got {top_k!r}")
     if top_k < 0:
         raise UserError(f"top-k must be >= 0 (0 disables it), got {top_k}")
-    if isinstance(top_p, bool) or not isinstance(top_p, Real) or not 0 < top_p <= 1:
+    if isinstance(top_p, bool) or not isinstance(top_p, Real):
+        raise UserError(f"top-p must be a Python or numpy number in (0, 1] (1 disables it), got "
+                        f"{type(top_p).__name__} {top_p!r}")
+    if not 0 < top_p <= 1:
         raise UserError(f"top-p must be in (0, 1] (1 disables it), got {top_p}")
 
 
@@ -61,6 +64,15 @@ def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0
         drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
         logits = logits.masked_fill(drop, float("-inf"))
     return logits
+
+
+def check_generator(generator: object, caller: str) -> None:
+    """A TypeError naming what to pass when a function that decodes or scores gets something else: a
+    `LoadedRun` (pass its `.generator`), a path, ..."""
+    if not isinstance(generator, nn.Module):
+        hint = " (pass its .generator)" if hasattr(generator, "generator") else ""
+        raise TypeError(f"{caller} takes a generator module, e.g. load_run(...).generator; got "
+                        f"{type(generator).__name__}{hint}")
 
 
 def check_decode_length(generator: nn.Module, seq_len: int) -> None:
@@ -253,9 +265,9 @@ def sample_chunks(generator: nn.Module, num: int, seq_len: int, *, batch_size: i
     """`sample`, one (<= batch_size, seq_len) chunk at a time, the same rows in the same order: a caller that
     writes each chunk as it comes (the sampling CLI) holds one chunk in memory, not all `num` rows. The
     arguments are checked at the first `next()`, before anything is drawn."""
-    if not isinstance(generator, nn.Module):
-        raise TypeError(f"sample takes a generator module (e.g. load_run(...).generator), got "
-                        f"{type(generator).__name__}")
+    check_generator(generator, "sample")
+    if rng is not None and not isinstance(rng, torch.Generator):
+        raise TypeError(f"sample's rng must be a torch.Generator (or pass seed=N), got {type(rng).__name__}")
     for name, value, least in (("num", num, 0), ("seq_len", seq_len, 1), ("batch_size", batch_size, 1)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
             raise UserError(f"{name} must be an integer >= {least}, got {value!r}")
@@ -270,12 +282,18 @@ def sample_chunks(generator: nn.Module, num: int, seq_len: int, *, batch_size: i
         if outside.any():
             raise UserError(f"prefix ids {prefix[outside].tolist()} lie outside the generator's vocabulary"
                             + (f" 0..{vocab - 1}" if vocab else ""))
+    vocab = getattr(generator, "vocab_size", None)
+    for name, value in (("eos_id", eos_id), ("pad_id", pad_id)):  # pad ids are fed back as the next input
+        if value is not None and vocab and not 0 <= int(value) < vocab:
+            raise UserError(f"{name} must be a token id in 0..{vocab - 1}, got {value}")
     was_training = generator.training
     generator.eval()
     if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or not 0 <= int(seed) < 2**64:
+            raise UserError(f"seed must be an integer in 0..2**64-1, got {seed!r}")
         device = next(generator.parameters()).device
         rng = torch.Generator(device=device)
-        rng.manual_seed(seed)
+        rng.manual_seed(int(seed))  # numpy integers too
     try:
         for start in range(0, num, batch_size):
             b = min(batch_size, num - start)

@@ -96,6 +96,26 @@ def test_oracle_sweep_entries(tmp_path):
         temperature_sweep(g, data, [1.0], ["sacrebleu"], num_samples=4)
 
 
+def test_sweep_takes_what_a_script_passes(tmp_path):
+    """Temperatures as any iterable of numbers (a numpy array, a generator expression), metrics as a comma
+    string, numpy scalars; the entries stay JSON-ready."""
+    import json
+
+    import numpy as np
+
+    data = _oracle_data(tmp_path)
+    g = LSTMGenerator(30, 8, 8, bos_id=0)
+    reference = temperature_sweep(g, data, [0.5, 1.0], ["nll"], num_samples=20, seed=3)
+    for temps in (np.array([0.5, 1.0]), (t for t in [0.5, 1.0])):
+        sweep = temperature_sweep(g, data, temps, "nll", num_samples=np.int64(20), seed=np.int64(3))
+        assert [e["nll_oracle"] for e in sweep] == [e["nll_oracle"] for e in reference]
+    json.dumps(sweep)
+    with pytest.raises(UserError, match="temperatures must be a non-empty list of numbers > 0, got 0.8"):
+        temperature_sweep(g, data, 0.8, "nll", num_samples=20)
+    with pytest.raises(UserError, match="num_test must be >= 0"):
+        evaluate_generator(g, data, "nll", num_samples=4, num_test=-1)
+
+
 def test_text_entry_matches_library_on_same_samples():
     data = _text_data()
     torch.manual_seed(0)

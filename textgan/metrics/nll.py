@@ -31,6 +31,13 @@ def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tens
         raise ValueError(f"unknown NLL convention {convention!r}; use one of {CONVENTIONS}")
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
+    from textgan.sampling import check_generator
+
+    check_generator(generator, "sequence_nll")
+    if isinstance(tokens, torch.Tensor) and not tokens.dtype.is_floating_point:
+        tokens = tokens.long()  # int32 ids (torch.from_numpy) and the like: cross_entropy wants int64
+    if lengths is not None:
+        lengths = torch.as_tensor(lengths)
     _check_tokens(generator, tokens, lengths)
     was_training = generator.training
     generator.eval()

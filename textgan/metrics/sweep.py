@@ -79,16 +79,33 @@ def reference_sentences(data: DataBundle) -> Sentences | None:
 
 
 
+def check_data(data: object, caller: str) -> None:
+    """A TypeError naming what to pass when the data argument is something else (a run, a name)."""
+    if not all(hasattr(data, field) for field in ("vocab", "seq_len", "test", "oracle")):
+        raise TypeError(f"{caller} takes the loaded data (textgan.data.sources.load_data(run.cfg.data)), "
+                        f"got {type(data).__name__}")
+
+
 def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence[str], *, temperature: float = 1.0,
                        num_samples: int = 10000, seed: int = 1234, max_n: int = 5, num_test: int = 0,
                        references: Sentences | None = None, fed_cache: RealStats | None = None) -> dict[str, Any]:
     """Sample `num_samples` at `temperature` (private RNG seeded by `seed`) and score `metrics` (names or a
     comma-separated string, see `textgan.metrics.suite.METRICS`). `num_test`: NLL-test over the first N test
     sequences (a run's eval.num_test; 0 = all), as the training loop's evaluations do."""
-    if not all(hasattr(data, field) for field in ("vocab", "seq_len", "test", "oracle")):
-        raise TypeError(f"evaluate_generator takes the loaded data (textgan.data.sources.load_data(run.cfg.data)), "
-                        f"got {type(data).__name__}")
-    metrics = parse_metrics(metrics)  # before sampling, which is the slow part
+    from textgan.sampling import check_generator
+
+    check_generator(generator, "evaluate_generator")
+    check_data(data, "evaluate_generator")
+    metrics = parse_metrics(metrics) if metrics is not None else default_metrics(data)  # before sampling
+    # numpy / torch scalars are accepted, and the entry stays JSON-ready (plain Python numbers)
+    try:
+        num_samples, seed, max_n, num_test = int(num_samples), int(seed), int(max_n), int(num_test)
+        temperature = float(temperature)
+    except (TypeError, ValueError):
+        raise UserError(f"num_samples, seed, max_n and num_test must be integers and temperature a number; got "
+                        f"{num_samples!r}, {seed!r}, {max_n!r}, {num_test!r}, {temperature!r}") from None
+    if num_test < 0:
+        raise UserError(f"num_test must be >= 0 (0 = every test sequence), got {num_test}")
     if num_samples < (2 if "self_bleu" in metrics else 1):
         raise UserError(f"num_samples must be >= {2 if 'self_bleu' in metrics else 1} for {', '.join(metrics)}, "
                         f"got {num_samples}")
@@ -124,10 +141,18 @@ def temperature_sweep(generator: nn.Module, data: DataBundle, temperatures: Sequ
                       metrics: Sequence[str] | None = None, *, num_samples: int = 10000, seed: int = 1234,
                       max_n: int = 5, num_test: int = 0, progress: bool = False) -> list[dict[str, Any]]:
     """One `evaluate_generator` entry per temperature (same seed at each, so only T changes)."""
-    metrics = list(metrics) if metrics is not None else default_metrics(data)
+    from textgan.sampling import check_generator
+
+    check_generator(generator, "temperature_sweep")
+    check_data(data, "temperature_sweep")
+    metrics = parse_metrics(metrics) if metrics is not None else default_metrics(data)  # a list, or "nll,bleu"
     check_metrics(metrics, data)
+    try:  # any iterable of numbers: a list, a tuple, a numpy array or tensor, a generator expression
+        temperatures = [float(t) for t in temperatures]
+    except (TypeError, ValueError):
+        raise UserError(f"temperatures must be a non-empty list of numbers > 0, got {temperatures!r}") from None
     if not temperatures or any(not t > 0 for t in temperatures):
-        raise UserError(f"temperatures must be a non-empty list of numbers > 0, got {list(temperatures)}")
+        raise UserError(f"temperatures must be a non-empty list of numbers > 0, got {temperatures}")
     references = reference_sentences(data) if any(m in metrics for m in ("bleu", "fed", "sacrebleu")) else None
     fed_cache = RealStats()  # the test set is encoded once for the whole sweep
     entries = []

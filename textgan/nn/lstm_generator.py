@@ -43,8 +43,8 @@ class LSTMGenerator(nn.Module):
         return self.output(self.dropout(hidden))                       # (B, T, V)
 
     def init_state(self, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        device = self.output.weight.device
-        zeros = torch.zeros(self.num_layers, batch, self.hidden_dim, device=device)
+        weight = self.output.weight  # the state follows the weights' device and dtype (.double(), .half())
+        zeros = torch.zeros(self.num_layers, batch, self.hidden_dim, device=weight.device, dtype=weight.dtype)
         return zeros, zeros.clone()
 
     def embed_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
