@@ -170,6 +170,14 @@ def test_input_that_would_score_the_wrong_thing_is_refused(hypotheses, message):
         self_bleu(hypotheses if hypotheses is None or len(hypotheses) > 1 else [*hypotheses, *hypotheses])
 
 
+def test_ids_against_words_is_refused_not_scored_zero():
+    with pytest.raises(TypeError, match="the hypotheses hold int tokens and the references str tokens"):
+        bleu([[1, 2, 3], [2, 3, 4]], [["a", "man", "rides"]])
+    # the same kind on both sides scores as before, ids included (numpy ids count as ints)
+    assert bleu([[1, 2, 3]], [[1, 2, 3]], max_n=3) == {2: 1.0, 3: 1.0}
+    assert bleu([list(np.array([1, 2, 3]))], [[1, 2, 3]], max_n=2) == {2: 1.0}
+
+
 def _coco_dir() -> Path | None:
     root = os.environ.get("TEXTGAN_DATA_DIR")
     if not root:

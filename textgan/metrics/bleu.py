@@ -29,6 +29,7 @@ second count (equal to the top when the top is shared, e.g. by duplicated sample
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from numbers import Integral
 
 import numpy as np
 
@@ -167,12 +168,23 @@ def _as_list(seqs: Sequence[Tokens], what: str, fn: str, minimum: int = 1) -> li
     return seqs
 
 
+def _token_kind(seqs: list[Tokens]) -> str | None:
+    """'str' or 'int' when the first tokens of the first sequences are all of that kind, else None."""
+    seen = {"str" if isinstance(t, str) else "int" if isinstance(t, Integral) else "other"
+            for seq in seqs[:100] for t in seq[:5]}
+    return seen.pop() if len(seen) == 1 and seen != {"other"} else None
+
+
 def bleu_per_hypothesis(hypotheses: Sequence[Tokens], references: Sequence[Tokens],
                         max_n: int = 5) -> np.ndarray:
     """BLEU-2..max_n of each hypothesis against all references: array (N, max_n - 1)."""
     _check_max_n(max_n)
     hyps = _as_list(hypotheses, "hypothesis", "bleu")
     refs = _as_list(references, "reference", "bleu")
+    kinds = _token_kind(hyps), _token_kind(refs)
+    if None not in kinds and kinds[0] != kinds[1]:  # no token could ever match: 0.0, which looks like a score
+        raise TypeError(f"bleu: the hypotheses hold {kinds[0]} tokens and the references {kinds[1]} tokens, so "
+                        "nothing can match; give both as words (vocab.decode(row).split()) or both as ids")
     n_hyp = len(hyps)
     numer = np.zeros((n_hyp, max_n), dtype=np.float64)
     for k, (seq, gid, cnt, n_ids) in enumerate(_ngram_tables(hyps + refs, max_n)):
