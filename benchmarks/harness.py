@@ -105,7 +105,7 @@ def check_grid(grid: Grid, path: Path) -> None:
     """Refuse, before any run starts, what would otherwise fail after hours of training or be ignored: an
     unknown eval key, metric or data set, a temperature that is not a number, overrides for a model the
     grid does not train."""
-    from textgan.data.sources import DATA_SETS, DATA_SOURCES
+    from textgan.data.sources import DATA_SETS, DATA_SOURCES, looks_like_path
     from textgan.errors import UserError
     from textgan.metrics.suite import parse_metrics
     from textgan.registry import all_models
@@ -131,8 +131,7 @@ def check_grid(grid: Grid, path: Path) -> None:
                 from None
     all_models()  # registers the plugged-in data sources
     for name in grid.data:
-        path_like = "/" in str(name) or Path(str(name)).suffix
-        if not path_like and name not in DATA_SETS and name not in DATA_SOURCES:
+        if not looks_like_path(str(name)) and name not in DATA_SETS and name not in DATA_SOURCES:
             raise ValueError(f"{where}: unknown data set {name!r}; use one of {', '.join(DATA_SETS)} or a file path")
     stray = sorted(set(grid.model_overrides) - set(grid.models))
     if stray:

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from textgan.evaluate import parse_temperatures
     from textgan.metrics.suite import parse_metrics
     from textgan.metrics.sweep import DEFAULT_TEMPERATURES, default_metrics, temperature_sweep
-    from textgan.runs import RunDir, git_sha, load_run, with_data_paths_found
+    from textgan.runs import RunDir, git_sha, load_run
 
     p = argparse.ArgumentParser(prog="python benchmarks/sweep.py", description=__doc__.splitlines()[0])
     p.add_argument("--run", required=True, help="run directory")
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     run = load_run(args.run)
-    data = load_data(with_data_paths_found(run.cfg.data, run.path), args.data_dir, run.vocab)
+    data = load_data(run.cfg.data, args.data_dir, run.vocab)  # load_run found its relative paths
     metrics = parse_metrics(args.metrics) if args.metrics else default_metrics(data)
     num = args.num or run.cfg.eval.num_samples
     t0 = time.perf_counter()

@@ -9,6 +9,7 @@ they configure (dataclasses), so this listing is the reference and cannot go sta
 from __future__ import annotations
 
 import typing
+from pathlib import PurePath
 from typing import Any
 
 import yaml
@@ -18,7 +19,18 @@ from textgan.config import leaves
 
 def as_override(value: Any) -> str:
     """`value` as the text after `key=` on the command line (YAML flow style, read back as the same type)."""
-    return yaml.safe_dump(value, default_flow_style=True, width=2**31).strip().removesuffix("\n...")
+    return yaml.safe_dump(_plain(value), default_flow_style=True, width=2**31).strip().removesuffix("\n...")
+
+
+def _plain(value: Any) -> Any:
+    """A value as YAML can write it: numpy / torch scalars as Python numbers, paths as strings, tuples as
+    lists (what a script passes to `train_model`)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, PurePath):
+        return str(value)
+    item = getattr(value, "item", None)  # numpy and torch scalars
+    return item() if item is not None and getattr(value, "ndim", 0) == 0 else value
 
 
 def _constraint(meta: typing.Mapping[str, Any]) -> str:

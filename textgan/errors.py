@@ -11,7 +11,7 @@ import argparse
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -42,12 +42,28 @@ def check_output_file(path: str | Path, flag: str, suffix: str | None = None) ->
         raise UserError(f"{flag} '{p}': folder '{p.parent}' does not exist; create it or choose another path")
 
 
-def write_output_file(path: str | Path, text: str) -> None:
-    """Write a CLI's result file (--out, --json); a failed write is a one-line error naming the file."""
+def write_output_file(path: str | Path, text: str | Iterable[str]) -> int:
+    """Write a CLI's result file (--out, --json): `text`, or lines written as they come (a stream of samples);
+    returns the number of lines. Written to a temporary file renamed at the end, so a failure or Ctrl-C
+    midway leaves no half-written file; a failed write is a one-line error naming the file."""
+    out = Path(path)
+    tmp = out.with_name(f".{out.name}.part")
+    count = 0
     try:
-        Path(path).write_text(text)
+        with open(tmp, "w") as f:
+            if isinstance(text, str):
+                f.write(text)
+                count = text.count("\n")
+            else:
+                for line in text:
+                    f.write(line + "\n")
+                    count += 1
+        os.replace(tmp, out)
     except OSError as err:
         raise UserError(f"cannot write '{path}' ({err.strerror})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
 
 
 def _stdout_reader_gone() -> bool:

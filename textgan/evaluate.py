@@ -113,7 +113,7 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
 def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[str, Any]:
     from textgan.data.sources import DATA_SOURCES, load_data
     from textgan.metrics.sweep import default_metrics, evaluate_generator, temperature_sweep
-    from textgan.runs import git_sha, load_run, load_run_config, with_data_paths_found
+    from textgan.runs import git_sha, load_run, load_run_config
 
     if args.references:
         raise UserError("--references is for --samples; a run is scored against its own test set")
@@ -123,7 +123,7 @@ def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[st
                         "metrics.jsonl (one line per evaluation) and `python -m textgan.sample --run RUN` writes a "
                         "sample grid; textgan.evaluate scores text runs")
     run = load_run(args.run, args.checkpoint)
-    data = load_data(with_data_paths_found(run.cfg.data, run.path), args.data_dir, run.vocab)
+    data = load_data(run.cfg.data, args.data_dir, run.vocab)  # load_run found its relative paths
     metrics = metrics or default_metrics(data)
     num = args.num or run.cfg.eval.num_samples
     seed = run.cfg.eval.seed if args.seed is None else args.seed

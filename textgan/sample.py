@@ -9,7 +9,6 @@ class in turn and print `label<TAB>sentence` lines. `--prompt "a man"` continues
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import torch
 
 from textgan.cli_threads import add_threads_flag, apply_threads
-from textgan.errors import CliParser, UserError, check_output_file, cli_entry
+from textgan.errors import CliParser, UserError, check_output_file, cli_entry, write_output_file
 from textgan.runs import load_run, load_run_config
 from textgan.sampling import check_sampling_args, sample_chunks
 
@@ -102,26 +101,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _emit(args: argparse.Namespace, lines: Iterable[str]) -> int:
-    """Print the lines as they come, or write them to --out: into a temporary file renamed at the end, so a
-    failure (or Ctrl-C) midway leaves no half-written output file."""
+    """Print the lines as they come, or write them to --out (atomically: `write_output_file`)."""
     if not args.out:
         for line in lines:
             print(line)
         return 0
-    out = Path(args.out)
-    tmp = out.with_name(f".{out.name}.part")
-    count = 0
-    try:
-        with open(tmp, "w") as f:
-            for line in lines:
-                f.write(line + "\n")
-                count += 1
-        os.replace(tmp, out)
-    except OSError as err:
-        raise UserError(f"cannot write '{out}' ({err.strerror})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    print(f"wrote {count} samples to {out}", file=sys.stderr)
+    count = write_output_file(args.out, lines)
+    print(f"wrote {count} samples to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -272,17 +272,16 @@ def sample_chunks(generator: nn.Module, num: int, seq_len: int, *, batch_size: i
         if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
             raise UserError(f"{name} must be an integer >= {least}, got {value!r}")
     check_sampling_args(temperature, top_k, top_p)
+    vocab = getattr(generator, "vocab_size", None)  # every generator of textgan.nn has it
     if prefix is not None:
         prefix = torch.as_tensor(prefix, dtype=torch.long)
         if prefix.dim() != 1 or prefix.numel() > seq_len:
             raise UserError(f"prefix must be a list of at most seq_len={seq_len} token ids, got shape "
                             f"{tuple(prefix.shape)}")
-        vocab = getattr(generator, "vocab_size", None)  # every generator of textgan.nn has it
         outside = (prefix < 0) | (prefix >= vocab) if vocab else prefix < 0
         if outside.any():
             raise UserError(f"prefix ids {prefix[outside].tolist()} lie outside the generator's vocabulary"
                             + (f" 0..{vocab - 1}" if vocab else ""))
-    vocab = getattr(generator, "vocab_size", None)
     for name, value in (("eos_id", eos_id), ("pad_id", pad_id)):  # pad ids are fed back as the next input
         if value is not None and vocab and not 0 <= int(value) < vocab:
             raise UserError(f"{name} must be a token id in 0..{vocab - 1}, got {value}")

@@ -208,19 +208,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def plain_value(value: Any) -> Any:
-    """An override's value as YAML can write it: numpy / torch scalars as Python numbers, paths as strings,
-    tuples as lists (a script passes these naturally)."""
-    if isinstance(value, (list, tuple)):
-        return [plain_value(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    item = getattr(value, "item", None)  # numpy and torch scalars
-    if item is not None and getattr(value, "ndim", 0) == 0:
-        return item()
-    return value
-
-
 def train_model(model: str | None = None, *, data: str | Path | None = None, config: str | Path | None = None,
                 run_dir: str | Path | None = None, seed: int | None = None,
                 overrides: Mapping[str, Any] | None = None, resume: bool = False, overwrite: bool = False,
@@ -246,7 +233,7 @@ def train_model(model: str | None = None, *, data: str | Path | None = None, con
     argv += ["--resume"] * resume + ["--overwrite"] * overwrite
     for key, value in (overrides or {}).items():
         # one YAML flow scalar / list, so that every value reads back as the same type ('off' stays a string)
-        argv.append(f"{key}={as_override(plain_value(value))}")
+        argv.append(f"{key}={as_override(value)}")
     return run_training(argv)
 
 

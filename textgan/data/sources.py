@@ -151,6 +151,11 @@ def load_oracle_data(cfg: OracleConfig, data_root: Path) -> DataBundle:
     return DataBundle("oracle", train, test, IdVocab(cfg.vocab_size, bos_id=0), oracle, info)
 
 
+def looks_like_path(name: str) -> bool:
+    """A `--data` value that names a file (it has a folder or a suffix), not a data set to look up."""
+    return "/" in name or bool(Path(name).suffix)
+
+
 def _resolve_text_files(cfg: DataConfig, data_root: Path) -> tuple[Path, Path | None]:
     if cfg.name in NAMED_TEXT:
         train_rel, test_rel = NAMED_TEXT[cfg.name]
@@ -165,7 +170,7 @@ def _resolve_text_files(cfg: DataConfig, data_root: Path) -> tuple[Path, Path | 
                             f"download {cfg.name.split('_10k')[0]}` or point --data-dir at its folder")
         return train, Path(cfg.test) if cfg.test else test
     path = Path(cfg.name)
-    if not path.exists() and "/" not in cfg.name and not path.suffix:
+    if not path.exists() and not looks_like_path(cfg.name):
         from textgan.data.download import dataset_files
 
         files = dataset_files(cfg.name)  # downloadable without being a named data set (no train/test split)

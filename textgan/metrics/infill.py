@@ -146,14 +146,14 @@ def evaluate_infill_run(run_dir, *, checkpoint=None, data_dir=None, num: int = 1
                         max_n: int = 5, temperature: float = 1.0) -> dict[str, Any]:
     """`evaluate_infill` of a saved run with its own masking config; the result names run, model and data."""
     from textgan.data.sources import load_data
-    from textgan.runs import git_sha, load_run, with_data_paths_found
+    from textgan.runs import git_sha, load_run
 
     run = load_run(run_dir, checkpoint)
     mask = getattr(run.cfg, "mask", None)
     if mask is None or not hasattr(run.generator, "infill"):
         raise UserError(f"run '{run.path}' ({run.spec.name}) is not an in-filling model; --infill needs a run of "
                         "maskgan or maskmle")
-    data = load_data(with_data_paths_found(run.cfg.data, run.path), data_dir, run.vocab)
+    data = load_data(run.cfg.data, data_dir, run.vocab)  # load_run found its relative paths
     result = evaluate_infill(run.generator, data, num=num, seed=mask.eval_seed if seed is None else seed,
                              scheme=mask.scheme, present_rate=mask.present_rate, temperature=temperature,
                              max_n=max_n)
