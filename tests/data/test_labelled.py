@@ -109,10 +109,17 @@ def test_labelled_settings_without_data_are_refused_not_ignored():
         load_data(DataConfig(labels="files", class_files=["positive=pos.txt", "negative=neg.txt"]))
 
 
-def test_mr_loads_latin1_with_the_option(data_dir):
-    with pytest.raises(UserError, match="data.encoding=latin-1"):
-        load_data(DataConfig(name="mr"), data_dir)
-    bundle = load_data(DataConfig(name="mr", encoding="latin-1", tokenize="whitespace"), data_dir)
+def test_mr_with_the_tsv_layout_is_refused_by_name():
+    with pytest.raises(UserError, match="'mr' is a named labelled set .*; remove data.labels=tsv"):
+        load_data(DataConfig(name="mr", labels="tsv"))
+
+
+def test_mr_is_read_as_its_latin1_bytes_without_the_option(data_dir):
+    # the named set's encoding is known: data.encoding (left at utf-8 here) is for a user's files
+    bundle = load_data(DataConfig(name="mr", tokenize="whitespace"), data_dir)
+    assert bundle.info["encoding"] == "latin-1"
+    same = load_data(DataConfig(name="mr", encoding="latin-1", tokenize="whitespace"), data_dir)
+    assert same.train.fingerprint() == bundle.train.fingerprint() and same.vocab.size == bundle.vocab.size
     assert bundle.labels.names == ["negative", "positive"]
     assert len(bundle.train) + len(bundle.test) == 2 * 5331          # Pang & Lee: 5,331 per class
     assert bundle.labels.test.bincount().tolist() == [533, 533]      # 10% of each class, seeded

@@ -5,7 +5,7 @@ CatGAN, Liu et al., AAAI 2020, arXiv 1911.06641) need one class label per senten
 - `data.labels=tsv`: one `label<TAB>sentence` per line (`data.test` may name a second such file);
 - `data.labels=files`: one plain file per class, `data.class_files=[LABEL=PATH, ...]`; the named data
   set `mr` is this layout over the Pang & Lee sentence-polarity files (`mr/rt-polarity.{neg,pos}`,
-  Latin-1 encoded: `data.encoding=latin-1`; without it decoding fails with a one-line error naming it).
+  read as the Latin-1 bytes they are whatever `data.encoding` says: that key is for a user's files).
 Without a test file, each class is split into train / test with `data.test_fraction` under a fixed
 `data.split_seed`, so every run (and the cached sentiment classifier) sees the same split.
 
@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from textgan.data.corpus import Corpus
-from textgan.data.labels import NAMED_LABELLED, LabelSet
+from textgan.data.labels import NAMED_ENCODINGS, NAMED_LABELLED, LabelSet
 from textgan.data.sources import DataBundle, check_auto_len
 from textgan.data.text import check_text_file
 from textgan.data.vocab import TextVocab, word_splitter
@@ -71,17 +71,21 @@ def _class_files(cfg: Any, data_root: Path) -> dict[str, Path]:
 def read_pairs(cfg: Any, data_root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]] | None, dict]:
     """(train pairs, test pairs or None when a split is still to be made, info) of (label, sentence)."""
     if cfg.labels == "tsv":
+        if cfg.name in NAMED_LABELLED and not Path(cfg.name).is_file():
+            raise UserError(f"'{cfg.name}' is a named labelled set (one file per class), not a "
+                            "label<TAB>sentence file; remove data.labels=tsv")
         train_path = Path(cfg.name)
         test = _read_tsv(Path(cfg.test), cfg.encoding) if cfg.test else None
         return _read_tsv(train_path, cfg.encoding), test, {"train_file": str(train_path), "test_file": cfg.test}
     files = _class_files(cfg, data_root)
+    encoding = NAMED_ENCODINGS.get(cfg.name, cfg.encoding) if cfg.name in NAMED_LABELLED else cfg.encoding
     pairs = []
     for label, path in files.items():
         if not path.is_file() and cfg.name in NAMED_LABELLED:
             raise UserError(f"data set '{cfg.name}' not found at '{path}'; point --data-dir (or "
                             "TEXTGAN_DATA_DIR) at the folder holding it")
-        pairs += [(label, line) for line in check_text_file(path, cfg.encoding)]
-    return pairs, None, {"class_files": {k: str(v) for k, v in files.items()}}
+        pairs += [(label, line) for line in check_text_file(path, encoding)]
+    return pairs, None, {"class_files": {k: str(v) for k, v in files.items()}, "encoding": encoding}
 
 
 def split_pairs(pairs: list[tuple[str, str]], fraction: float, seed: int

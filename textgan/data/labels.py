@@ -12,6 +12,8 @@ import torch
 
 # named labelled data sets: name -> {label: file under the data root}
 NAMED_LABELLED = {"mr": {"negative": "mr/rt-polarity.neg", "positive": "mr/rt-polarity.pos"}}
+# the encoding of a named set's files: the library knows it, so `data.encoding` (a user corpus's) is not needed
+NAMED_ENCODINGS = {"mr": "latin-1"}  # Pang & Lee's raw release is Latin-1 bytes
 
 
 @dataclass

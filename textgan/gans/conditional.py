@@ -43,8 +43,8 @@ class ConditionalConfig:
 
 def labels_of(ctx: TrainContext) -> LabelSet:
     if ctx.data.labels is None:
-        raise UserError(f"model '{ctx.cfg.model}' is conditional and needs labelled data; use --data mr "
-                        "(with data.encoding=latin-1), data.labels=tsv or data.labels=files")
+        raise UserError(f"model '{ctx.cfg.model}' is conditional and needs labelled data; use --data mr, "
+                        "data.labels=tsv or data.labels=files")
     return ctx.data.labels
 
 
