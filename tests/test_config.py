@@ -10,6 +10,7 @@ import yaml
 
 from textgan.config import (
     ConfigError,
+    dotted_keys,
     dump_yaml,
     load_yaml,
     merge_dict,
@@ -19,8 +20,9 @@ from textgan.config import (
     set_value,
     to_dict,
     validate,
+    within,
 )
-from textgan.registry import all_models, get_model, make_config
+from textgan.registry import all_models, check_keys_read, get_model, make_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -201,6 +203,16 @@ def test_shipped_config_validates(path):
     else:
         assert "model" in data, f"{path} must name its model with a top-level `model:` key"
         model = data.pop("model")
-    cfg = make_config(get_model(model))
+    spec = get_model(model)
+    check_keys_read(spec, dotted_keys(data))  # a shipped config sets no key its model never reads
+    cfg = make_config(spec)
     merge_dict(cfg, data)
     validate(cfg)
+
+
+def test_dotted_keys_and_within():
+    assert dotted_keys({"model": "gan", "data": {"name": "x", "oracle": {"seed": 1}, "class_files": ["a=b"]},
+                        "generator": {}, "eval.bleu": False, "train": None}) == [
+        "model", "data.name", "data.oracle.seed", "data.class_files", "eval.bleu", "train"]
+    assert within("data.oracle.seed", ["data.oracle"]) and within("data.oracle", ["data.oracle"])
+    assert not within("data.oracle_x", ["data.oracle"]) and not within("data", ["data.oracle"])

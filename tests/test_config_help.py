@@ -51,8 +51,19 @@ def test_show_config_prints_the_resolved_run_and_trains_nothing(tmp_path, monkey
     assert out[0].startswith("# seqgan: the resolved config")
     assert any(line.startswith("adversarial.rounds=3 ") and "(default: 10)" in line for line in out)
     assert not (tmp_path / "r").exists()
+    # a text model reads every key of the shared sections: all are listed, none is left out
+    keys = [line.split("=", 1)[0] for line in out[1:]]
+    assert keys == list(flatten(make_config(get_model("seqgan")))) and not get_model("seqgan").unread_keys
     cli.user_error(cli.main(train_main, ["--model", "seqgan", "--show-config", "adversarial.roundz=3"], capsys),
                    "unknown config key 'adversarial.roundz'")
+
+
+def test_describe_hides_the_keys_and_sections_it_is_told_to():
+    cfg = make_config(get_model("seqgan"))
+    keys = [line.split("=", 1)[0] for line in describe(cfg, hide=("generator", "data.oracle", "eval.bleu"))]
+    assert keys == [k for k in flatten(cfg) if not k.startswith(("generator.", "data.oracle.")) and k != "eval.bleu"]
+    assert "eval.bleu_max_n" in keys and describe(cfg, hide=("data", "generator", "train", "eval", "model", "seed",
+                                                              "mle", "discriminator", "adversarial")) == []
 
 
 

@@ -40,3 +40,28 @@ def test_make_config_gives_independent_trees():
     a, b = make_config(spec), make_config(spec)
     a.data.oracle.vocab_size = 7
     assert b.data.oracle.vocab_size != 7
+
+
+def test_unread_keys_must_name_keys_of_the_shared_sections():
+    """A declared unread key that names nothing (a typo) or a model's own section would hide or refuse nothing."""
+    mle = get_model("mle")
+    for entry in ("generator.hidden_dimm", "mle.epochs", "data.oracles"):
+        with pytest.raises(ValueError, match=f"unread_keys entry '{entry}'"):
+            make_config(dataclasses.replace(mle, name="x", unread_keys={entry: ""}))
+    with pytest.raises(ValueError, match="gives defaults to keys it declares unread: generator.kind"):
+        make_config(dataclasses.replace(mle, name="x", defaults={"generator.kind": "lstm"},
+                                        unread_keys={"generator": ""}))
+    make_config(dataclasses.replace(mle, name="x", unread_keys={"generator": "", "data.oracle": "", "eval.bleu": ""}))
+
+
+def test_check_keys_read_names_the_key_the_model_and_the_keys_it_reads():
+    from textgan.registry import check_keys_read
+
+    spec = dataclasses.replace(get_model("mle"), name="x", unread_keys={"generator": "why", "data.oracle": ""})
+    check_keys_read(spec, ["data.name", "generator_x", "mle.epochs", "data.oracle_x"])  # not within: read
+    with pytest.raises(UserError, match=r"^config key 'generator.hidden_dim' is not read by model 'x' \(why; it "
+                                        r"reads no generator.\* key\); remove it from 'f.yaml'$"):
+        check_keys_read(spec, ["data.name", "generator.hidden_dim"], where="'f.yaml'")
+    with pytest.raises(UserError, match=r"'data.oracle.seed' is not read by model 'x' \(of data.\* it reads only "
+                                        r"data.name, data.test, .*\); remove it$"):
+        check_keys_read(spec, ["data.oracle.seed"])

@@ -308,6 +308,23 @@ def leaves(cfg: Any, prefix: str = "") -> typing.Iterator[tuple[str, Any, datacl
             yield key, value, f
 
 
+def within(key: str, prefixes: typing.Iterable[str]) -> bool:
+    """Whether dotted `key` is one of `prefixes` or lies in a section one of them names (`data.oracle.seed`
+    lies within `data.oracle`, `data.oracle_x` does not)."""
+    return any(key == p or key.startswith(f"{p}.") for p in prefixes)
+
+
+def dotted_keys(overrides: typing.Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted keys a nested mapping of overrides (a YAML file, `key=value` with a mapping value) sets:
+    `{"data": {"name": "x", "oracle": {"seed": 1}}}` -> data.name, data.oracle.seed (an empty section sets
+    nothing)."""
+    keys = []
+    for name, value in overrides.items():
+        key = f"{prefix}.{name}" if prefix else str(name)
+        keys += dotted_keys(value, key) if isinstance(value, typing.Mapping) else [key]
+    return keys
+
+
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:
     """`{"train.lr": 0.01, ...}` for every leaf key (`config_help.describe` lists them for `--show-config`)."""
     return {key: value for key, value, _ in leaves(cfg, prefix)}

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from textgan.config import leaves
+from textgan.config import leaves, within
 
 
 def as_override(value: Any) -> str:
@@ -42,17 +42,20 @@ def _constraint(meta: typing.Mapping[str, Any]) -> str:
     return ", ".join(part for part in (low, high) if part)
 
 
-def describe(cfg: Any, defaults: Any | None = None) -> list[str]:
+def describe(cfg: Any, defaults: Any | None = None, hide: typing.Collection[str] = ()) -> list[str]:
     """One line per leaf key: `key=value  # help [constraint] (default: D)`; `defaults` is the same
-    model's config before any override, for the `(default: ...)` notes."""
+    model's config before any override, for the `(default: ...)` notes. `hide`: dotted keys and sections
+    (`"generator"`, `"data.oracle"`) to leave out, e.g. the keys a model never reads."""
     base = {key: value for key, value, _ in leaves(defaults)} if defaults is not None else {}
     rows = []
     for key, value, f in leaves(cfg):
+        if within(key, hide):
+            continue
         notes = [f.metadata.get("help", "")]
         if constraint := _constraint(f.metadata):
             notes.append(f"[{constraint}]")
         if key in base and base[key] != value:
             notes.append(f"(default: {as_override(base[key])})")
         rows.append((f"{key}={as_override(value)}", " ".join(n for n in notes if n)))
-    width = min(max(len(left) for left, _ in rows), 40)  # a few long values must not push every note right
+    width = min(max((len(left) for left, _ in rows), default=0), 40)  # a few long values must not push every note right
     return [f"{left:<{width}}  # {note}" if note else left for left, note in rows]

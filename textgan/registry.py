@@ -4,7 +4,9 @@ The training CLI, the tests and the benchmarks all iterate over `MODELS`; adding
 `register(ModelSpec(...))` call in a module named `*_spec.py` inside one of `SPEC_PACKAGES`: those
 modules are found and imported on first use, so no central list needs editing.
 `make_config(spec)` builds the run's config tree: the shared sections (data, generator, train, eval)
-plus the sections the model declares (e.g. `mle`, `discriminator`, `adversarial`).
+plus the sections the model declares (e.g. `mle`, `discriminator`, `adversarial`). A model that never reads
+some keys of the shared sections declares them (`ModelSpec.unread_keys`): `--show-config` leaves them out
+and `check_keys_read` refuses a run that sets one.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from textgan.config import SEED_MAX, flatten, param, section, set_value
+from textgan.config import SEED_MAX, flatten, param, section, set_value, within
 from textgan.data.sources import DataConfig
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig
@@ -36,7 +39,16 @@ class ModelSpec:
     # dotted keys that pick a variant of the algorithm (e.g. "maligan.reward"): result tables name a run
     # set to a non-default value after it, so variants get rows of their own
     variant_keys: tuple[str, ...] = ()
+    # keys of the shared sections (data, generator, train, eval) the model never reads -> why, in a few words
+    # ("" for nothing to add). An entry is a dotted key ("data.max_len") or a section, covering every key in it
+    # ("generator", "data.oracle"). `--show-config` leaves them out, and a run that sets one (key=value,
+    # --config, train_model's overrides) is refused with a one-line error (`check_keys_read`): without this a
+    # value given there would do nothing, silently. Only what the user sets is checked: a run's saved config
+    # (--resume) holds every key at its default. The shared code reads this declaration, never the model's name.
+    unread_keys: dict[str, str] = field(default_factory=dict)
 
+
+SHARED_SECTIONS = ("data", "generator", "train", "eval")  # the sections every model's config has
 
 MODELS: dict[str, ModelSpec] = {}
 
@@ -99,7 +111,41 @@ def make_config(spec: ModelSpec) -> Any:
     cfg = cls()
     for key, value in spec.defaults.items():  # the model's own defaults of shared keys
         set_value(cfg, key, value)
+    _check_unread_keys(spec, list(flatten(cfg)))
     return cfg
+
+
+def _check_unread_keys(spec: ModelSpec, keys: list[str]) -> None:
+    """A registration whose `unread_keys` name no shared key, or a key it also gives a default, is a bug."""
+    for entry in spec.unread_keys:
+        if entry.split(".")[0] not in SHARED_SECTIONS or not any(within(key, [entry]) for key in keys):
+            raise ValueError(f"model '{spec.name}': unread_keys entry '{entry}' is no key or section of the "
+                             f"shared sections ({', '.join(SHARED_SECTIONS)})")
+    if defaulted := [key for key in spec.defaults if within(key, spec.unread_keys)]:
+        raise ValueError(f"model '{spec.name}' gives defaults to keys it declares unread: {', '.join(defaulted)}")
+
+
+def unread_leaves(spec: ModelSpec, cfg: Any) -> list[str]:
+    """The leaf keys of `cfg` (the model's config tree) that `spec` never reads (`ModelSpec.unread_keys`)."""
+    return [key for key in flatten(cfg) if within(key, spec.unread_keys)]
+
+
+def check_keys_read(spec: ModelSpec, keys: Iterable[str], where: str = "") -> None:
+    """Refuse a config key the user set that the model never reads (`ModelSpec.unread_keys`): a one-line
+    UserError naming the key, the model, why, the keys of that section it does read, and the fix. `where`
+    names the file the keys came from (e.g. "'configs/gan.yaml'")."""
+    for key in keys:
+        entry = next((e for e in spec.unread_keys if within(key, [e])), None)
+        if entry is None:
+            continue
+        section_name = key.split(".")[0]
+        read = [k for k in flatten(make_config(spec))
+                if k.startswith(f"{section_name}.") and not within(k, spec.unread_keys)]
+        reads = (f"of {section_name}.* it reads only {', '.join(read)}" if read
+                 else f"it reads no {section_name}.* key")
+        why = "; ".join(part for part in (spec.unread_keys[entry], reads) if part)
+        raise UserError(f"config key '{key}' is not read by model '{spec.name}' ({why}); remove it"
+                        + (f" from {where}" if where else ""))
 
 
 def model_label(spec: ModelSpec, config: dict[str, Any]) -> str:

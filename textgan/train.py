@@ -20,7 +20,15 @@ from typing import Any
 
 import torch
 
-from textgan.config import load_yaml, merge_dict, parse_override, set_value, validate, without_init_only
+from textgan.config import (
+    dotted_keys,
+    load_yaml,
+    merge_dict,
+    parse_override,
+    set_value,
+    validate,
+    without_init_only,
+)
 from textgan.config_help import as_override
 from textgan.data.sources import DATA_SETS, DATA_SOURCES, DataBundle, load_data
 from textgan.data.vocab import load_vocab
@@ -30,7 +38,7 @@ from textgan.evaluation import make_evaluator
 from textgan.gans.base import TrainContext
 from textgan.guards import TrainingInterrupted
 from textgan.loop import Trainer, resolve_device, seed_everything
-from textgan.registry import all_models, get_model, make_config
+from textgan.registry import all_models, check_keys_read, get_model, make_config, unread_leaves
 from textgan.runs import RunDir, load_run_config, with_data_paths_found
 from textgan.sampling import check_decode_length
 
@@ -72,7 +80,9 @@ def _default_run_dir(cfg) -> Path:
 
 
 def resolve_config(args: argparse.Namespace):
-    """(config, run directory) from the flags; on --resume the saved config is the base."""
+    """(config, run directory) from the flags; on --resume the saved config is the base. A key the user sets
+    (--config, key=value) that the model never reads is refused (`ModelSpec.unread_keys`); the saved config
+    of a resumed run is not checked (it holds every key)."""
     overrides = [parse_override(o) for o in args.overrides]
     if args.resume:
         if not args.run_dir:
@@ -94,6 +104,7 @@ def resolve_config(args: argparse.Namespace):
         if args.model and saved.get("model") not in (None, args.model):
             raise UserError(f"config file '{args.config}' is for model '{saved['model']}', not '{args.model}'")
         spec = get_model(str(model))
+        check_keys_read(spec, dotted_keys(saved), where=f"'{args.config}'")
         cfg = make_config(spec)
         merge_dict(cfg, saved)
         if args.data:
@@ -104,6 +115,7 @@ def resolve_config(args: argparse.Namespace):
             raise UserError("--seed cannot change when resuming; the run continues with its own seed")
         cfg.seed = args.seed
     for key, value in overrides:
+        check_keys_read(spec, dotted_keys({key: value}))  # a mapping value sets the keys inside it
         if args.resume and key.split(".")[0] in ("model", "seed", "data", "generator"):
             raise UserError(f"'{key}' cannot change when resuming (it would not fit the saved run)")
         set_value(cfg, key, value)
@@ -177,7 +189,11 @@ def run_training(argv: list[str] | None) -> Path | None:
 
         print(f"# {spec.name}: the resolved config (defaults <- --config <- flags <- key=value); change a key "
               "with key=value")
-        print("\n".join(describe(cfg, defaults=make_config(spec))))
+        if hidden := unread_leaves(spec, cfg):
+            sections = ", ".join(dict.fromkeys(key.split(".")[0] for key in hidden))
+            print(f"# {len(hidden)} keys of the shared sections ({sections}) are not read by {spec.name} and not "
+                  "shown; setting one is an error")
+        print("\n".join(describe(cfg, defaults=make_config(spec), hide=tuple(spec.unread_keys))))
         return None
     dist, device_name = init_distributed(cfg.train.device, cfg.train.dist_timeout_s)
     try:

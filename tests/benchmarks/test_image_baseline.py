@@ -41,6 +41,14 @@ def test_a_variant_row_runs_its_model_with_its_overrides():
     assert argv[:2] == ["--model", "dragan"] and argv[-1] == "gan.dragan_scale=0.05"
 
 
+def test_every_planned_run_resolves_and_sets_only_keys_its_model_reads(monkeypatch):
+    from textgan.train import parse_args, resolve_config
+
+    monkeypatch.chdir(image_baseline.REPO)  # the jobs name configs/ relative to the repo, where they run
+    for _, argv in image_baseline.plan([0]):
+        resolve_config(parse_args(argv))  # a key of ModelSpec.unread_keys would be a UserError
+
+
 def test_plan_model_filter():
     assert {name.split("-")[0] for name, _ in image_baseline.plan([0], {"dragan"})} == {"dragan"}
 

@@ -88,15 +88,74 @@ def test_sample_cli_writes_a_png(runs, cli, capsys):
 
 
 @pytest.mark.parametrize("argv,needles", [
-    (["--model", "dcgan", "--data", "oracle", "data.oracle.num_train=10", "data.oracle.num_test=0"],
-     ["model 'dcgan' trains on points or images data", "'oracle' is oracle data"]),
+    (["--model", "dcgan", "--data", "tiny.txt"], ["model 'dcgan' trains on points or images data",
+                                                  "'tiny.txt' is text data"]),
     (["--model", "mle", "--data", "ring8"], ["model 'mle' trains on", "'ring8' is points data"]),
     ([*RING, "gan.loss=wgan"], ["'gan.loss' must be one of"]),
     ([*RING, "gan.penalty=gp"], ["'gan.penalty' must be one of"]),
+    # keys of the text models' sections that these models never read (ModelSpec.unread_keys)
+    ([*RING, "generator.hidden_dim=64"], ["config key 'generator.hidden_dim' is not read by model 'wgan_gp' "
+                                          "(continuous GANs build G and D from nets.*", "; remove it"]),
+    (["--model", "dcgan", "--data", "oracle", "data.oracle.num_train=10"],
+     ["config key 'data.oracle.num_train' is not read by model 'dcgan'", "it reads only data.name, data.max_train"]),
+    (["--model", "gan", "--data", "ring8", "data.max_len=10"], ["'data.max_len' is not read by model 'gan'"]),
+    ([*DIGITS, "eval.bleu=false"], ["'eval.bleu' is not read by model 'dcgan'",
+                                    "of eval.* it reads only eval.num_samples, eval.seed); remove it"]),
+    ([*RING, "eval={classifier: {epochs: 2}}"], ["'eval.classifier.epochs' is not read by model 'wgan_gp'"]),
 ])
 def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, capsys):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.txt").write_text("a b c .\nb c a .\n")
     cli.user_error(cli.main(train_main, [*argv, "--run-dir", "r"], capsys), *needles)
+    assert not (tmp_path / "r").exists()
+
+
+# the keys of the shared sections (data, generator, train, eval) a continuous run reads: every train.* key (the
+# shared loop), data.name and data.max_train (textgan/image/data.py), eval.num_samples and eval.seed (the evaluator)
+READ_DATA_EVAL = ["data.name", "data.max_train", "eval.num_samples", "eval.seed"]
+
+
+def test_show_config_lists_only_the_keys_the_model_reads(tmp_path, monkeypatch, cli, capsys):
+    from textgan.config import flatten
+    from textgan.registry import get_model, make_config
+
+    monkeypatch.chdir(tmp_path)
+    proc = cli.main(train_main, ["--model", "gan", "--data", "ring8", "--show-config", "nets.z_dim=2"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    shown = [line.split("=", 1)[0] for line in lines if not line.startswith("#")]
+    every = list(flatten(make_config(get_model("gan"))))
+    shared = ("data.", "generator.", "train.", "eval.")
+    # a key added to a shared section is shown until the image spec declares it unread (or this list takes it)
+    assert [k for k in shown if k.startswith(shared)] == [k for k in every if k.startswith("train.")
+                                                          or k in READ_DATA_EVAL]
+    assert [k for k in shown if not k.startswith(shared)] == [k for k in every if not k.startswith(shared)]
+    assert {"model", "seed", "gan.loss", "nets.z_dim", "train.eval_every"} <= set(shown)
+    hidden = len(every) - len(shown)
+    assert hidden > 40 and lines[1] == (f"# {hidden} keys of the shared sections (data, generator, eval) are not "
+                                        "read by gan and not shown; setting one is an error")
+    assert any(line.startswith("nets.z_dim=2 ") and "(default: 16)" in line for line in lines)
+
+
+def test_an_unread_key_in_a_config_file_or_the_python_api_is_an_error(tmp_path, monkeypatch, cli, capsys):
+    from textgan.errors import UserError
+    from textgan.train import train_model
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gan.yaml").write_text("model: gan\ndata:\n  name: ring8\n  max_train: 100\n"
+                                       "generator:\n  hidden_dim: 64\n")
+    cli.user_error(cli.main(train_main, ["--config", "gan.yaml", "--show-config"], capsys),
+                   "config key 'generator.hidden_dim' is not read by model 'gan'", "remove it from 'gan.yaml'")
+    with pytest.raises(UserError, match=r"config key 'data.valid_size' is not read by model 'lsgan' .*; remove it$"):
+        train_model("lsgan", data="ring8", run_dir=tmp_path / "r", overrides={"data.valid_size": 10})
+    assert not (tmp_path / "r").exists()
+
+
+def test_resume_refuses_an_unread_key_and_leaves_the_run_alone(runs, cli, capsys):
+    before = sorted(p.name for p in (runs / "ring" / "checkpoints").iterdir())
+    proc = cli.main(train_main, ["--resume", "--run-dir", runs / "ring", "eval.temperature=0.5"], capsys)
+    cli.user_error(proc, "config key 'eval.temperature' is not read by model 'wgan_gp'")
+    assert sorted(p.name for p in (runs / "ring" / "checkpoints").iterdir()) == before
 
 
 @pytest.mark.parametrize("flags, needle", [

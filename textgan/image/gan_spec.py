@@ -12,6 +12,23 @@ from textgan.registry import ModelSpec, register
 
 DATA_KINDS = ("points", "images")
 
+# Keys of the shared sections these models never read (ModelSpec.unread_keys) -> why. What they do read: data.name
+# and data.max_train (the loaders of textgan/image/data.py), eval.num_samples and eval.seed (ContinuousEvaluator),
+# every train.* key (textgan/train.py and the shared loop). The loaders ignore the rest of data.* (a nonzero
+# data.valid_size only made load_data refuse the data), G and D come from nets.*, and the text evaluator's keys
+# (NLL-test, temperature, BLEU, classifier) have no counterpart here. --show-config hides these keys and setting
+# one is an error (tests/image/test_image_cli.py pins the keys that remain).
+UNREAD_KEYS = {
+    "generator": "continuous GANs build G and D from nets.*",
+    **dict.fromkeys(["data.test", "data.encoding", "data.tokenize", "data.lowercase", "data.normalize",
+                     "data.max_len", "data.max_auto_len", "data.min_freq", "data.max_vocab", "data.valid_size",
+                     "data.labels", "data.class_files", "data.test_fraction", "data.split_seed",
+                     "data.drop_longer", "data.oracle"],
+                    "ring8, grid25 and digits are built in, with fixed splits"),
+    **dict.fromkeys(["eval.num_test", "eval.temperature", "eval.bleu", "eval.bleu_max_n", "eval.classifier"],
+                    "continuous runs are scored by mode coverage or FD"),
+}
+
 
 # name -> (description, paper, GANConfig defaults)
 MODELS = {
@@ -34,4 +51,4 @@ MODELS = {
 for _name, (_description, _paper, _defaults) in MODELS.items():
     _section = config_with_defaults(f"{_name.title().replace('_', '')}Config", **_defaults)
     register(ModelSpec(name=_name, algorithm=ImageGAN, sections={"gan": _section, "nets": NetConfig},
-                       description=_description, paper=_paper, data_kinds=DATA_KINDS))
+                       description=_description, paper=_paper, data_kinds=DATA_KINDS, unread_keys=UNREAD_KEYS))
