@@ -39,7 +39,8 @@ def count_parameters(modules: dict[str, Any]) -> dict[str, int]:
 
 
 def network_sizes(config: dict[str, Any], data_dir: str | None = None, data: Any = None) -> dict[str, int]:
-    """Trainable parameters per network of the run that `config` (a resolved config dict) describes.
+    """Parameters per network (frozen ones too: see `count_parameters`) of the run that `config` (a resolved
+    config dict) describes.
 
     `data`: the run's data set when the caller has it loaded already (the harness does, for its
     evaluation), so the corpus is not read and tokenised a second time."""
