@@ -28,6 +28,35 @@ from textgan.user_words import run_splitter, words_to_ids
 BLANK = "___"
 
 
+def eos_allowed(context: torch.Tensor, present: torch.Tensor, eos_id: int | None, pad_id: int) -> torch.Tensor:
+    """(B, T) bool: where a blank may take EOS. Anchors are the present non-padding positions (EOS included);
+    EOS may be sampled only after the last one, so a filling never cuts a sentence short."""
+    anchors = present & (context != pad_id) if eos_id is not None else present
+    later = anchors.flip(1).long().cumsum(1).flip(1) - anchors.long()   # anchors strictly after t
+    return later == 0
+
+
+def apply_blank_rules(logits: torch.Tensor, eos_ok: torch.Tensor, eos_id: int | None,
+                      banned: tuple[int, ...]) -> torch.Tensor:
+    """The logits a blank is sampled from: `banned` ids and, where `eos_ok` (logits' shape without V) is
+    False, EOS set to -inf. Out of place, so a policy gradient can take log-probabilities through it: the
+    sampled tokens' log-probabilities must come from this distribution, not the unrestricted one (MaskGAN)."""
+    neg_inf = torch.tensor(float("-inf"), device=logits.device, dtype=logits.dtype)
+    allowed = torch.ones(logits.shape[-1], dtype=torch.bool, device=logits.device)
+    if banned:
+        allowed[list(banned)] = False
+    allowed = allowed.expand(logits.shape).clone() if eos_id is not None else allowed
+    if eos_id is not None:
+        allowed[..., eos_id] = eos_ok
+    return torch.where(allowed, logits, neg_inf)
+
+
+def training_banned(generator: nn.Module, eos_id: int | None, pad_id: int) -> tuple[int, ...]:
+    """The ids `infill` bans by default: padding and BOS for text; none for the oracle, whose ids are all
+    ordinary tokens (`eos_id` None)."""
+    return (pad_id, generator.bos_id) if eos_id is not None else ()
+
+
 class ConditionedDecoder(nn.Module):
     """The step protocol for a fixed batch of masked contexts; copies present tokens exactly."""
 
@@ -37,11 +66,8 @@ class ConditionedDecoder(nn.Module):
         self.generator = generator
         self.bos_id = generator.bos_id
         self.context, self.present = context, present                        # (B, T)
-        self.eos_id, self.banned = eos_id, list(banned)
-        # anchors: present non-padding positions (EOS included); EOS may be sampled only after the last one
-        anchors = present & (context != pad_id) if eos_id is not None else present
-        later = anchors.flip(1).long().cumsum(1).flip(1) - anchors.long()   # anchors strictly after t
-        self.eos_ok = later == 0                                             # (B, T)
+        self.eos_id, self.banned = eos_id, tuple(banned)
+        self.eos_ok = eos_allowed(context, present, eos_id, pad_id)         # (B, T)
 
     def init_state(self, batch: int) -> tuple[torch.Tensor, ...]:
         if batch != self.context.shape[0]:
@@ -54,13 +80,7 @@ class ConditionedDecoder(nn.Module):
              ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         logits, inner = self.generator.step(inputs, state[:-1])             # (B, V)
         t = state[-1][0].clamp(max=self.context.shape[1] - 1)[:, None]      # (B, 1)
-        logits = logits.float()
-        neg_inf = torch.tensor(float("-inf"), device=logits.device)
-        if self.banned:
-            logits[:, self.banned] = neg_inf
-        if self.eos_id is not None:
-            no_eos = ~self.eos_ok.gather(1, t)[:, 0]
-            logits[:, self.eos_id] = torch.where(no_eos, neg_inf, logits[:, self.eos_id])
+        logits = apply_blank_rules(logits.float(), self.eos_ok.gather(1, t)[:, 0], self.eos_id, self.banned)
         token = self.context.gather(1, t)                                    # (B, 1)
         forced = torch.full_like(logits, float("-inf")).scatter_(1, token, 0.0)
         logits = torch.where(self.present.gather(1, t), forced, logits)      # present: one-hot on the token
@@ -83,9 +103,8 @@ def infill(generator: nn.Module, context: torch.Tensor, present: torch.Tensor, *
     if seed is not None:
         rng = torch.Generator(device=device)
         rng.manual_seed(seed)
-    # text: never sample padding or BOS into a blank; the oracle's ids are all ordinary tokens
     if banned is None:
-        banned = (pad_id, generator.bos_id) if eos_id is not None else ()
+        banned = training_banned(generator, eos_id, pad_id)
     context = context.repeat_interleave(num, dim=0).to(device)
     present = present.repeat_interleave(num, dim=0).to(device)
     was_training = generator.training

@@ -16,7 +16,7 @@ from textgan.data.sources import DataBundle
 from textgan.data.vocab import IdVocab
 from textgan.evaluate import main as evaluate_main
 from textgan.gans.base import TrainContext
-from textgan.gans.maskgan import MaskGAN, actor_critic_losses, discounted_returns, filled_lengths
+from textgan.gans.maskgan import MaskGAN, actor_critic_losses, blank_log_probs, discounted_returns, filled_lengths
 from textgan.registry import get_model, make_config
 from textgan.sample import main as sample_main
 from textgan.train import main as train_main
@@ -66,6 +66,56 @@ def test_filled_lengths_stop_at_the_first_eos():
     filled = torch.tensor([[5, 2, 0, 0], [5, 6, 7, 8], [2, 0, 0, 0]])
     assert filled_lengths(filled, 2).tolist() == [2, 4, 1]
     assert filled_lengths(filled, None).tolist() == [4, 4, 4]
+
+
+def test_an_uninformative_reward_does_not_move_probability_onto_the_banned_tokens():
+    # infill never samples padding / BOS into a blank, nor EOS before a present token; the policy gradient
+    # must take log G under that same restricted distribution, else E[grad log p] = grad log Z != 0 and a
+    # constant reward alone drives the banned tokens' probability towards 1 (it did: 0.37 -> 1.0)
+    from textgan.infill import infill
+    from textgan.masking import mask_tokens
+    from textgan.nn.seq2seq import MaskSeq2SeqGenerator
+
+    torch.manual_seed(0)
+    V, T, B, PAD, BOS, EOS = 8, 6, 128, 0, 1, 2
+    gen = MaskSeq2SeqGenerator(V, 8, 16, bos_id=BOS, max_len=T, init_std=0.1)
+    tokens = torch.randint(3, V, (B, T))
+    tokens[:, -1] = EOS
+    present = torch.ones(B, T, dtype=torch.bool)
+    present[:, 1:3] = False                                      # blanks with present tokens after them
+    opt = torch.optim.SGD(gen.parameters(), lr=0.5)
+
+    def banned_mass() -> float:
+        with torch.no_grad():
+            p = gen.teacher_force(mask_tokens(tokens, present, gen.mask_id), tokens).softmax(-1)[:, 1:3]
+        return float(p[..., [PAD, BOS, EOS]].sum(-1).mean())
+
+    before = banned_mass()
+    weights = (~present).float()
+    for _ in range(60):
+        filled = infill(gen, tokens, present, eos_id=EOS, pad_id=PAD)
+        logp = blank_log_probs(gen, tokens, present, filled, weights, EOS, PAD)
+        assert torch.isfinite(logp).all()
+        g_loss, _, _ = actor_critic_losses(logp, torch.full((B, T), -0.7), torch.zeros(B, T), weights, 0.89)
+        opt.zero_grad()
+        g_loss.backward()
+        opt.step()
+    assert abs(banned_mass() - before) < 0.05, (before, banned_mass())
+
+
+def test_blank_log_probs_are_zero_off_the_weights_and_finite_after_eos():
+    from textgan.nn.seq2seq import MaskSeq2SeqGenerator
+
+    torch.manual_seed(0)
+    gen = MaskSeq2SeqGenerator(6, 4, 8, bos_id=1, max_len=4, init_std=0.1)
+    tokens = torch.tensor([[3, 4, 5, 2]])
+    present = torch.tensor([[True, False, False, False]])
+    filled = torch.tensor([[3, 2, 0, 0]])                        # EOS sampled at 1, padding after it
+    weights = torch.tensor([[0.0, 1.0, 0.0, 0.0]])
+    logp = blank_log_probs(gen, tokens, present, filled, weights, 2, 0)
+    assert logp[0, 0] == 0 and logp[0, 2:].eq(0).all() and logp[0, 1] < 0
+    logp.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in gen.parameters() if p.grad is not None)
 
 
 def tiny_context() -> TrainContext:

@@ -12,7 +12,9 @@ per-token rewards r_t = log D(x_hat_t) at the masked positions. The return is di
 R_t = sum_{s >= t} gamma^(s - t) r_s (the paper writes gamma^s; its code, like us, discounts from t).
 G's loss is REINFORCE with the critic's baseline on masked positions only,
 -sum_t m_t (R_t - b_t) log G(x_hat_t), and the critic is trained by regression, sum_t m_t (R_t - b_t)^2,
-both averaged over the masked positions of the batch. D is trained on real and filled versions of the
+both averaged over the masked positions of the batch. log G is taken under the distribution the blanks were
+sampled from (`infill`'s rules: padding / BOS never, EOS only after the last present token; see
+`blank_log_probs`), so the update stays on-policy. D is trained on real and filled versions of the
 same masked sentences with binary cross-entropy at the masked positions (present positions are real in
 both and carry no signal).
 
@@ -36,7 +38,7 @@ from textgan.gans.log_probs import gather_log_probs
 from textgan.gans.maskmle import SECTIONS as MASKMLE_SECTIONS
 from textgan.gans.maskmle import MaskMLE, batch_masks
 from textgan.gans.mle import MLEConfig
-from textgan.infill import infill
+from textgan.infill import apply_blank_rules, eos_allowed, infill, training_banned
 from textgan.masking import mask_tokens, target_positions
 from textgan.nn.mask_discriminator import MaskDiscriminator, MaskDiscriminatorConfig
 
@@ -105,6 +107,19 @@ def actor_critic_losses(logp: torch.Tensor, log_d: torch.Tensor, values: torch.T
     return g_loss, critic_loss, returns
 
 
+def blank_log_probs(generator: nn.Module, tokens: torch.Tensor, present: torch.Tensor, filled: torch.Tensor,
+                    weights: torch.Tensor, eos_id: int | None, pad_id: int) -> torch.Tensor:
+    """(B, T) log-probabilities of the filled tokens under the policy `infill` sampled them from; 0 where
+    `weights` is 0. That policy is the generator's softmax with `infill`'s rules applied (padding / BOS
+    banned, EOS only after the last present token): with the unrestricted softmax, E[grad log p] =
+    grad log Z != 0, so every update would push probability onto the banned tokens whatever D says."""
+    logits = generator.teacher_force(mask_tokens(tokens, present, generator.mask_id), filled).float()  # (B, T, V)
+    allowed = apply_blank_rules(logits, eos_allowed(tokens, present, eos_id, pad_id), eos_id,
+                                training_banned(generator, eos_id, pad_id))
+    logits = torch.where(present[..., None], logits, allowed)
+    return gather_log_probs(logits, filled).masked_fill(weights == 0, 0.0)  # -inf at padding after EOS
+
+
 class MaskGAN(MaskMLE):
     def __init__(self, ctx: TrainContext) -> None:
         super().__init__(ctx)
@@ -170,8 +185,7 @@ class MaskGAN(MaskMLE):
         disc.train()
         values = disc.critic(torch.cat([before, memory], dim=-1))[..., 0]     # (B, T) baseline b_t
         gen.train()
-        logits = gen.teacher_force(masked, filled)                             # (B, T, V)
-        logp = gather_log_probs(logits, filled)
+        logp = blank_log_probs(gen, tokens, present, filled, weights, self.eos_id, self.pad_id)
         g_loss, critic_loss, returns = actor_critic_losses(logp, log_d, values, weights, self.adv.discount,
                                                            self.adv.advantage_clip)
         self.g_adv_optimizer.zero_grad(set_to_none=True)
