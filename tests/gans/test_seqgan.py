@@ -60,6 +60,22 @@ def test_maligan_weights_normalise_per_column_over_unmasked_rows():
     assert torch.isfinite(maligan_rewards(torch.tensor([[80.0], [0.0]]), torch.ones(2, 1, dtype=torch.bool))).all()
 
 
+def test_maligan_basic_gives_every_token_of_a_sequence_its_one_weight(monkeypatch):
+    # Algorithm 1: r_D(x_i) / sum_j r_D(x_j) - 1/m per sequence, for each of its tokens up to its EOS. Per
+    # column over the rows still running, the longest sample's last token got 1 - 1/1 = 0.
+    import textgan.gans.maligan as maligan
+
+    algo = tiny_algorithm("maligan")
+    algo.eos_id = 1
+    samples = torch.tensor([[5, 1, 0, 0], [6, 7, 1, 0], [8, 9, 4, 3]])    # lengths 2, 3, 4 (EOS counted)
+    d_logits = torch.tensor([0.0, 0.0, 2.0])
+    monkeypatch.setattr(maligan, "discriminator_logits", lambda *a, **kw: d_logits)
+    rewards, _ = algo.rewards(samples, None)
+    mask = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]], dtype=torch.bool)
+    expected = (torch.softmax(d_logits, 0) - 1 / 3)[:, None] * mask
+    torch.testing.assert_close(rewards, expected)
+
+
 def _phases(run: Path) -> list[str]:
     return [json.loads(line)["phase"] for line in (run / "metrics.jsonl").read_text().splitlines()]
 
