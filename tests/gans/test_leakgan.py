@@ -20,7 +20,7 @@ from textgan.data.sources import DataBundle
 from textgan.data.vocab import IdVocab
 from textgan.gans.base import TrainContext
 from textgan.gans.leakgan import LeakGAN
-from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
+from textgan.gans.leakgan_rewards import carry_final_value, manager_loss, rescaled_activation, worker_loss
 from textgan.nn.leakgan_generator import Unrolled
 from textgan.registry import get_model, make_config
 from textgan.sample import main as sample_main
@@ -51,6 +51,18 @@ def test_rescaled_activation_ranks_per_column_among_unmasked_rows():
     # column 1 ranks only rows 0 and 2 (B_t = 2): 0.9 -> rank 1, 0.7 -> rank 2
     torch.testing.assert_close(out[[2, 0], 1], torch.tensor([sigmoid(4 * (0.5 - 0.5)), sigmoid(4 * (0.5 - 1))]))
     assert out[1, 0] > out[2, 0] > out[0, 0]                      # column 0 keeps the order of the rewards
+
+
+def test_a_finished_sequence_keeps_its_final_value_in_later_columns():
+    values = torch.tensor([[0.2, 0.6, 0.0, 0.0], [0.3, 0.4, 0.5, 0.1], [0.9, 0.8, 0.7, 0.2]])
+    mask = torch.tensor([[True, True, False, False], [True, True, True, True], [True, True, True, True]])
+    carried = carry_final_value(values, mask)
+    torch.testing.assert_close(carried[0], torch.tensor([0.2, 0.6, 0.6, 0.6]))
+    torch.testing.assert_close(carried[1:], values[1:])
+    # every column now ranks all 3 rows: in column 3 the finished row's 0.6 ranks first, not out of the ranking
+    # (ranking the running rows only gave the lower of two survivors sigma(-delta / 2) whatever D said)
+    out = rescaled_activation(carried, 16.0)
+    torch.testing.assert_close(out[:, 3], torch.tensor([sigmoid(16 * (0.5 - r / 3)) for r in (1, 3, 2)]))
 
 
 def _unrolled(logits, goals, features):
@@ -86,6 +98,19 @@ def test_worker_loss_is_reinforce_on_the_intrinsic_reward():
     torch.testing.assert_close(loss2, loss + 0.5 * math.log(5))
     loss.backward()
     assert out.goals.grad is None                                 # the worker never trains the manager
+
+
+def test_worker_loss_takes_log_probs_at_the_sampling_temperature():
+    # samples drawn at alpha come from softmax(logits / alpha): REINFORCE must push that policy
+    torch.manual_seed(0)
+    logits, goals, f = torch.randn(2, 3, 5), torch.randn(2, 3, 4), torch.randn(2, 4, 4)
+    tokens = torch.randint(0, 5, (2, 3))
+    mask = torch.ones(2, 3, dtype=torch.bool)
+    loss, reward = worker_loss(_unrolled(logits.clone(), goals, f), tokens, 2, mask, temperature=1.5)
+    logp = torch.log_softmax(logits / 1.5, -1).gather(2, tokens[..., None])[..., 0]
+    torch.testing.assert_close(loss, -(logp * reward).mean())
+    at_one, _ = worker_loss(_unrolled(logits.clone(), goals, f), tokens, 2, mask)
+    assert not torch.isclose(loss, at_one)
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ from torch import nn
 from textgan.config import ConfigError
 from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.discriminator_training import train_real_vs_generated
-from textgan.gans.leakgan_rewards import manager_loss, rescaled_activation, worker_loss
+from textgan.gans.leakgan_rewards import carry_final_value, manager_loss, rescaled_activation, worker_loss
 from textgan.gans.log_probs import gather_log_probs
 from textgan.nn import build_discriminator
 from textgan.nn.leakgan_generator import LeakGANGenerator
@@ -143,11 +143,12 @@ class LeakGAN:
         # clone: tensors made under inference_mode cannot be saved for backward
         samples, values = samples.clone(), values.clone()
         mask = eos_mask(samples, self.eos_id)
-        rescaled = rescaled_activation(values, lk.delta, mask)
+        rescaled = rescaled_activation(carry_final_value(values, mask), lk.delta)  # all B rows in every column
         gen.train()
         out = gen.unroll(samples)
-        m_loss = manager_loss(out, lk.window, mask, rescaled)
-        w_loss, intrinsic = worker_loss(out, samples, lk.window, mask, rescaled, lk.worker_extrinsic)
+        m_loss = manager_loss(out, lk.window, mask, rescaled)  # a window past EOS: the finished sequence's value
+        w_loss, intrinsic = worker_loss(out, samples, lk.window, mask, rescaled * mask, lk.worker_extrinsic,
+                                        temperature=adv.temperature)
         self.worker_adv_opt.zero_grad(set_to_none=True)
         self.manager_adv_opt.zero_grad(set_to_none=True)
         (w_loss + m_loss).backward()

@@ -3,9 +3,10 @@
 LeakGAN's MANAGER reads f_t = F(s_t; phi_f), the feature vector of the CNN discriminator (its
 `features()`: convolutions -> max-over-time pooling -> ReLU -> highway, before dropout and the output
 layer; textgan/nn/cnn_discriminator.py) of the partial sequence s_t = y_0..y_{t-1}. As in the paper's
-reference code, a prefix is scored as a full-length (T) sequence whose positions >= t are padding
-with a *zero* embedding (the reference feeds id -1, whose embedding lookup is zero on its GPU kernel);
-this is exactly `discriminator.features()` of a soft one-hot input whose rows >= t are zero.
+reference code, a prefix is scored as a full-length (T) sequence whose positions >= t are padding;
+ours is a *zero* embedding (the reference feeds id -1 into a lookup shifted by one, i.e. a fixed random row
+D never trains; a zero vector carries no arbitrary signal), which is exactly `discriminator.features()` of a
+soft one-hot input whose rows >= t are zero.
 
 Computing that naively costs one full discriminator pass per prefix. Both functions here use that a
 window's convolution is a sum of per-token terms, conv_w(window s) = b + sum_k W_k e(y_{s+k}), and a
