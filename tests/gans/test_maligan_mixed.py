@@ -47,7 +47,7 @@ def test_mixed_loss_is_prefix_mle_plus_weighted_continuation_on_a_known_policy()
     eos = 3
     sequences = torch.tensor([[0, 1, 2, 1, 0], [0, 1, eos, 0, 0]])   # row 1 ends at position 2
     rewards = torch.tensor([0.5, -0.25])
-    loss, parts = mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=eos)
+    loss, parts = mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=eos, terms="means")
     # sampled positions up to EOS: row 0 at 2, 3, 4 (reward 0.5), row 1 at 2 (reward -0.25)
     pg = math.log(v) * (3 * 0.5 - 0.25) / 4
     # prefix positions 0, 1 of both rows: the mean NLL is log 4
@@ -57,6 +57,24 @@ def test_mixed_loss_is_prefix_mle_plus_weighted_continuation_on_a_known_policy()
     loss.backward()
     assert (gen.logits.grad[1, 3:] == 0).all()                 # nothing after EOS
     assert gen.logits.grad[:, :2].abs().sum() > 0 and gen.logits.grad[0, 2:].abs().sum() > 0
+
+
+def test_mixed_loss_sums_follow_algorithm_2():
+    # per prefix: sum_j w_ij log p(y_ij[N:] | x_i[:N]) + sum_{t<N} log p(x_i[t]), averaged over the m prefixes:
+    # D's term is not shrunk by the number of sampled tokens against the prefix MLE
+    b, t, v = 4, 5, 4
+    gen = FixedLogits(torch.zeros(b, t, v))
+    sequences = torch.tensor([[0, 1, 2, 1, 0], [0, 1, 3, 0, 0], [2, 2, 1, 1, 1], [2, 2, 0, 3, 0]])  # m=2, n=2
+    rewards = torch.tensor([0.5, -0.5, 0.25, -0.25])
+    loss, parts = mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=3, terms="sums", groups=2)
+    # sampled tokens up to EOS: rows 0, 2 three each, row 1 one (its EOS), row 3 two (0, EOS)
+    pg = math.log(v) * (3 * 0.5 - 1 * 0.5 + 3 * 0.25 - 2 * 0.25) / 2
+    assert parts["pg_loss"] == pytest.approx(pg, rel=1e-6)
+    # 2 prefixes of 2 tokens each, every one held by n = 2 rows but counted once: (2 x 2 tokens) / m
+    assert parts["prefix_nll"] == pytest.approx(math.log(v) * 2, rel=1e-6)
+    assert loss.item() == pytest.approx(pg + math.log(v) * 2, rel=1e-6)
+    with pytest.raises(ValueError, match="terms must be one of"):
+        mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=3, terms="sum")
 
 
 def test_cli_runs_with_a_shrinking_prefix(cli, tmp_path):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 
 from textgan.config import param
-from textgan.gans.maligan_mixed import group_rewards, mixed_loss, prefix_length
+from textgan.gans.maligan_mixed import MIXED_TERMS, group_rewards, mixed_loss, prefix_length
 from textgan.gans.maligan_weights import maligan_rewards
 from textgan.gans.seqgan import SeqGAN
 from textgan.rollout import discriminator_logits, eos_mask
@@ -51,6 +51,11 @@ class MaliGANConfig:
     prefix_step: int = param(2, min=1, help="'mixed': tokens K the real prefix loses per stage (it starts at "
                                             "seq_len - K)")
     prefix_rounds: int = param(1, min=1, help="'mixed': adversarial rounds per stage of the prefix length")
+    mixed_terms: str = param("sums", choices=list(MIXED_TERMS),
+                             help="'mixed': 'sums' = Algorithm 2 (per prefix, the weighted log-likelihood summed "
+                                  "over its continuations plus its prefix log-likelihood summed); 'means' = each "
+                                  "term a mean over its tokens, which makes D's term N / (m n (T - N)) as heavy "
+                                  "(the MaliGAN-full results committed before this key)")
 
 
 class MaliGAN(SeqGAN):
@@ -100,7 +105,8 @@ class MaliGAN(SeqGAN):
         has_sampled = eos_mask(sequences, self.eos_id)[:, self.prefix_len:].any(dim=1)    # (m*n,)
         rewards = group_rewards(logits, m, n, has_sampled)
         # clone: tensors made under inference_mode cannot be saved for backward
-        loss, parts = mixed_loss(self.g_train, sequences.clone(), self.prefix_len, rewards.clone(), self.eos_id)
+        loss, parts = mixed_loss(self.g_train, sequences.clone(), self.prefix_len, rewards.clone(), self.eos_id,
+                                 terms=self.ctx.cfg.maligan.mixed_terms, groups=m)
         self.apply_generator_loss(loss)
         return {"g_loss": float(loss.detach()), **parts, "prefix_len": float(self.prefix_len),
                 "d_gen": float(torch.sigmoid(logits).mean()),

@@ -16,8 +16,15 @@ learns to continue real text before it generates from scratch.
 Our reading, where the paper leaves a choice open:
 - N after adversarial round r is max(0, T - K * (1 + r // rounds_per_step)): the first round already
   samples K tokens, and at N = 0 training goes on as MaliGAN-basic with per-group normalisation.
-- Both terms are means, as SeqGAN's REINFORCE loss here (`seqgan.policy_gradient_loss`): the weighted
-  log-likelihood over the sampled positions up to EOS, the MLE term over the real prefix tokens up to EOS.
+- How the two terms are scaled (`maligan.mixed_terms`) sets how much D's term weighs against the prefix MLE:
+  - "sums" (default): per prefix, the weighted log-likelihood summed over its n continuations' sampled
+    tokens (up to EOS) plus its real prefix tokens' log-likelihood summed (once, though the batch holds the
+    prefix n times), averaged over the m prefixes. The formula above as printed puts 1/m on the MLE term
+    only, which would make D's term m times heavier still; we read both as per-prefix sums.
+  - "means": each term a mean over its own tokens, as SeqGAN's REINFORCE loss here
+    (`seqgan.policy_gradient_loss`). Against the formula this scales D's term by N / (m n (T - N)) relative
+    to the MLE term (0.14 at N = 18, 0.002 at N = 2 for m = 16, n = 4, T = 20), so D's signal was almost
+    nothing beside the MLE term. The committed MaliGAN-full runs of before this key used it.
 - A step keeps the policy-gradient batch size: m = batch_size // n prefixes, n continuations each.
 - D trains as in MaliGAN-basic, on free samples of G against real sequences.
 """
@@ -50,18 +57,31 @@ def group_rewards(logits: torch.Tensor, groups: int, continuations: int, mask: t
     return maligan_rewards(by_group, taking_part).T.reshape(-1)
 
 
+MIXED_TERMS = ("sums", "means")
+
+
 def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, rewards: torch.Tensor,
-               eos_id: int | None) -> tuple[torch.Tensor, dict[str, float]]:
+               eos_id: int | None, terms: str = "sums", groups: int = 1) -> tuple[torch.Tensor, dict[str, float]]:
     """The mixed objective on `sequences` (B, T) = real prefix (N tokens) + sampled continuation.
 
     rewards (B,): each sequence's weight, given to its sampled positions up to and including EOS.
-    Returns the loss (policy-gradient mean + prefix MLE mean) and its two parts for logging.
+    terms: "sums" (per prefix: sums over its continuations' sampled tokens and over its prefix tokens
+    counted once, averaged over `groups` = m prefixes, the B / m rows of a prefix being its continuations)
+    or "means" (each term a mean over its tokens); see the module docstring. Returns the loss (policy-gradient term + prefix
+    MLE term) and its two parts for logging.
     """
+    if terms not in MIXED_TERMS:
+        raise ValueError(f"terms must be one of {MIXED_TERMS}, got {terms!r}")
     logp = token_log_probs(generator, sequences)                                   # (B, T)
     alive = eos_mask(sequences, eos_id)
     sampled = torch.arange(sequences.shape[1], device=sequences.device) >= prefix_len          # (T,)
     pg_mask = (alive & sampled).to(logp.dtype)
     mle_mask = (alive & ~sampled).to(logp.dtype)
-    pg = -(logp * rewards[:, None] * pg_mask).sum() / pg_mask.sum().clamp(min=1.0)
-    mle = -(logp * mle_mask).sum() / mle_mask.sum().clamp(min=1.0)
+    if terms == "sums":
+        continuations = sequences.shape[0] / groups
+        pg_count, mle_count = torch.tensor(float(groups)), torch.tensor(float(groups) * continuations)
+    else:
+        pg_count, mle_count = pg_mask.sum().clamp(min=1.0), mle_mask.sum().clamp(min=1.0)
+    pg = -(logp * rewards[:, None] * pg_mask).sum() / pg_count
+    mle = -(logp * mle_mask).sum() / mle_count
     return pg + mle, {"pg_loss": float(pg.detach()), "prefix_nll": float(mle.detach())}
