@@ -67,8 +67,8 @@ def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, r
     rewards (B,): each sequence's weight, given to its sampled positions up to and including EOS.
     terms: "sums" (per prefix: sums over its continuations' sampled tokens and over its prefix tokens
     counted once, averaged over `groups` = m prefixes, the B / m rows of a prefix being its continuations)
-    or "means" (each term a mean over its tokens); see the module docstring. Returns the loss (policy-gradient term + prefix
-    MLE term) and its two parts for logging.
+    or "means" (each term a mean over its tokens); see the module docstring. Returns the loss
+    (policy-gradient term + prefix MLE term) and its two parts for logging.
     """
     if terms not in MIXED_TERMS:
         raise ValueError(f"terms must be one of {MIXED_TERMS}, got {terms!r}")
