@@ -61,7 +61,8 @@ class TextGANConfig:
                                     help="Gaussian kernel bandwidths sigma of the MMD (kernels summed)")
     unbiased_mmd: bool = param(False, help="unbiased MMD^2 estimate (no k(x_i, x_i) terms) instead of the "
                                            "V-statistic of TextGAN's code")
-    mmd_sqrt: bool = param(False, help="G minimises sqrt(MMD^2) (TextGAN's released code) instead of MMD^2 (paper)")
+    mmd_sqrt: bool = param(False, help="G minimises sqrt(MMD^2) (the authors' Theano code, feature_match='mmd') "
+                                       "instead of MMD^2 (paper)")
     lambda_recon: float = param(1.0, min=0.0, help="lambda_r: weight of D's z-reconstruction loss")
     lambda_mmd: float = param(1.0, min=0.0, help="lambda_m: weight of the MMD^2 that D maximises")
     tau_start: float = param(1.0, min=0.0, min_exclusive=True, help="soft-argmax temperature at round 0")
