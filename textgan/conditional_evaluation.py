@@ -23,7 +23,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from textgan.data.corpus import Corpus, strip_after_eos
+from textgan.data.corpus import Corpus, sampled_rows, strip_after_eos
 from textgan.data.sources import DataBundle
 from textgan.errors import UserError
 from textgan.evaluation import EvalConfig, Evaluator
@@ -102,7 +102,7 @@ class ConditionalEvaluator(Evaluator):
         for c, name in enumerate(names):
             rows = labels == c
             values = {"class_acc": float((predicted[rows] == c).double().mean())}
-            hyps = strip_after_eos(samples[rows], data.vocab.eos_id)
+            hyps = sampled_rows(samples[rows], data.vocab)
             class_refs = [r for r, y in zip(refs, self.labels.test.tolist()) if y == c] if refs else []
             if self.cfg.bleu and class_refs:
                 values.update({f"bleu_{n}": v for n, v in bleu(hyps, class_refs, max_n).items()})

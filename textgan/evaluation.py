@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from textgan.config import SEED_MAX, param, section
-from textgan.data.corpus import strip_after_eos
+from textgan.data.corpus import sampled_rows, strip_after_eos
 from textgan.data.sources import DataBundle
 from textgan.metrics.bleu import bleu, self_bleu
 from textgan.metrics.classifier import ClassifierConfig
@@ -87,7 +87,7 @@ class Evaluator:
         if valid is not None and generator is not None:
             metrics["nll_valid"] = sequence_nll(generator, valid.tokens, valid.lengths)
         if data.oracle is None and self.cfg.bleu:
-            hyps = strip_after_eos(samples, data.vocab.eos_id)
+            hyps = sampled_rows(samples, data.vocab)
             if test is not None:  # without a test set there are no references, but diversity still measures
                 for n, v in bleu(hyps, self.references(), self.cfg.bleu_max_n).items():
                     metrics[f"bleu_{n}"] = v

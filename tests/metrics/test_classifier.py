@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from textgan.conditional_evaluation import ConditionalEvaluator
+from textgan.data.corpus import sampled_rows, strip_after_eos
 from textgan.data.sources import DataConfig, load_data
 from textgan.evaluation import EvalConfig
 from textgan.metrics import classifier as clf
@@ -66,7 +67,8 @@ def test_conditional_evaluator_per_class(tiny_labelled):
     model, _ = ev.classifier()
     neg = shown[ev._last_labels == 0]
     refs = [r for r, y in zip(ev.references(), data.labels.test.tolist()) if y == 0]
-    hyps = [row[: row.index(data.vocab.eos_id)] if data.vocab.eos_id in row else row for row in neg.tolist()]
+    hyps = sampled_rows(neg, data.vocab)                 # cut at EOS, <pad> / <bos> drawn mid-sentence dropped
+    assert hyps != strip_after_eos(neg, data.vocab.eos_id)  # this untrained G draws some: the rule matters here
     assert metrics["bleu_2_negative"] == pytest.approx(bleu(hyps, refs, 3)[2])
     assert metrics["class_acc_negative"] == pytest.approx(float((clf.predict(model, neg) == 0).double().mean()))
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from textgan.data.corpus import Corpus, strip_after_eos
+from textgan.data.corpus import Corpus, sampled_rows, strip_after_eos
 from textgan.data.sources import DataBundle, OracleConfig, load_oracle_data
-from textgan.data.vocab import TextVocab
+from textgan.data.vocab import IdVocab, TextVocab
 from textgan.errors import UserError
 from textgan.metrics.bleu import bleu, self_bleu
 from textgan.metrics.nll import sequence_nll
@@ -123,11 +123,24 @@ def test_text_entry_matches_library_on_same_samples():
     e = evaluate_generator(g, data, ["bleu", "self_bleu", "sacrebleu", "nll"], temperature=0.8, num_samples=30,
                            seed=5, max_n=4)
     ids = sample(g, 30, data.seq_len, temperature=0.8, eos_id=data.vocab.eos_id, pad_id=data.vocab.pad_id, seed=5)
-    hyps = strip_after_eos(ids, data.vocab.eos_id)
+    hyps = sampled_rows(ids, data.vocab)
     refs = strip_after_eos(data.test.tokens, data.vocab.eos_id)
     assert e["bleu"] == {str(k): v for k, v in bleu(hyps, refs, 4).items()}
     assert e["self_bleu"] == {str(k): v for k, v in self_bleu(hyps, 4).items()}
     assert 0 <= e["sacrebleu"] <= 1 and "nll_oracle" not in e and e["nll_test"] > 0
+
+
+def test_bleu_scores_a_sample_as_its_decoded_text_reads():
+    # a <pad> or <bos> sampled mid-sentence is dropped by decode (sample files, FED, sacreBLEU): BLEU must
+    # score the same sentence, not the raw ids (which gave BLEU-3 < 1 for a sentence equal to its reference)
+    vocab = TextVocab.build([["a", "dog", "runs"]])
+    a, dog, runs = vocab.encode([["a", "dog", "runs"]])[0][:3]
+    row = torch.tensor([[a, vocab.pad_id, dog, vocab.bos_id, runs, vocab.eos_id, vocab.pad_id]])
+    hyps = sampled_rows(row, vocab)
+    assert hyps == [[a, dog, runs]] and vocab.decode(row[0].tolist()) == "a dog runs"
+    assert bleu(hyps, [[a, dog, runs]], 3)[3] == pytest.approx(1.0)
+    oracle_row = torch.tensor([[0, 3, 0, 1]])                     # oracle ids: 0 and 1 are ordinary tokens
+    assert sampled_rows(oracle_row, IdVocab(5, 0)) == [[0, 3, 0, 1]]
 
 
 def test_lower_temperature_is_less_diverse():

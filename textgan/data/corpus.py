@@ -72,11 +72,21 @@ class Corpus:
         return Corpus(tokens, lengths)
 
 
-def strip_after_eos(tokens: torch.Tensor, eos_id: int | None) -> list[list[int]]:
-    """Rows of ids cut before the first EOS (the whole row when there is no EOS)."""
+def strip_after_eos(tokens: torch.Tensor, eos_id: int | None, skip: tuple[int, ...] = ()) -> list[list[int]]:
+    """Rows of ids cut before the first EOS (the whole row when there is no EOS), ids in `skip` dropped."""
     out = []
     for row in tokens.tolist():
         if eos_id is not None and eos_id in row:
             row = row[: row.index(eos_id)]
+        if skip:
+            row = [i for i in row if i not in skip]
         out.append(row)
     return out
+
+
+def sampled_rows(tokens: torch.Tensor, vocab) -> list[list[int]]:
+    """Generated rows as their decoded text reads them (`TextVocab.decode`'s rule): cut before the first EOS,
+    padding and BOS a sampler drew mid-sentence dropped; so BLEU scores the sentence the sample files show.
+    Oracle ids (no EOS) are all ordinary tokens and are kept."""
+    skip = (vocab.pad_id, vocab.bos_id) if vocab.eos_id is not None else ()
+    return strip_after_eos(tokens, vocab.eos_id, skip)

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from textgan.data.corpus import strip_after_eos
+from textgan.data.corpus import sampled_rows, strip_after_eos
 from textgan.data.sources import DataBundle
 from textgan.data.vocab import TextVocab
 from textgan.errors import UserError
@@ -127,7 +127,7 @@ def evaluate_generator(generator: nn.Module, data: DataBundle, metrics: Sequence
     if any(m != "nll" for m in metrics):
         if references is None and any(m in metrics for m in ("bleu", "fed", "sacrebleu")):
             references = reference_sentences(data)  # self-BLEU alone needs none
-        rows = strip_after_eos(ids, vocab.eos_id)
+        rows = sampled_rows(ids, vocab)
         samples = sentences_of(data, rows)
         entry.update(score_texts(metrics, samples, references, max_n, fed_cache=fed_cache))
     entry["protocol"] = protocol_knobs(metrics, num_samples, entry["n_references"], max_n,

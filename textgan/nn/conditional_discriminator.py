@@ -7,8 +7,8 @@ One module, three ways to bring the class label y into the discriminator (`condi
   real (x, y) pairs against generated (G(y), y) pairs.
 - `aux` — auxiliary classifier (AC-GAN, Odena et al. 2017, arXiv 1610.09585): shared features, a real/fake
   head and an extra K-way class head. (Not CatGAN's category-aware D, Liu et al., AAAI 2020, arXiv
-  1911.06641, which is a per-category classifier trained with a relativistic loss; CatGAN is not implemented.) Loss: real/fake BCE plus class cross-entropy on real and generated rows
-  (AC-GAN's L_S + L_C).
+  1911.06641, which is a per-category classifier trained with a relativistic loss; CatGAN is not
+  implemented.) Loss: real/fake BCE plus class cross-entropy on real and generated rows (AC-GAN's L_S + L_C).
 - `multiclass` — SentiGAN's discriminator (Wang & Wan, IJCAI 2018): one (K+1)-way softmax, classes
   0..K-1 = real sentence of that class, K = generated. Cross-entropy with fake rows labelled K.
 
