@@ -314,15 +314,20 @@ def within(key: str, prefixes: typing.Iterable[str]) -> bool:
     return any(key == p or key.startswith(f"{p}.") for p in prefixes)
 
 
-def dotted_keys(overrides: typing.Mapping[str, Any], prefix: str = "") -> list[str]:
-    """The dotted keys a nested mapping of overrides (a YAML file, `key=value` with a mapping value) sets:
-    `{"data": {"name": "x", "oracle": {"seed": 1}}}` -> data.name, data.oracle.seed (an empty section sets
-    nothing)."""
-    keys = []
+def dotted_items(overrides: typing.Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The dotted keys a nested mapping of overrides (a YAML file, `key=value` with a mapping value) sets, with
+    their values: `{"data": {"name": "x", "oracle": {"seed": 1}}}` -> {data.name: x, data.oracle.seed: 1} (an
+    empty section sets nothing)."""
+    items: dict[str, Any] = {}
     for name, value in overrides.items():
         key = f"{prefix}.{name}" if prefix else str(name)
-        keys += dotted_keys(value, key) if isinstance(value, typing.Mapping) else [key]
-    return keys
+        items.update(dotted_items(value, key) if isinstance(value, typing.Mapping) else {key: value})
+    return items
+
+
+def dotted_keys(overrides: typing.Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted keys of `dotted_items`: data.name, data.oracle.seed for the example there."""
+    return list(dotted_items(overrides, prefix))
 
 
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,7 @@ class ModelSpec:
 SHARED_SECTIONS = ("data", "generator", "train", "eval")  # the sections every model's config has
 
 MODELS: dict[str, ModelSpec] = {}
+_UNSET = object()  # a key given without a value to compare
 
 
 def register(spec: ModelSpec) -> ModelSpec:
@@ -130,22 +131,29 @@ def unread_leaves(spec: ModelSpec, cfg: Any) -> list[str]:
     return [key for key in flatten(cfg) if within(key, spec.unread_keys)]
 
 
-def check_keys_read(spec: ModelSpec, keys: Iterable[str], where: str = "") -> None:
-    """Refuse a config key the user set that the model never reads (`ModelSpec.unread_keys`): a one-line
-    UserError naming the key, the model, why, the keys of that section it does read, and the fix. `where`
-    names the file the keys came from (e.g. "'configs/gan.yaml'")."""
-    for key in keys:
-        entry = next((e for e in spec.unread_keys if within(key, [e])), None)
-        if entry is None:
-            continue
-        section_name = key.split(".")[0]
-        read = [k for k in flatten(make_config(spec))
-                if k.startswith(f"{section_name}.") and not within(k, spec.unread_keys)]
-        reads = (f"of {section_name}.* it reads only {', '.join(read)}" if read
-                 else f"it reads no {section_name}.* key")
-        why = "; ".join(part for part in (spec.unread_keys[entry], reads) if part)
-        raise UserError(f"config key '{key}' is not read by model '{spec.name}' ({why}); remove it"
-                        + (f" from {where}" if where else ""))
+def check_keys_read(spec: ModelSpec, settings: Mapping[str, Any] | Iterable[str], where: str = "") -> None:
+    """Refuse config keys the user set that the model never reads (`ModelSpec.unread_keys`): one UserError line
+    naming every such key, the model, why, the keys of that section it does read, and the fix. `settings`: the
+    keys set, or a mapping of them to their values, in which a value equal to the model's default is let
+    through (it changes nothing: a run's saved config.yaml, which holds every key, can be passed as --config).
+    `where` names the file the keys came from (e.g. "'configs/gan.yaml'")."""
+    defaults = flatten(make_config(spec))
+    values = settings if isinstance(settings, Mapping) else dict.fromkeys(settings, _UNSET)
+    unread = [key for key, value in values.items()
+              if within(key, spec.unread_keys) and (value is _UNSET or defaults.get(key, _UNSET) != value)]
+    if not unread:
+        return
+    key = unread[0]
+    entry = next(e for e in spec.unread_keys if within(key, [e]))
+    section_name = key.split(".")[0]
+    read = [k for k in defaults if k.startswith(f"{section_name}.") and not within(k, spec.unread_keys)]
+    reads = f"of {section_name}.* it reads only {', '.join(read)}" if read else f"it reads no {section_name}.* key"
+    why = "; ".join(part for part in (spec.unread_keys[entry], reads) if part)
+    named = f"config key '{key}' is" if len(unread) == 1 else (
+        "config keys " + ", ".join(f"'{k}'" for k in unread[:4])
+        + (f" and {len(unread) - 4} more" if len(unread) > 4 else "") + " are")
+    raise UserError(f"{named} not read by model '{spec.name}' ({why}); remove {'it' if len(unread) == 1 else 'them'}"
+                    + (f" from {where}" if where else ""))
 
 
 def model_label(spec: ModelSpec, config: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from textgan.config import (
-    dotted_keys,
+    dotted_items,
     load_yaml,
     merge_dict,
     parse_override,
@@ -104,7 +104,7 @@ def resolve_config(args: argparse.Namespace):
         if args.model and saved.get("model") not in (None, args.model):
             raise UserError(f"config file '{args.config}' is for model '{saved['model']}', not '{args.model}'")
         spec = get_model(str(model))
-        check_keys_read(spec, dotted_keys(saved), where=f"'{args.config}'")
+        check_keys_read(spec, dotted_items(saved), where=f"'{args.config}'")
         cfg = make_config(spec)
         merge_dict(cfg, saved)
         if args.data:
@@ -115,7 +115,7 @@ def resolve_config(args: argparse.Namespace):
             raise UserError("--seed cannot change when resuming; the run continues with its own seed")
         cfg.seed = args.seed
     for key, value in overrides:
-        check_keys_read(spec, dotted_keys({key: value}))  # a mapping value sets the keys inside it
+        check_keys_read(spec, dotted_items({key: value}))  # a mapping value sets the keys inside it
         if args.resume and key.split(".")[0] in ("model", "seed", "data", "generator"):
             raise UserError(f"'{key}' cannot change when resuming (it would not fit the saved run)")
         set_value(cfg, key, value)

@@ -74,7 +74,20 @@ def test_mixed_loss_sums_follow_algorithm_2():
     assert parts["prefix_nll"] == pytest.approx(math.log(v) * 2, rel=1e-6)
     assert loss.item() == pytest.approx(pg + math.log(v) * 2, rel=1e-6)
     with pytest.raises(ValueError, match="terms must be one of"):
-        mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=3, terms="sum")
+        mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=3, terms="sum", groups=2)
+    for groups in (None, 3):                                   # the prefixes must be given and divide the rows
+        with pytest.raises(ValueError, match="needs groups"):
+            mixed_loss(gen, sequences, prefix_len=2, rewards=rewards, eos_id=3, terms="sums", groups=groups)
+
+
+def test_mixed_terms_defaults_to_the_behaviour_before_the_key():
+    # a saved run without the key resumes as it trained, and finished results keep their config hash;
+    # a run that sets sums is named apart in result tables
+    from textgan.registry import get_model, make_config, model_label
+
+    spec = get_model("maligan")
+    assert make_config(spec).maligan.mixed_terms == "means"
+    assert model_label(spec, {"maligan.reward": "mixed", "maligan.mixed_terms": "sums"}) == "maligan[mixed][sums]"
 
 
 def test_cli_runs_with_a_shrinking_prefix(cli, tmp_path):

@@ -151,6 +151,19 @@ def test_an_unread_key_in_a_config_file_or_the_python_api_is_an_error(tmp_path, 
     assert not (tmp_path / "r").exists()
 
 
+def test_a_saved_run_config_is_a_valid_config_file_and_every_unread_key_is_named_at_once(runs, tmp_path, cli,
+                                                                                         capsys):
+    # a run's config.yaml holds every key, the unread ones at their defaults: reusing it as --config works
+    proc = cli.main(train_main, ["--config", runs / "ring" / "config.yaml", "--show-config"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    (tmp_path / "many.yaml").write_text("model: gan\ndata:\n  name: ring8\n  max_len: 9\n  min_freq: 2\n"
+                                        "generator:\n  hidden_dim: 64\n  emb_dim: 8\n  num_layers: 2\n"
+                                        "eval:\n  bleu: false\n")
+    proc = cli.main(train_main, ["--config", tmp_path / "many.yaml", "--show-config"], capsys)
+    cli.user_error(proc, "config keys 'data.max_len', 'data.min_freq', 'generator.hidden_dim', "
+                         "'generator.emb_dim' and 2 more are not read by model 'gan'", "remove them from")
+
+
 def test_resume_refuses_an_unread_key_and_leaves_the_run_alone(runs, cli, capsys):
     before = sorted(p.name for p in (runs / "ring" / "checkpoints").iterdir())
     proc = cli.main(train_main, ["--resume", "--run-dir", runs / "ring", "eval.temperature=0.5"], capsys)

@@ -79,6 +79,9 @@ def read_pairs(cfg: Any, data_root: Path) -> tuple[list[tuple[str, str]], list[t
         return _read_tsv(train_path, cfg.encoding), test, {"train_file": str(train_path), "test_file": cfg.test}
     files = _class_files(cfg, data_root)
     encoding = NAMED_ENCODINGS.get(cfg.name, cfg.encoding) if cfg.name in NAMED_LABELLED else cfg.encoding
+    if encoding != cfg.encoding and cfg.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", encoding):
+        log.warning("data.encoding=%s is not used: the named set '%s' is read as the %s bytes it is",
+                    cfg.encoding, cfg.name, encoding)
     pairs = []
     for label, path in files.items():
         if not path.is_file() and cfg.name in NAMED_LABELLED:

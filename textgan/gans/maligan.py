@@ -51,11 +51,13 @@ class MaliGANConfig:
     prefix_step: int = param(2, min=1, help="'mixed': tokens K the real prefix loses per stage (it starts at "
                                             "seq_len - K)")
     prefix_rounds: int = param(1, min=1, help="'mixed': adversarial rounds per stage of the prefix length")
-    mixed_terms: str = param("sums", choices=list(MIXED_TERMS),
+    # default: the behaviour from before this key, so a saved run resumes and a finished result keeps its
+    # config hash (benchmarks/harness.py); Algorithm 2's weighting is 'sums'
+    mixed_terms: str = param("means", choices=list(MIXED_TERMS),
                              help="'mixed': 'sums' = Algorithm 2 (per prefix, the weighted log-likelihood summed "
                                   "over its continuations plus its prefix log-likelihood summed); 'means' = each "
-                                  "term a mean over its tokens, which makes D's term N / (m n (T - N)) as heavy "
-                                  "(the MaliGAN-full results committed before this key)")
+                                  "term a mean over its tokens, which makes D's term only N / (m n (T - N)) as "
+                                  "heavy against the prefix MLE")
 
 
 class MaliGAN(SeqGAN):

@@ -17,14 +17,15 @@ Our reading, where the paper leaves a choice open:
 - N after adversarial round r is max(0, T - K * (1 + r // rounds_per_step)): the first round already
   samples K tokens, and at N = 0 training goes on as MaliGAN-basic with per-group normalisation.
 - How the two terms are scaled (`maligan.mixed_terms`) sets how much D's term weighs against the prefix MLE:
-  - "sums" (default): per prefix, the weighted log-likelihood summed over its n continuations' sampled
+  - "sums" (Algorithm 2's weighting): per prefix, the weighted log-likelihood summed over its n continuations' sampled
     tokens (up to EOS) plus its real prefix tokens' log-likelihood summed (once, though the batch holds the
     prefix n times), averaged over the m prefixes. The formula above as printed puts 1/m on the MLE term
     only, which would make D's term m times heavier still; we read both as per-prefix sums.
-  - "means": each term a mean over its own tokens, as SeqGAN's REINFORCE loss here
+  - "means" (the default, the behaviour from before the key): each term a mean over its own tokens, as
+    SeqGAN's REINFORCE loss here
     (`seqgan.policy_gradient_loss`). Against the formula this scales D's term by N / (m n (T - N)) relative
     to the MLE term (0.14 at N = 18, 0.002 at N = 2 for m = 16, n = 4, T = 20), so D's signal was almost
-    nothing beside the MLE term. The committed MaliGAN-full runs of before this key used it.
+    nothing beside the MLE term. The committed MaliGAN-full runs used it.
 - A step keeps the policy-gradient batch size: m = batch_size // n prefixes, n continuations each.
 - D trains as in MaliGAN-basic, on free samples of G against real sequences.
 """
@@ -61,7 +62,8 @@ MIXED_TERMS = ("sums", "means")
 
 
 def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, rewards: torch.Tensor,
-               eos_id: int | None, terms: str = "sums", groups: int = 1) -> tuple[torch.Tensor, dict[str, float]]:
+               eos_id: int | None, terms: str = "means", groups: int | None = None
+               ) -> tuple[torch.Tensor, dict[str, float]]:
     """The mixed objective on `sequences` (B, T) = real prefix (N tokens) + sampled continuation.
 
     rewards (B,): each sequence's weight, given to its sampled positions up to and including EOS.
@@ -72,6 +74,9 @@ def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, r
     """
     if terms not in MIXED_TERMS:
         raise ValueError(f"terms must be one of {MIXED_TERMS}, got {terms!r}")
+    if terms == "sums" and (groups is None or groups < 1 or sequences.shape[0] % groups):
+        raise ValueError(f"terms='sums' needs groups, the number of prefixes, dividing the {sequences.shape[0]} "
+                         f"rows; got {groups}")
     logp = token_log_probs(generator, sequences)                                   # (B, T)
     alive = eos_mask(sequences, eos_id)
     sampled = torch.arange(sequences.shape[1], device=sequences.device) >= prefix_len          # (T,)

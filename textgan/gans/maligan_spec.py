@@ -12,5 +12,5 @@ register(ModelSpec(
               "maligan": MaliGANConfig},
     description="SeqGAN's training with normalised importance weights D/(1-D) as rewards",
     paper="MaliGAN, Che et al. 2017, arXiv:1702.07983",
-    variant_keys=("maligan.reward",),
+    variant_keys=("maligan.reward", "maligan.mixed_terms"),
 ))

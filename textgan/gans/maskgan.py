@@ -112,7 +112,9 @@ def blank_log_probs(generator: nn.Module, tokens: torch.Tensor, present: torch.T
     """(B, T) log-probabilities of the filled tokens under the policy `infill` sampled them from; 0 where
     `weights` is 0. That policy is the generator's softmax with `infill`'s rules applied (padding / BOS
     banned, EOS only after the last present token): with the unrestricted softmax, E[grad log p] =
-    grad log Z != 0, so every update would push probability onto the banned tokens whatever D says."""
+    grad log Z != 0, so every update would push probability onto the banned tokens whatever D says.
+    (`infill` samples in eval mode and this runs in train mode: the same policy unless generator.dropout > 0,
+    which is 0 by default.)"""
     logits = generator.teacher_force(mask_tokens(tokens, present, generator.mask_id), filled).float()  # (B, T, V)
     allowed = apply_blank_rules(logits, eos_allowed(tokens, present, eos_id, pad_id), eos_id,
                                 training_banned(generator, eos_id, pad_id))
