@@ -171,6 +171,35 @@ def test_resume_ends_like_an_uninterrupted_run(tmp_path):
     assert log(tmp_path / "a") == log(tmp_path / "b")
 
 
+def test_a_kill_between_the_restored_record_and_its_checkpoint_resumes_like_an_uninterrupted_run(tmp_path):
+    # the restore logs its record, then checkpoints: killed in between, the run resumes from the checkpoint
+    # before the restore, which must neither keep that record nor lose the one the repeated restore writes
+    trainer(tmp_path / "a", Toy(), patience=3, restore_best=True)[0].fit()
+    t, _ = trainer(tmp_path / "b", Toy(), patience=3, restore_best=True)
+    real_save = t.save
+
+    def killed_after_the_record(phase_name, best=False):
+        last = t.run.read_metrics()[-1]
+        if "restored_from_step" in last:
+            raise KeyboardInterrupt  # stands for a SIGKILL: nothing after this point runs
+        real_save(phase_name, best=best)
+
+    t.save = killed_after_the_record
+    with pytest.raises(KeyboardInterrupt):
+        t.fit()
+    assert "restored_from_step" in t.run.read_metrics()[-1]
+    resumed, _ = trainer(tmp_path / "b", Toy(), patience=3, restore_best=True)
+    assert resumed.restore() and "restored_from_step" not in resumed.run.read_metrics()[-1]
+    resumed.fit()
+    assert_same_final_weights(tmp_path / "a" / "run", tmp_path / "b" / "run")
+
+    def log(folder):
+        return [(r["phase"], r["step"], r["nll_valid"], r.get("loss"), r.get("restored_from_step"))
+                for r in metric_records(folder / "run")]
+
+    assert log(tmp_path / "a") == log(tmp_path / "b")
+
+
 def test_resume_drops_a_best_written_after_the_checkpoint(tmp_path):
     t, _ = trainer(tmp_path, Toy(epochs=5, adv=0))
     t.fit()

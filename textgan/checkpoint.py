@@ -117,8 +117,10 @@ def save_checkpoint(ckpt_root: Path, step: int, modules: dict[str, torch.nn.Modu
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
         if final.exists():
-            # Re-saving a step (after a resume): move the old one aside atomically first, so that a crash
-            # at any moment leaves either the old or the new folder under the final name, never a half.
+            # Re-saving a step (after a resume, or a restore of the best weights): move the old one aside
+            # atomically first, so that no crash leaves a half-written folder under the final name. A crash
+            # between the two renames leaves neither there (the old one sits in the temporary folder, which a
+            # resume deletes): the run then resumes from the checkpoint before, and repeats the work since.
             trash = ckpt_root / f"{TMP_PREFIX}old-{final.name}-{os.getpid()}"
             shutil.rmtree(trash, ignore_errors=True)
             os.replace(final, trash)

@@ -6,8 +6,8 @@ each phase), appends one JSON line per evaluation to `metrics.jsonl`, writes a c
 states, optimiser states and progress, and on `--resume` continues from the newest intact checkpoint
 with the same RNG stream, phase and iteration.
 
-Reliability (docs/reliability.md): a checkpoint is written at step 0, so a run killed at any moment can
-be resumed; SIGINT / SIGTERM stop the run at the end of the current iteration after a checkpoint;
+Reliability (docs/reliability.md): a checkpoint is written at step 0, so a run killed at any moment after
+it can be resumed (one killed before it, while loading data or building the model, is started again); SIGINT / SIGTERM stop the run at the end of the current iteration after a checkpoint;
 non-finite gradients or losses stop the run (or skip the update, `train.nonfinite=skip`) without
 touching the last good checkpoint. Under torchrun, rank 0 evaluates, logs and writes checkpoints
 (holding every rank's RNG state), and all ranks agree on when to stop.
@@ -192,6 +192,9 @@ class Trainer:
             # Evaluations logged after this checkpoint (a run killed between evaluating and saving) are
             # run again; drop them so that metrics.jsonl reads like an uninterrupted run's.
             self.run.truncate_metrics(self.progress["step"])
+            if self.progress["iteration"] != 0:  # saved inside a phase: a restore at its step came later
+                self.run.drop_last_metrics_if(lambda r: "restored_from_step" in r
+                                              and r.get("step") == self.progress["step"])
         self.dist.barrier()
         log.info("resumed from %s", path)
         return True
@@ -346,14 +349,18 @@ class Trainer:
                             f"missing from '{self.best_root}'; rerun without train.restore_best, or start a new run")
         self._load_training_state(weights, state, path)
         self.progress.update(phase=index + 1, iteration=0)
+        record = last
+        if self.dist.is_main:
+            # logged before the save: a run killed between the two resumes from the checkpoint before the
+            # restore, whose `restore` drops this record (the restore runs again and logs it again)
+            best = next((r for r in self.run.read_metrics() if r.get("step") == self.best.step), {})
+            record = {**best, "phase": phase_name, "step": self.progress["step"],
+                      "restored_from_step": self.best.step}
+            self.run.log_metrics(record)
         self.save(phase_name)
-        if not self.dist.is_main:
-            return last
-        best = next((r for r in self.run.read_metrics() if r.get("step") == self.best.step), {})
-        record = {**best, "phase": phase_name, "step": self.progress["step"], "restored_from_step": self.best.step}
-        self.run.log_metrics(record)
-        tqdm.write(f"[{phase_name}] restored the weights of step {self.best.step} ({self.best.metric} "
-                   f"{self.best.value:.4f}, the phase's best; train.restore_best)")
+        if self.dist.is_main:
+            tqdm.write(f"[{phase_name}] restored the weights of step {self.best.step} ({self.best.metric} "
+                       f"{self.best.value:.4f}, the phase's best; train.restore_best)")
         return record
 
     def _check_finite(self, phase, iteration: int, metrics: dict[str, float], guard: NonFiniteGuard

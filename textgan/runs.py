@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,21 @@ class RunDir:
         if len(kept) != len(lines):
             tmp = path.with_name(".metrics.jsonl.tmp")
             tmp.write_text("".join(line + "\n" for line in kept))
+            os.replace(tmp, path)
+
+    def drop_last_metrics_if(self, condition: Callable[[dict[str, Any]], bool]) -> None:
+        """Drop the last record of metrics.jsonl when `condition` holds for it (rewritten atomically)."""
+        path = self.path / "metrics.jsonl"
+        if not path.is_file():
+            return
+        lines = [line for line in path.read_text().splitlines() if line.strip()]
+        try:
+            last = json.loads(lines[-1]) if lines else None
+        except ValueError:  # a line torn by a kill mid-write: truncate_metrics handles those
+            return
+        if isinstance(last, dict) and condition(last):
+            tmp = path.with_name(".metrics.jsonl.tmp")
+            tmp.write_text("".join(line + "\n" for line in lines[:-1]))
             os.replace(tmp, path)
 
     def read_run_info(self) -> list[dict[str, Any]]:
