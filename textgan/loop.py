@@ -7,7 +7,8 @@ states, optimiser states and progress, and on `--resume` continues from the newe
 with the same RNG stream, phase and iteration.
 
 Reliability (docs/reliability.md): a checkpoint is written at step 0, so a run killed at any moment after
-it can be resumed (one killed before it, while loading data or building the model, is started again); SIGINT / SIGTERM stop the run at the end of the current iteration after a checkpoint;
+it can be resumed (one killed before it, while loading data or building the model, is started again);
+SIGINT / SIGTERM stop the run at the end of the current iteration after a checkpoint;
 non-finite gradients or losses stop the run (or skip the update, `train.nonfinite=skip`) without
 touching the last good checkpoint. Under torchrun, rank 0 evaluates, logs and writes checkpoints
 (holding every rank's RNG state), and all ranks agree on when to stop.
