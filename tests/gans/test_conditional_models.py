@@ -124,11 +124,15 @@ def test_sentigan_loss_weights_the_penalty_by_the_tokens_probability():
     assert after < before
 
 
-def test_resume_is_bitwise_identical(cli, capsys, tiny_labelled, tmp_path):
-    mix = "adversarial.rollout_update_rate=0.5"
-    train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "full", mix, "adversarial.rounds=2")
-    train(cli, capsys, "sentigan", tiny_labelled, tmp_path / "cut", mix, "adversarial.rounds=1")
-    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "cut", "adversarial.rounds=2"], capsys)
+@pytest.mark.parametrize("model, extra, budget", [
+    ("sentigan", ["adversarial.rollout_update_rate=0.5"], "adversarial.rounds"),
+    ("cseqgan", ["adversarial.rollout_update_rate=0.5"], "adversarial.rounds"),
+    ("cgan_mle", [], "mle.epochs"),
+])
+def test_resume_is_bitwise_identical(cli, capsys, tiny_labelled, tmp_path, model, extra, budget):
+    train(cli, capsys, model, tiny_labelled, tmp_path / "full", *extra, f"{budget}=2")
+    train(cli, capsys, model, tiny_labelled, tmp_path / "cut", *extra, f"{budget}=1")
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "cut", f"{budget}=2"], capsys)
     assert proc.returncode == 0, proc.stderr
     assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
 

@@ -168,8 +168,13 @@ def test_cli_train_and_bitwise_resume_on_the_oracle(cli, tmp_path, capsys, monke
         assert proc.returncode == 0, proc.stderr
     proc = cli.main(train_main, ["--config", TINY["maskmle"], "--run-dir", "mle"], capsys)
     assert proc.returncode == 0, proc.stderr
+    proc = cli.main(train_main, ["--config", TINY["maskmle"], "--run-dir", "mle_cut", "mle.epochs=1"], capsys)
+    assert proc.returncode == 0, proc.stderr
     resumed = cli.main(train_main, ["--resume", "--run-dir", "cut", "adversarial.rounds=2"], capsys)
     assert resumed.returncode == 0, resumed.stderr
+    resumed_mle = cli.main(train_main, ["--resume", "--run-dir", "mle_cut", "mle.epochs=2"], capsys)
+    assert resumed_mle.returncode == 0, resumed_mle.stderr
+    assert_same_final_weights(tmp_path / "mle", tmp_path / "mle_cut")      # MaskMLE alone resumes bitwise too
     sf, sr = assert_same_final_weights(tmp_path / "full", tmp_path / "cut")
     assert sf["progress"] == {**sr["progress"], "elapsed": sf["progress"]["elapsed"]}
     phases = [json.loads(line)["phase"] for line in (tmp_path / "full" / "metrics.jsonl").read_text().splitlines()]

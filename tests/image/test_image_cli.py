@@ -151,6 +151,25 @@ def test_an_unread_key_in_a_config_file_or_the_python_api_is_an_error(tmp_path, 
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("model", ["gan", "lsgan", "hinge_sn", "dragan"])
+def test_every_loss_resumes_bitwise(tmp_path, cli, capsys, model):
+    """The other losses and penalties (WGAN-GP is the test above): a 1-round run resumed with its budget raised
+    to 2 ends where the 2-round run does, weights and metrics."""
+    config = tmp_path / f"{model}.yaml"
+    config.write_text((TINY / "wgan_gp.yaml").read_text().replace("model: wgan_gp", f"model: {model}"))
+    runs = {}
+    for name, rounds in (("straight", 2), ("cut", 1)):
+        runs[name] = tmp_path / name
+        proc = cli.main(train_main, ["--config", config, "--run-dir", runs[name], f"gan.iterations={rounds}"], capsys)
+        assert proc.returncode == 0, proc.stderr
+    proc = cli.main(train_main, ["--resume", "--run-dir", runs["cut"], "gan.iterations=2"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    a, b = (load_file(latest_checkpoint(runs[n] / "checkpoints") / "weights.safetensors") for n in ("straight", "cut"))
+    assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("elapsed_s", "eval_s")} for r in rs]
+    assert strip(metric_records(runs["cut"])) == strip(metric_records(runs["straight"]))
+
+
 def test_a_saved_run_config_is_a_valid_config_file_and_every_unread_key_is_named_at_once(runs, tmp_path, cli,
                                                                                          capsys):
     # a run's config.yaml holds every key, the unread ones at their defaults: reusing it as --config works
