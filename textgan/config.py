@@ -325,10 +325,6 @@ def dotted_items(overrides: typing.Mapping[str, Any], prefix: str = "") -> dict[
     return items
 
 
-def dotted_keys(overrides: typing.Mapping[str, Any], prefix: str = "") -> list[str]:
-    """The dotted keys of `dotted_items`: data.name, data.oracle.seed for the example there."""
-    return list(dotted_items(overrides, prefix))
-
 
 def flatten(cfg: Any, prefix: str = "") -> dict[str, Any]:
     """`{"train.lr": 0.01, ...}` for every leaf key (`config_help.describe` lists them for `--show-config`)."""

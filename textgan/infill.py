@@ -45,8 +45,8 @@ def apply_blank_rules(logits: torch.Tensor, eos_ok: torch.Tensor, eos_id: int | 
     allowed = torch.ones(logits.shape[-1], dtype=torch.bool, device=logits.device)
     if banned:
         allowed[list(banned)] = False
-    allowed = allowed.expand(logits.shape).clone() if eos_id is not None else allowed
     if eos_id is not None:
+        allowed = allowed.expand(logits.shape).clone()
         allowed[..., eos_id] = eos_ok
     return torch.where(allowed, logits, neg_inf)
 

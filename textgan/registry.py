@@ -137,10 +137,12 @@ def check_keys_read(spec: ModelSpec, settings: Mapping[str, Any] | Iterable[str]
     keys set, or a mapping of them to their values, in which a value equal to the model's default is let
     through (it changes nothing: a run's saved config.yaml, which holds every key, can be passed as --config).
     `where` names the file the keys came from (e.g. "'configs/gan.yaml'")."""
-    defaults = flatten(make_config(spec))
     values = settings if isinstance(settings, Mapping) else dict.fromkeys(settings, _UNSET)
-    unread = [key for key, value in values.items()
-              if within(key, spec.unread_keys) and (value is _UNSET or defaults.get(key, _UNSET) != value)]
+    candidates = {key: value for key, value in values.items() if within(key, spec.unread_keys)}
+    if not candidates:  # the usual case (every text model declares nothing): no config tree is built
+        return
+    defaults = flatten(make_config(spec))
+    unread = [key for key, value in candidates.items() if value is _UNSET or defaults.get(key, _UNSET) != value]
     if not unread:
         return
     key = unread[0]

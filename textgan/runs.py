@@ -159,9 +159,14 @@ class RunDir:
 
         kept = [line for line in lines if before(line)]
         if len(kept) != len(lines):
-            tmp = path.with_name(".metrics.jsonl.tmp")
-            tmp.write_text("".join(line + "\n" for line in kept))
-            os.replace(tmp, path)
+            self._rewrite_metrics(kept)
+
+    def _rewrite_metrics(self, lines: list[str]) -> None:
+        """metrics.jsonl replaced by `lines`, atomically (a crash keeps the old file)."""
+        path = self.path / "metrics.jsonl"
+        tmp = path.with_name(".metrics.jsonl.tmp")
+        tmp.write_text("".join(line + "\n" for line in lines))
+        os.replace(tmp, path)
 
     def drop_last_metrics_if(self, condition: Callable[[dict[str, Any]], bool]) -> None:
         """Drop the last record of metrics.jsonl when `condition` holds for it (rewritten atomically)."""
@@ -174,9 +179,7 @@ class RunDir:
         except ValueError:  # a line torn by a kill mid-write: truncate_metrics handles those
             return
         if isinstance(last, dict) and condition(last):
-            tmp = path.with_name(".metrics.jsonl.tmp")
-            tmp.write_text("".join(line + "\n" for line in lines[:-1]))
-            os.replace(tmp, path)
+            self._rewrite_metrics(lines[:-1])
 
     def read_run_info(self) -> list[dict[str, Any]]:
         """One record per sitting (a first start or a --resume), oldest first, as `write_run_info` wrote them."""

@@ -85,8 +85,7 @@ def strip_after_eos(tokens: torch.Tensor, eos_id: int | None, skip: tuple[int, .
 
 
 def sampled_rows(tokens: torch.Tensor, vocab) -> list[list[int]]:
-    """Generated rows as their decoded text reads them (`TextVocab.decode`'s rule): cut before the first EOS,
-    padding and BOS a sampler drew mid-sentence dropped; so BLEU scores the sentence the sample files show.
-    Oracle ids (no EOS) are all ordinary tokens and are kept."""
-    skip = (vocab.pad_id, vocab.bos_id) if vocab.eos_id is not None else ()
-    return strip_after_eos(tokens, vocab.eos_id, skip)
+    """Generated rows as their decoded text reads them: cut before the first EOS, the vocabulary's
+    `dropped_ids` (text: padding and BOS a sampler drew mid-sentence; the oracle: none) left out, as
+    `decode` does; so BLEU scores the sentence the sample files show."""
+    return strip_after_eos(tokens, vocab.eos_id, vocab.dropped_ids)

@@ -78,7 +78,7 @@ def read_pairs(cfg: Any, data_root: Path) -> tuple[list[tuple[str, str]], list[t
         test = _read_tsv(Path(cfg.test), cfg.encoding) if cfg.test else None
         return _read_tsv(train_path, cfg.encoding), test, {"train_file": str(train_path), "test_file": cfg.test}
     files = _class_files(cfg, data_root)
-    encoding = NAMED_ENCODINGS.get(cfg.name, cfg.encoding) if cfg.name in NAMED_LABELLED else cfg.encoding
+    encoding = NAMED_ENCODINGS.get(cfg.name, cfg.encoding)  # a named set's own; a user's files: data.encoding
     if encoding != cfg.encoding and cfg.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", encoding):
         log.warning("data.encoding=%s is not used: the named set '%s' is read as the %s bytes it is",
                     cfg.encoding, cfg.name, encoding)

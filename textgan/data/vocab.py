@@ -61,6 +61,7 @@ class TextVocab:
         if None in (self.pad_id, self.bos_id, self.eos_id, self.unk_id):
             raise UserError("tokenizer.json lacks the special tokens <pad> <bos> <eos> <unk>; "
                             "it was not written by textgan")
+        self.dropped_ids = (self.pad_id, self.bos_id)  # ids decoded text leaves out (see `decode`)
 
     @property
     def size(self) -> int:
@@ -106,7 +107,7 @@ class TextVocab:
         for i in ids:
             if i == self.eos_id:
                 break
-            if i in (self.pad_id, self.bos_id):
+            if i in self.dropped_ids:
                 continue
             words.append(self.tokenizer.id_to_token(i))
         return " ".join(words)
@@ -129,6 +130,7 @@ class IdVocab:
 
     pad_id = 0  # only used to fill tensors; oracle sequences never contain padding
     eos_id = None
+    dropped_ids = ()  # every id is an ordinary token (the start token too)
 
     def __init__(self, size: int, bos_id: int = 0) -> None:
         self.size = size

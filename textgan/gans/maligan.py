@@ -75,20 +75,19 @@ class MaliGAN(SeqGAN):
     def rewards(self, samples: torch.Tensor, states: tuple[torch.Tensor, ...] | None
                 ) -> tuple[torch.Tensor, dict[str, float]]:
         mask = eos_mask(samples, self.eos_id)                   # (B, T)
-        if self.ctx.cfg.maligan.reward != "rollout":
+        if self.ctx.cfg.maligan.reward == "rollout":
+            probs, info = super().rewards(samples, states)      # (B, T) mean D over rollouts, 0 after EOS
+            p = probs.clamp(_EPS, 1.0 - _EPS)
+            logits = torch.log(p) - torch.log1p(-p)             # log r_D of the rollout estimate
+            rewards = maligan_rewards(logits, mask)             # per position, over the rows still running
+        else:
             seq_logits = discriminator_logits(self.discriminator, samples, self.adv.d_chunk_rows,
                                               self.adv.score_bf16)                           # (B,)
             # MaliGAN-basic: one weight per sequence, normalised over the whole batch, given to each of its
             # tokens (normalising per column would compare a long sample's late tokens with fewer rivals)
             every = torch.ones_like(seq_logits, dtype=torch.bool)[:, None]
-            weights = maligan_rewards(seq_logits[:, None], every)                          # (B, 1)
-            rewards = weights * mask
+            rewards = maligan_rewards(seq_logits[:, None], every) * mask                    # (B, T)
             info = {"d_gen": float(torch.sigmoid(seq_logits).mean())}
-            return rewards, {**info, "reward_abs": float(rewards.abs().sum() / mask.sum())}
-        probs, info = super().rewards(samples, states)          # (B, T) mean D over rollouts, 0 after EOS
-        p = probs.clamp(_EPS, 1.0 - _EPS)
-        logits = torch.log(p) - torch.log1p(-p)                 # log r_D of the rollout estimate
-        rewards = maligan_rewards(logits, mask)                 # per position, over the rows still running
         return rewards, {**info, "reward_abs": float(rewards.abs().sum() / mask.sum())}
 
     def mixed_generator_step(self) -> dict[str, float]:

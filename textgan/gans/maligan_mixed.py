@@ -17,15 +17,15 @@ Our reading, where the paper leaves a choice open:
 - N after adversarial round r is max(0, T - K * (1 + r // rounds_per_step)): the first round already
   samples K tokens, and at N = 0 training goes on as MaliGAN-basic with per-group normalisation.
 - How the two terms are scaled (`maligan.mixed_terms`) sets how much D's term weighs against the prefix MLE:
-  - "sums" (Algorithm 2's weighting): per prefix, the weighted log-likelihood summed over its n continuations' sampled
-    tokens (up to EOS) plus its real prefix tokens' log-likelihood summed (once, though the batch holds the
-    prefix n times), averaged over the m prefixes. The formula above as printed puts 1/m on the MLE term
-    only, which would make D's term m times heavier still; we read both as per-prefix sums.
+  - "sums" (Algorithm 2's weighting): per prefix, the weighted log-likelihood summed over its n
+    continuations' sampled tokens (up to EOS) plus its real prefix tokens' log-likelihood summed (once,
+    though the batch holds the prefix n times), averaged over the m prefixes. The formula above as printed
+    puts 1/m on the MLE term only, which would make D's term m times heavier still; we read both as
+    per-prefix sums.
   - "means" (the default, the behaviour from before the key): each term a mean over its own tokens, as
-    SeqGAN's REINFORCE loss here
-    (`seqgan.policy_gradient_loss`). Against the formula this scales D's term by N / (m n (T - N)) relative
-    to the MLE term (0.14 at N = 18, 0.002 at N = 2 for m = 16, n = 4, T = 20), so D's signal was almost
-    nothing beside the MLE term. The committed MaliGAN-full runs used it.
+    SeqGAN's REINFORCE loss here (`seqgan.policy_gradient_loss`). Against the formula this scales D's term
+    by N / (m n (T - N)) relative to the MLE term (0.14 at N = 18, 0.002 at N = 2 for m = 16, n = 4,
+    T = 20), so D's signal was almost nothing beside the MLE term. The committed MaliGAN-full runs used it.
 - A step keeps the policy-gradient batch size: m = batch_size // n prefixes, n continuations each.
 - D trains as in MaliGAN-basic, on free samples of G against real sequences.
 """
@@ -82,9 +82,8 @@ def mixed_loss(generator: nn.Module, sequences: torch.Tensor, prefix_len: int, r
     sampled = torch.arange(sequences.shape[1], device=sequences.device) >= prefix_len          # (T,)
     pg_mask = (alive & sampled).to(logp.dtype)
     mle_mask = (alive & ~sampled).to(logp.dtype)
-    if terms == "sums":
-        continuations = sequences.shape[0] / groups
-        pg_count, mle_count = torch.tensor(float(groups)), torch.tensor(float(groups) * continuations)
+    if terms == "sums":  # per prefix, averaged over the m prefixes; each prefix is held by B / m rows
+        pg_count, mle_count = float(groups), float(sequences.shape[0])
     else:
         pg_count, mle_count = pg_mask.sum().clamp(min=1.0), mle_mask.sum().clamp(min=1.0)
     pg = -(logp * rewards[:, None] * pg_mask).sum() / pg_count
