@@ -204,9 +204,10 @@ def cli():
     return _Cli
 
 
-def tiny_algorithm(model: str):
+def tiny_algorithm(model: str, data_file: Path | None = None):
     """The model's algorithm built in-process from configs/tiny/<model>.yaml on the CPU, after seeding torch
-    with 0: for unit tests of one algorithm's hooks without the training CLI."""
+    with 0: for unit tests of one algorithm's hooks without the training CLI. `data_file`: the corpus, for the
+    configs that need one passed (the conditional models' labelled file)."""
     from textgan.config import load_yaml, merge_dict
     from textgan.data.sources import load_data
     from textgan.gans.base import TrainContext
@@ -215,6 +216,8 @@ def tiny_algorithm(model: str):
     spec = get_model(model)
     cfg = make_config(spec)
     merge_dict(cfg, load_yaml(REPO_ROOT / "configs" / "tiny" / f"{model}.yaml"))
+    if data_file is not None:
+        cfg.data.name = str(data_file)
     torch.manual_seed(0)
     return spec.algorithm(TrainContext(cfg, load_data(cfg.data, None), torch.device("cpu")))
 

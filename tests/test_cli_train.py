@@ -182,6 +182,7 @@ def test_resuming_a_finished_run_says_there_is_nothing_to_train(oracle_run, tmp_
     proc = cli.main(train_main, ["--resume", "--run-dir", str(tmp_path / "run")], capsys)
     assert proc.returncode == 0, proc.stderr
     assert "nothing to train: the checkpoint at step 2 already completes the schedule" in proc.stdout
+    assert "raise a budget (e.g. mle.epochs=N)" in proc.stdout  # the MLE run's own budget, not a GAN's
     assert sorted(c.name for c in (tmp_path / "run" / "checkpoints").iterdir()) == ["step-00000001", "step-00000002"]
 
 

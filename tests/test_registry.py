@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT, tiny_algorithm, write_tiny_labelled
 
+from textgan.config import load_yaml
 from textgan.errors import UserError
 from textgan.registry import ModelSpec, all_models, get_model, make_config
 
@@ -65,3 +68,17 @@ def test_check_keys_read_names_the_key_the_model_and_the_keys_it_reads():
     with pytest.raises(UserError, match=r"'data.oracle.seed' is not read by model 'x' \(of data.\* it reads only "
                                         r"data.name, data.test, .*\); remove it$"):
         check_keys_read(spec, ["data.oracle.seed"])
+
+
+TINY_CONFIGS = sorted(p.stem for p in (REPO_ROOT / "configs" / "tiny").glob("*.yaml") if p.stem in all_models())
+
+
+@pytest.mark.parametrize("name", TINY_CONFIGS)
+def test_every_phase_names_the_config_key_of_its_budget(name, tmp_path: Path):
+    """Messages (e.g. "nothing to train: raise a budget") name `Phase.budget_key`: it must be the key whose
+    value the phase runs for, in every model."""
+    needs_file = load_yaml(REPO_ROOT / "configs" / "tiny" / f"{name}.yaml").get("data", {}).get("labels") == "tsv"
+    algorithm = tiny_algorithm(name, write_tiny_labelled(tmp_path) if needs_file else None)
+    for phase in algorithm.phases():
+        section, key = phase.budget_key.split(".")
+        assert getattr(getattr(algorithm.ctx.cfg, section), key) == phase.iterations, phase.name

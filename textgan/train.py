@@ -327,8 +327,10 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
                             "command again") from None
         raise
     if not final:  # a resumed run whose schedule its checkpoint already covers
+        last = algorithm.phases()[-1]
+        budget = f"{last.budget_key}=N" if last.budget_key else f"the {last.name} phase's budget"
         say(f"nothing to train: the checkpoint at step {trainer.progress['step']} already completes the schedule; "
-            "raise a budget (e.g. adversarial.rounds=N) to train further")
+            f"raise a budget (e.g. {budget}) to train further")
         return
     shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
     say(f"done: {shown}")

@@ -33,6 +33,7 @@ class Phase:
     run: Callable[[int], dict[str, float]]  # run iteration i of the phase -> measurements
     unit: str = "epoch"                     # what one iteration is called in logs ("epoch", "round")
     eval_every: int | None = None           # None: the loop's train.eval_every
+    budget_key: str = ""                    # the config key that sets `iterations`, named in messages
 
 
 @dataclass

@@ -33,4 +33,4 @@ class ConditionalMLE:
                                      self.cfg.batch_size, self.cfg.grad_clip, self.ctx.device)
 
     def phases(self) -> list[Phase]:
-        return [Phase("mle", self.cfg.epochs, self.mle_iteration, unit="epoch")]
+        return [Phase("mle", self.cfg.epochs, self.mle_iteration, unit="epoch", budget_key="mle.epochs")]

@@ -94,9 +94,9 @@ class GumbelGAN:
                 "discriminator": self.d_optimizer}
 
     def phases(self) -> list[Phase]:
-        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch"),
+        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch", budget_key="mle.epochs"),
                 Phase("adversarial", self.adv.steps, self.adversarial_step, unit="step",
-                      eval_every=self.adv.eval_every)]
+                      eval_every=self.adv.eval_every, budget_key="adversarial.steps")]
 
     # -- phases ----------------------------------------------------------------------------------
 

@@ -89,8 +89,8 @@ class LeakGAN:
                 "manager_adv": self.manager_adv_opt, "discriminator": self.d_opt}
 
     def phases(self) -> list[Phase]:
-        return [Phase("mle", self.pre.rounds, self.pretrain_round, unit="round"),
-                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round")]
+        return [Phase("mle", self.pre.rounds, self.pretrain_round, unit="round", budget_key="pretrain.rounds"),
+                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round", budget_key="adversarial.rounds")]
 
     # -- phases ----------------------------------------------------------------------------------
 

@@ -146,10 +146,12 @@ class MaskGAN(MaskMLE):
 
     def phases(self) -> list[Phase]:
         every = self.adv.eval_every or None                    # None: the loop's train.eval_every
-        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch"),
+        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch", budget_key="mle.epochs"),
                 Phase("pretrain_d", self.adv.pretrain_d_steps, lambda i: self.discriminator_step(), unit="step",
+                      budget_key="adversarial.pretrain_d_steps",
                       eval_every=every),
-                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round", eval_every=every)]
+                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round", eval_every=every,
+                      budget_key="adversarial.rounds")]
 
     # -- data ----------------------------------------------------------------------------------
 

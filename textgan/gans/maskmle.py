@@ -102,7 +102,7 @@ class MaskMLE:
         return out
 
     def phases(self) -> list[Phase]:
-        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch")]
+        return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch", budget_key="mle.epochs")]
 
 
 SECTIONS = {"mle": MLEConfig, "mask": MaskEvalConfig}

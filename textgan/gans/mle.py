@@ -93,4 +93,4 @@ class MLE:
                          self.cfg.grad_clip, self.ctx.device, model=self.train_generator)
 
     def phases(self) -> list[Phase]:
-        return [Phase("mle", self.cfg.epochs, self.mle_iteration, unit="epoch")]
+        return [Phase("mle", self.cfg.epochs, self.mle_iteration, unit="epoch", budget_key="mle.epochs")]

@@ -105,7 +105,7 @@ class ImageGAN:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
     def phases(self) -> list[Phase]:
-        return [Phase("adversarial", self.cfg.iterations, self.round, unit="round")]
+        return [Phase("adversarial", self.cfg.iterations, self.round, unit="round", budget_key="gan.iterations")]
 
     # -- one round ---------------------------------------------------------------------------------
 
