@@ -111,6 +111,11 @@ def test_worker_loss_takes_log_probs_at_the_sampling_temperature():
     torch.testing.assert_close(loss, -(logp * reward).mean())
     at_one, _ = worker_loss(_unrolled(logits.clone(), goals, f), tokens, 2, mask)
     assert not torch.isclose(loss, at_one)
+    # near alpha = 0 (validation lets any alpha > 0 through) greedy tokens get log p = 0, not NaN
+    out = _unrolled(logits.clone(), goals, f)
+    near_zero, _ = worker_loss(out, logits.argmax(-1), 2, mask, temperature=1e-39)
+    near_zero.backward()
+    assert near_zero == 0 and torch.isfinite(out.logits.grad).all()
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,15 @@ def test_sequence_nll_temperature_matches_manual():
         sequence_nll(g, tokens, lengths, temperature=0.0)
 
 
+def test_sequence_nll_near_temperature_zero_is_the_greedy_limit_not_nan():
+    # logits / 1e-39 overflow to +-inf and gave NaN; the limit is 0 for argmax-only sequences, else inf
+    torch.manual_seed(0)
+    g = LSTMGenerator(12, 4, 5, bos_id=0, init_std=0.5)
+    greedy = sample(g, 3, 5, temperature=1e-39, seed=0)
+    assert sequence_nll(g, greedy, temperature=1e-39) == 0.0
+    assert sequence_nll(g, (greedy + 1) % 12, temperature=1e-39) == float("inf")
+
+
 @pytest.mark.parametrize("tokens, lengths, error, message", [
     (torch.ones(0, 5, dtype=torch.long), None, ValueError, "at least one sequence"),
     (torch.ones(2, 5, dtype=torch.long), torch.tensor([0, 0]), ValueError, "not all be 0"),

@@ -24,6 +24,7 @@ import torch
 
 from textgan.gans.log_probs import gather_log_probs
 from textgan.nn.leakgan_generator import Unrolled, intrinsic_rewards, manager_cosines
+from textgan.sampling import filter_logits
 
 
 def rescaled_activation(rewards: torch.Tensor, delta: float, mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -74,5 +75,5 @@ def worker_loss(out: Unrolled, tokens: torch.Tensor, window: int, mask: torch.Te
     with torch.no_grad():
         reward = intrinsic_rewards(out.features, out.goals.detach(), window)       # (B, T)
     total = reward if extrinsic is None or weight == 0.0 else reward + weight * extrinsic
-    logits = out.logits if temperature == 1.0 else out.logits / temperature
+    logits = filter_logits(out.logits, temperature)  # the sampler's own scaling: finite even as alpha -> 0
     return -_masked_mean(gather_log_probs(logits, tokens) * total, mask), reward

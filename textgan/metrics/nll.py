@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from textgan.sampling import filter_logits
+
 CONVENTIONS = ("tokens", "padded")
 
 
@@ -47,9 +49,8 @@ def sequence_nll(generator: nn.Module, tokens: torch.Tensor, lengths: torch.Tens
     batch_size = batch_size or max(1, 512 // t)
     for start in range(0, n, batch_size):
         batch = tokens[start:start + batch_size].to(device)
-        logits = generator(batch).float()                                         # (B, T, V)
-        if temperature != 1.0:
-            logits = logits / temperature
+        # the sampler's own scaling: logits / T overflows to NaN for T near 0, where the limit is greedy
+        logits = filter_logits(generator(batch).float(), temperature)            # (B, T, V)
         # flattened (B*T, V) rows: the contiguous layout is ~4x faster on CPU than (B, V, T)
         nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.reshape(-1),
                               reduction="none").view(batch.shape)                # (B, T)
