@@ -144,6 +144,28 @@ def test_generator_step_passes_its_discount_and_advantage_clip(monkeypatch):
     assert seen == [(0.37, 2.5)]
 
 
+def test_generator_step_scores_the_blanks_without_dropout_as_infill_drew_them(monkeypatch):
+    # with generator.dropout > 0, log G in train mode would be another (random) policy than the sampler's
+    import textgan.gans.maskgan as maskgan
+
+    ctx = tiny_context()
+    ctx.cfg.generator.dropout = 0.5
+    torch.manual_seed(0)
+    algo = MaskGAN(ctx)
+    seen = []
+    real = maskgan.blank_log_probs
+
+    def record(gen, *args):
+        logp = real(gen, *args)
+        with torch.no_grad():  # the same call again: equal only when no dropout mask was drawn
+            seen.append((gen.training, torch.equal(logp, real(gen, *args))))
+        return logp
+
+    monkeypatch.setattr(maskgan, "blank_log_probs", record)
+    algo.generator_step()
+    assert seen == [(False, True)]
+
+
 def test_one_adversarial_round_updates_generator_discriminator_and_critic():
     torch.manual_seed(0)
     algo = MaskGAN(tiny_context())

@@ -113,8 +113,8 @@ def blank_log_probs(generator: nn.Module, tokens: torch.Tensor, present: torch.T
     `weights` is 0. That policy is the generator's softmax with `infill`'s rules applied (padding / BOS
     banned, EOS only after the last present token): with the unrestricted softmax, E[grad log p] =
     grad log Z != 0, so every update would push probability onto the banned tokens whatever D says.
-    (`infill` samples in eval mode and this runs in train mode: the same policy unless generator.dropout > 0,
-    which is 0 by default.)"""
+    Call it with the generator in eval mode, the mode `infill` samples in: with generator.dropout > 0, train
+    mode would score another policy."""
     logits = generator.teacher_force(mask_tokens(tokens, present, generator.mask_id), filled).float()  # (B, T, V)
     allowed = apply_blank_rules(logits, eos_allowed(tokens, present, eos_id, pad_id), eos_id,
                                 training_banned(generator, eos_id, pad_id))
@@ -188,7 +188,10 @@ class MaskGAN(MaskMLE):
             log_d = F.logsigmoid(disc.output(att)[..., 0])                      # (B, T) rewards log D
         disc.train()
         values = disc.critic(torch.cat([before, memory], dim=-1))[..., 0]     # (B, T) baseline b_t
-        gen.train()
+        # `infill` drew the blanks in eval mode (no dropout): log G is taken in that mode too, else with
+        # generator.dropout > 0 the update would push a policy the samples did not come from. Dropout then
+        # regularises the MLE epochs only.
+        gen.eval()
         logp = blank_log_probs(gen, tokens, present, filled, weights, self.eos_id, self.pad_id)
         g_loss, critic_loss, returns = actor_critic_losses(logp, log_d, values, weights, self.adv.discount,
                                                            self.adv.advantage_clip)
