@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, tiny_algorithm, write_tiny_labelled
 
-from textgan.config import load_yaml
+from textgan.config import flatten, load_yaml
 from textgan.errors import UserError
-from textgan.registry import ModelSpec, all_models, get_model, make_config
+from textgan.registry import ModelSpec, all_models, get_model, make_config, unread_leaves
 
 SHARED_SECTIONS = {"data", "generator", "train", "eval"}
 
@@ -36,6 +36,8 @@ def test_every_spec_is_well_formed(name):
     cfg = make_config(spec)
     fields = {f.name for f in dataclasses.fields(cfg)}
     assert fields == {"model", "seed"} | SHARED_SECTIONS | set(spec.sections)
+    # help overrides name shown keys: a typo, or a key the model never reads, would print nothing
+    assert set(spec.key_help) <= set(flatten(cfg)) - set(unread_leaves(spec, cfg))
 
 
 def test_make_config_gives_independent_trees():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textgan.config import flatten
+from textgan.config import flatten, within
 from textgan.data.sources import DATA_SETS
 from textgan.errors import UserError
 from textgan.registry import model_label
@@ -79,6 +79,8 @@ def summarize(run_dir: str | Path) -> RunSummary:
     unused = [f"{name}." for name in DATA_SETS if name != cfg.data.name]
     protocol = {f"data.{k}": v for k, v in flatten(cfg.data).items() if not k.startswith(tuple(unused))}
     protocol |= {f"eval.{k}": v for k, v in flatten(cfg.eval).items()}
+    # keys the model never reads (e.g. a continuous GAN's data.max_len) would be compared as if they mattered
+    protocol = {k: v for k, v in protocol.items() if not within(k, spec.unread_keys)}
     recorded = latest.get("data") or {}
     protocol |= {f"recorded data: {k}": v for k, v in recorded.items() if k not in PLACES}
     metric_names = [k for k in records[0] if k not in BOOKKEEPING]

@@ -42,16 +42,18 @@ def _constraint(meta: typing.Mapping[str, Any]) -> str:
     return ", ".join(part for part in (low, high) if part)
 
 
-def describe(cfg: Any, defaults: Any | None = None, hide: typing.Collection[str] = ()) -> list[str]:
+def describe(cfg: Any, defaults: Any | None = None, hide: typing.Collection[str] = (),
+             key_help: typing.Mapping[str, str] | None = None) -> list[str]:
     """One line per leaf key: `key=value  # help [constraint] (default: D)`; `defaults` is the same
     model's config before any override, for the `(default: ...)` notes. `hide`: dotted keys and sections
-    (`"generator"`, `"data.oracle"`) to leave out, e.g. the keys a model never reads."""
+    (`"generator"`, `"data.oracle"`) to leave out, e.g. the keys a model never reads. `key_help`: dotted key
+    -> help to print instead of the key's own (a model's `ModelSpec.key_help`)."""
     base = {key: value for key, value, _ in leaves(defaults)} if defaults is not None else {}
     rows = []
     for key, value, f in leaves(cfg):
         if within(key, hide):
             continue
-        notes = [f.metadata.get("help", "")]
+        notes = [(key_help or {}).get(key, f.metadata.get("help", ""))]
         if constraint := _constraint(f.metadata):
             notes.append(f"[{constraint}]")
         if key in base and base[key] != value:

@@ -46,6 +46,9 @@ class ModelSpec:
     # value given there would do nothing, silently. Only what the user sets is checked: a run's saved config
     # (--resume) holds every key at its default. The shared code reads this declaration, never the model's name.
     unread_keys: dict[str, str] = field(default_factory=dict)
+    # dotted key of a shared section -> the help `--show-config` prints for this model instead of the shared
+    # one, where the shared help speaks of text (e.g. the continuous GANs' data.name lists their data sets)
+    key_help: dict[str, str] = field(default_factory=dict)
 
 
 SHARED_SECTIONS = ("data", "generator", "train", "eval")  # the sections every model's config has

@@ -193,7 +193,8 @@ def run_training(argv: list[str] | None) -> Path | None:
             sections = ", ".join(dict.fromkeys(key.split(".")[0] for key in hidden))
             print(f"# {len(hidden)} keys of the shared sections ({sections}) are not read by {spec.name} and not "
                   "shown; setting one is an error")
-        print("\n".join(describe(cfg, defaults=make_config(spec), hide=tuple(spec.unread_keys))))
+        print("\n".join(describe(cfg, defaults=make_config(spec), hide=tuple(spec.unread_keys),
+                                  key_help=spec.key_help)))
         return None
     dist, device_name = init_distributed(cfg.train.device, cfg.train.dist_timeout_s)
     try:

@@ -135,6 +135,19 @@ def test_show_config_lists_only_the_keys_the_model_reads(tmp_path, monkeypatch, 
     assert hidden > 40 and lines[1] == (f"# {hidden} keys of the shared sections (data, generator, eval) are not "
                                         "read by gan and not shown; setting one is an error")
     assert any(line.startswith("nets.z_dim=2 ") and "(default: 16)" in line for line in lines)
+    # the shared keys whose text help would mislead say what they mean here (ModelSpec.key_help)
+    help_of = {line.split("=", 1)[0]: line.split("#", 1)[1] for line in lines if not line.startswith("#")}
+    assert "ring8 or grid25" in help_of["data.name"] and "coco" not in help_of["data.name"]
+    assert "points or images" in help_of["data.max_train"]
+    assert "train.best_phases=[adversarial]" in help_of["train.best_phases"]
+
+
+def test_compare_lists_only_the_settings_the_model_reads(runs):
+    from textgan.comparison import summarize
+
+    protocol = summarize(runs / "ring").protocol
+    assert {"data.name", "data.max_train", "eval.num_samples", "eval.seed"} <= set(protocol)
+    assert not [k for k in protocol if k.startswith(("data.", "eval.")) and k not in READ_DATA_EVAL]
 
 
 def test_an_unread_key_in_a_config_file_or_the_python_api_is_an_error(tmp_path, monkeypatch, cli, capsys):

@@ -29,6 +29,15 @@ UNREAD_KEYS = {
                     "continuous runs are scored by mode coverage or FD"),
 }
 
+# Shared keys these models read differently from the text models: what `--show-config` says of them.
+KEY_HELP = {
+    "data.name": "ring8 or grid25 (2-D Gaussian mixtures), digits (8x8 images); the default, oracle, is text and "
+                 "is refused",
+    "data.max_train": "use only the first N training points or images (0 = all)",
+    "train.best_phases": "phases whose best evaluation is kept: these models have one, adversarial (set "
+                         "train.best_phases=[adversarial] to use train.best_metric)",
+}
+
 
 # name -> (description, paper, GANConfig defaults)
 MODELS = {
@@ -51,4 +60,5 @@ MODELS = {
 for _name, (_description, _paper, _defaults) in MODELS.items():
     _section = config_with_defaults(f"{_name.title().replace('_', '')}Config", **_defaults)
     register(ModelSpec(name=_name, algorithm=ImageGAN, sections={"gan": _section, "nets": NetConfig},
-                       description=_description, paper=_paper, data_kinds=DATA_KINDS, unread_keys=UNREAD_KEYS))
+                       description=_description, paper=_paper, data_kinds=DATA_KINDS, unread_keys=UNREAD_KEYS,
+                       key_help=KEY_HELP))
