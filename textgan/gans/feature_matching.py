@@ -164,7 +164,8 @@ class TextGAN:
         return [Phase("mle", self.ctx.cfg.mle.epochs, self.mle_iteration, unit="epoch", budget_key="mle.epochs"),
                 Phase("pretrain_d", self.adv.pretrain_d_rounds, self.pretrain_d_round, unit="round",
                       budget_key="adversarial.pretrain_d_rounds"),
-                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round", budget_key="adversarial.rounds")]
+                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round",
+                      budget_key="adversarial.rounds")]
 
     # -- phases ----------------------------------------------------------------------------------
 

@@ -90,7 +90,8 @@ class LeakGAN:
 
     def phases(self) -> list[Phase]:
         return [Phase("mle", self.pre.rounds, self.pretrain_round, unit="round", budget_key="pretrain.rounds"),
-                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round", budget_key="adversarial.rounds")]
+                Phase("adversarial", self.adv.rounds, self.adversarial_round, unit="round",
+                      budget_key="adversarial.rounds")]
 
     # -- phases ----------------------------------------------------------------------------------
 
