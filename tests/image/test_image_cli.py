@@ -63,19 +63,23 @@ def test_digits_run_layout_and_metrics(runs):
     assert grid.shape[0] == grid.shape[1] == 2 * (10 * 17 + 1)  # 10 x 10 digits of 16 px, 1 px frames, 2x
 
 
-def test_resume_is_bitwise_identical(runs, cli, capsys):
+@pytest.mark.parametrize("name, argv", [("ring", [*RING, "gan.spectral_norm=true"]),
+                                        ("digits", DIGITS)])  # DCGAN: batch-norm running statistics too
+def test_resume_is_bitwise_identical(runs, cli, capsys, name, argv):
     """3 rounds straight == the 2-round run resumed with its budget raised to 3 (in-process: the same main)."""
-    resumed = runs / "ring_resumed"
-    shutil.copytree(runs / "ring", resumed)
-    straight = [*RING, "--run-dir", runs / "ring3", "gan.spectral_norm=true", "gan.iterations=3"]
-    for argv in (straight, ["--resume", "--run-dir", resumed, "gan.iterations=3"]):
-        proc = cli.main(train_main, argv, capsys)
+    resumed, straight = runs / f"{name}_resumed", runs / f"{name}3"
+    shutil.copytree(runs / name, resumed)
+    for args in ([*argv, "--run-dir", straight, "gan.iterations=3"],
+                 ["--resume", "--run-dir", resumed, "gan.iterations=3"]):
+        proc = cli.main(train_main, args, capsys)
         assert proc.returncode == 0, proc.stderr
-    a = load_file(latest_checkpoint(runs / "ring3" / "checkpoints") / "weights.safetensors")
+    a = load_file(latest_checkpoint(straight / "checkpoints") / "weights.safetensors")
     b = load_file(latest_checkpoint(resumed / "checkpoints") / "weights.safetensors")
     assert a.keys() == b.keys() and all(a[k].equal(b[k]) for k in a)
+    if name == "digits":
+        assert any(k.endswith("running_mean") for k in a)
     strip = lambda rs: [{k: v for k, v in r.items() if k not in ("elapsed_s", "eval_s")} for r in rs]
-    assert strip(metric_records(resumed)) == strip(metric_records(runs / "ring3"))
+    assert strip(metric_records(resumed)) == strip(metric_records(straight))
 
 
 def test_sample_cli_writes_a_png(runs, cli, capsys):
