@@ -35,7 +35,7 @@ class ConditionalConfig:
                            help="'prefix': one generator reading a label-embedding prefix; 'per_class': one "
                                 "generator per class (SentiGAN's mixture)")
     discriminator: str = param("cgan", choices=list(MODES),
-                               help="'cgan': label as D input; 'aux': extra class head (AC-GAN / CatGAN); "
+                               help="'cgan': label as D input; 'aux': extra class head (AC-GAN's); "
                                     "'multiclass': (K+1)-way softmax (SentiGAN)")
     label_dim: int = param(16, min=1, help="label embedding size of the cgan discriminator")
     hidden_dim: int = param(64, min=1, help="hidden layer mixing text features and label (cgan discriminator)")
