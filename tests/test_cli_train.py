@@ -283,3 +283,23 @@ def test_train_model_is_the_cli_as_a_python_function(tmp_path):
     from textgan.runs import load_run
 
     assert load_run(run, checkpoint=0).meta["step"] == 0 and load_run(run, checkpoint=1).meta["step"] == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "cgan_mle"], "model 'cgan_mle' is conditional and needs labelled data; use --data mr"),
+    (["--model", "sentigan", "--data", "coco"], "model 'sentigan' is conditional and needs labelled data"),
+    (["--model", "gan"], "model 'gan' trains on points or images data; --data 'oracle' is oracle data"),
+    (["--model", "mle", "--data", "ring8"], "model 'mle' trains on oracle or text data; --data 'ring8' is points"),
+])
+def test_data_of_the_wrong_kind_is_refused_before_it_is_loaded(argv, message, tmp_path, monkeypatch, cli, capsys):
+    # building the oracle corpus, or tokenising COCO, took seconds to minutes before this error
+    import textgan.data.sources as sources
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("the data were loaded before the kind check")
+
+    for loader in ("load_oracle_data", "load_text_data"):
+        monkeypatch.setattr(sources, loader, must_not_load)
+    monkeypatch.setitem(sources.DATA_SOURCES, "ring8", must_not_load)
+    cli.user_error(cli.main(train_main, [*argv, "--run-dir", tmp_path / "r"], capsys), message)
+    assert not (tmp_path / "r").exists()

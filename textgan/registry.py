@@ -34,6 +34,7 @@ class ModelSpec:
     description: str = ""
     paper: str = ""
     data_kinds: tuple[str, ...] = ("oracle", "text")  # which data sources it trains on
+    needs_labels: bool = False                        # trains on labelled text only (the conditional models)
     # dotted key -> the model's default for a key of a shared section, e.g. {"generator.kind": ...}
     defaults: dict[str, Any] = field(default_factory=dict)
     # dotted keys that pick a variant of the algorithm (e.g. "maligan.reward"): result tables name a run

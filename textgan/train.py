@@ -30,7 +30,15 @@ from textgan.config import (
     without_init_only,
 )
 from textgan.config_help import as_override
-from textgan.data.sources import DATA_SETS, DATA_SOURCES, DataBundle, load_data
+from textgan.data.sources import (
+    DATA_SETS,
+    DATA_SOURCES,
+    DataBundle,
+    check_labels_setting,
+    expected_kind,
+    is_labelled,
+    load_data,
+)
 from textgan.data.vocab import load_vocab
 from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
 from textgan.errors import CliParser, UserError, cli_entry
@@ -254,6 +262,19 @@ def train_model(model: str | None = None, *, data: str | Path | None = None, con
     return run_training(argv)
 
 
+def refuse_data_of_another_kind(spec, data_cfg) -> None:
+    """A one-line error for data the model cannot train on, told from the data's name where it can be
+    (`expected_kind`); `train` checks the loaded data's kind again for sources that did not declare theirs."""
+    check_labels_setting(data_cfg)
+    if spec.needs_labels and not is_labelled(data_cfg):
+        raise UserError(f"model '{spec.name}' is conditional and needs labelled data; use --data mr, "
+                        "data.labels=tsv or data.labels=files")
+    kind = expected_kind(data_cfg)
+    if kind is not None and kind not in spec.data_kinds:
+        raise UserError(f"model '{spec.name}' trains on {' or '.join(spec.data_kinds)} data; --data "
+                        f"'{data_cfg.name}' is {kind} data (python -m textgan.train --list)")
+
+
 def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunDir, dist: Distributed,
           device_name: str) -> None:
     say = print if dist.is_main else (lambda *a, **k: None)
@@ -265,6 +286,7 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         torch.set_num_threads(cfg.train.threads)
     device = resolve_device(device_name)
 
+    refuse_data_of_another_kind(spec, cfg.data)  # before loading: building the oracle alone takes seconds
     # plugged-in sources (continuous data) keep no vocabulary: they rebuild their data from the config
     vocab = load_vocab(run.path) if args.resume and cfg.data.name not in DATA_SOURCES else None
     # on --resume from another folder, the run's relative data paths are found from where it was started

@@ -41,14 +41,39 @@ DATA_SETS = ["oracle", *NAMED_TEXT, *NAMED_LABELLED]
 # Data sources other packages plug in (e.g. textgan.image: ring8, grid25, digits): name -> loader(cfg, data_root)
 # returning their own bundle (with `kind`, `vocab`, `info`, `make_evaluator`); they keep no saved vocabulary.
 DATA_SOURCES: dict[str, Callable[[DataConfig, Path], Any]] = {}
+DATA_SOURCE_KINDS: dict[str, str] = {}  # name -> the `kind` its loader returns, where the source declared it
 
 
-def register_source(name: str, loader: Callable[[DataConfig, Path], Any]) -> None:
+def register_source(name: str, loader: Callable[[DataConfig, Path], Any], kind: str | None = None) -> None:
     """Make `--data NAME` load with `loader(data_config, data_root)`: how non-text sources (the image
-    baseline's mixtures and digits) plug in without the loader knowing them."""
+    baseline's mixtures and digits) plug in without the loader knowing them. `kind`: the `kind` of what the
+    loader returns, so a model that cannot train on it is refused before anything is loaded."""
     DATA_SOURCES[name] = loader
+    if kind is not None:
+        DATA_SOURCE_KINDS[name] = kind
     if name not in DATA_SETS:
         DATA_SETS.append(name)
+
+
+def expected_kind(cfg: DataConfig) -> str | None:
+    """The `kind` of the data `cfg` will load, told from its name alone (nothing is read or built): the
+    oracle, a plugged-in source that declared its kind, else text (a named set or a file). None: a source
+    that did not declare it, where only loading tells."""
+    if cfg.name in DATA_SOURCES:
+        return DATA_SOURCE_KINDS.get(cfg.name)
+    return "oracle" if cfg.name == "oracle" else "text"
+
+
+def check_labels_setting(cfg: DataConfig) -> None:
+    """The oracle is unlabelled: a labelled setting for it would be silently ignored."""
+    if cfg.name == "oracle" and cfg.labels != "none":
+        raise UserError(f"data.labels={cfg.labels} reads labelled text, not the oracle; pass --data: the file "
+                        "(data.labels=tsv), or a name for the set (data.labels=files, e.g. --data reviews)")
+
+
+def is_labelled(cfg: DataConfig) -> bool:
+    """Whether `cfg` loads labelled text (a labelled set such as mr, or data.labels=tsv / files)."""
+    return cfg.name not in DATA_SOURCES and (cfg.labels != "none" or cfg.name in NAMED_LABELLED)
 
 
 @dataclass
@@ -249,11 +274,9 @@ def _load_bundle(cfg: DataConfig, data_root: Path, vocab: TextVocab | IdVocab | 
     if cfg.name in DATA_SOURCES:
         return DATA_SOURCES[cfg.name](cfg, data_root)
     if cfg.name == "oracle":
-        if cfg.labels != "none":  # the oracle is unlabelled: the labelled settings would be silently ignored
-            raise UserError(f"data.labels={cfg.labels} reads labelled text, not the oracle; pass --data: the file "
-                            "(data.labels=tsv), or a name for the set (data.labels=files, e.g. --data reviews)")
+        check_labels_setting(cfg)
         return load_oracle_data(cfg.oracle, data_root)
-    if cfg.labels != "none" or cfg.name in NAMED_LABELLED:
+    if is_labelled(cfg):
         from textgan.data.labelled import load_labelled_data  # it subclasses DataBundle
 
         return load_labelled_data(cfg, data_root, vocab if isinstance(vocab, TextVocab) else None)

@@ -12,4 +12,5 @@ register(ModelSpec(
     description="class-conditional MLE baseline (label-conditioned generator, teacher forcing)",
     paper="conditioning as in CGAN, Mirza & Osindero 2014, arXiv:1411.1784; MLE of SeqGAN, arXiv:1609.05473",
     data_kinds=("text",),
+    needs_labels=True,
 ))

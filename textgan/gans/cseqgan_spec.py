@@ -14,4 +14,5 @@ register(ModelSpec(
     description="SeqGAN with a class-conditional generator and discriminator (class-conditional rollouts)",
     paper="SeqGAN, Yu et al. 2017, arXiv:1609.05473, conditioned as CGAN, Mirza & Osindero 2014, arXiv:1411.1784",
     data_kinds=("text",),
+    needs_labels=True,
 ))

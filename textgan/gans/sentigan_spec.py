@@ -13,4 +13,5 @@ register(ModelSpec(
     description="K class generators against a (K+1)-class discriminator, penalty-based policy gradient",
     paper="SentiGAN, Wang & Wan, IJCAI 2018, doi:10.24963/ijcai.2018/618",
     data_kinds=("text",),
+    needs_labels=True,
 ))

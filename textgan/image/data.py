@@ -148,5 +148,5 @@ def load_digits_data(cfg: DataConfig, data_root: Path) -> ContinuousData:
 
 
 for _name in MIXTURES:
-    register_source(_name, load_mixture)
-register_source("digits", load_digits_data)
+    register_source(_name, load_mixture, kind="points")
+register_source("digits", load_digits_data, kind="images")
