@@ -18,9 +18,11 @@ measured both metrics; --phase keeps one training phase, e.g. adversarial) and p
 so one sees where in training a GAN crossed the baseline's curve and where it crossed back. A point whose x
 lies outside the baseline's sweep (an in-training evaluation or the final point) prints as outside instead
 of failing the whole listing; the exit status is then 1, and the mean covers the pairs that have a margin.
-A --run may also be a training run's folder (the one holding `metrics.jsonl`), to follow a run that is still
-training: its last evaluation stands in for the final point. A run point and a sweep that record different
-sample, reference or test-sequence counts get a warning on stderr (the margin then mixes two protocols).
+A --run may also be the output of `python -m textgan.evaluate --run RUN --json FILE` (its point: the one
+temperature evaluated, or the temperature-1 entry of its sweep), or a training run's folder (the one holding
+`metrics.jsonl`), to follow a run that is still training: its last evaluation stands in for the final point.
+A run point and a sweep that record different sample, reference or test-sequence counts get a warning on
+stderr (the margin then mixes two protocols).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
     """A result JSON, or a run folder's `metrics.jsonl` as {"curve": its records, "metrics": the last
     record that measured x and y} (a run still training has no result JSON yet)."""
     if not path.is_dir():
-        return json.loads(path.read_text())
+        return as_point(json.loads(path.read_text()), path)
     from textgan.runs import RunDir  # imports torch: only for run folders, so result JSONs stay quick to read
 
     records = RunDir(path).read_metrics()
@@ -90,6 +92,26 @@ def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
     if not evaluated:
         raise ValueError(f"{path} has no evaluation of {x} and {y} in a metrics.jsonl yet")
     return {"curve": records, "metrics": evaluated[-1]}
+
+
+def as_point(result: Any, path: Path) -> dict[str, Any]:
+    """A --run file as {"metrics": its point, ...}: a grid result JSON as it is; `python -m textgan.evaluate
+    --json` output too, whose point is its top level (one temperature) or its sweep's temperature-1 entry."""
+    if not isinstance(result, dict):
+        raise ValueError(f"{path} is not a result: give a grid result JSON, a textgan.evaluate --json output or "
+                         "a run folder")
+    if isinstance(result.get("metrics"), dict):  # a grid result
+        return result
+    if isinstance(result.get("sweep"), list):  # evaluate --temperatures: "metrics" names the metrics there
+        at_one = [e for e in result["sweep"] if float(e.get("temperature", 0.0)) == 1.0]
+        if not at_one:
+            raise ValueError(f"{path}: its sweep has no temperature-1 point, the run's point; evaluate with 1.0 "
+                             "among --temperatures")
+        return {**result, "metrics": at_one[0]}
+    if "temperature" in result:  # evaluate at one temperature: the metrics are the top level
+        return {**result, "metrics": result}
+    raise ValueError(f"{path} is not a result: give a grid result JSON, a textgan.evaluate --json output or a run "
+                     "folder")
 
 
 def _pair(entry: dict[str, Any], x: str, y: str) -> tuple[float, float] | None:

@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     differ = differences(runs)
     if differ:
         lines += ["", "Not measured alike — these settings differ, so the numbers above are not directly comparable "
-                      "(evaluation settings can be made equal by re-scoring every run with `python -m "
-                      "textgan.evaluate --run RUN --num N`; different data cannot):"]
+                      "(to score every run alike, run `python -m textgan.evaluate --run RUN --num N --json OUT` "
+                      "on each and compare those outputs: this table reads the runs' own evaluations; different "
+                      "data cannot be made alike):"]
         lines += [f"- {key}: " + ", ".join(f"{r.path} {value if value == NOT_USED else repr(value)}"
                                              for r, value in zip(runs, values))
                   for key, values in differ.items()]

@@ -143,3 +143,25 @@ def test_a_final_point_outside_the_sweep_still_prints_the_other_pairs_and_the_cu
     assert "adversarial      5: nll_test 9.000, nll_oracle 8.000; baseline 8.500, margin +0.500" in out
     assert "near.json: nll_test 9.000" in out and "margin +0.500" in out
     assert "margin mean ± std over 2 (of 3; the rest lie outside their baseline's curve): +0.400 ± 0.141" in out
+
+
+def test_a_run_may_be_textgan_evaluate_json_output(tmp_path, capsys):
+    base = _write(tmp_path / "mle.json", {}, [{"nll_test": 8.0, "nll_oracle": 9.0},
+                                              {"nll_test": 10.0, "nll_oracle": 8.0}])
+    one = tmp_path / "one.json"  # evaluate at one temperature: the metrics are the top level
+    one.write_text(json.dumps({"model": "seqgan", "temperature": 1.0, "nll_test": 9.0, "nll_oracle": 8.0}))
+    swept = tmp_path / "swept.json"  # evaluate --temperatures: "metrics" lists names, the point is T = 1
+    swept.write_text(json.dumps({"metrics": ["nll"], "sweep": [
+        {"temperature": 0.5, "nll_test": 12.0, "nll_oracle": 7.0},
+        {"temperature": 1.0, "nll_test": 9.0, "nll_oracle": 8.0}]}))
+    for run in (one, swept):
+        assert main(["--run", str(run), "--baseline", str(base)]) == 0
+        assert "nll_oracle 8.500; margin +0.500" in capsys.readouterr().out
+    no_one = tmp_path / "no_one.json"
+    no_one.write_text(json.dumps({"metrics": ["nll"], "sweep": [{"temperature": 0.5, "nll_test": 9.0}]}))
+    assert main(["--run", str(no_one), "--baseline", str(base)]) == 2
+    assert "its sweep has no temperature-1 point" in capsys.readouterr().err
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    assert main(["--run", str(listed), "--baseline", str(base)]) == 2
+    assert "is not a result: give a grid result JSON" in capsys.readouterr().err
