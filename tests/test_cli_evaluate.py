@@ -172,10 +172,14 @@ def test_user_errors(oracle_run, tmp_path, capsys):
     assert "bleu, self_bleu, nll, fed, sacrebleu" in line  # lists the known metrics
     _user_error(capsys, ["--samples", s, "--run", str(oracle_run)], "exactly one")
     _user_error(capsys, [], "exactly one")
-    _user_error(capsys, ["--samples", s, "--metrics", "bleu"], "--references")
+    _user_error(capsys, ["--samples", s, "--metrics", "bleu"], "bleu needs references: pass --references")
+    _user_error(capsys, ["--samples", s, "--metrics", "bleu,fed"], "bleu, fed need references")
     _user_error(capsys, ["--samples", s, "--metrics", "nll"], "--run")
     _user_error(capsys, ["--samples", s, "--temperatures", "1.0"], "--run")
-    _user_error(capsys, ["--run", str(oracle_run), "--metrics", "fed"], "real text")
+    _user_error(capsys, ["--run", str(oracle_run), "--metrics", "fed"], "fed applies to real text only")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    _user_error(capsys, ["--samples", str(tmp_path / "latin1.txt")], "is not UTF-8 text; convert it",
+                "iconv -f latin1 -t utf-8 latin1.txt > latin1.utf8.txt")
     _user_error(capsys, ["--run", str(oracle_run), "--temperatures", "0,1"], "> 0")
     _user_error(capsys, ["--run", str(tmp_path / "nope")], "not found")
     _user_error(capsys, ["--run", str(oracle_run), "--threads", "0"], "--threads must be >= 1")

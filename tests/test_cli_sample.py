@@ -107,6 +107,10 @@ def test_bad_run_dirs_in_process(oracle_run, tmp_path, cli, capsys):
     cli.user_error(cli.main(sample_main, ["--run", tmp_path / "run"], capsys), "has no tokenizer.json or vocab.json")
     (tmp_path / "run" / "config.yaml").unlink()
     cli.user_error(cli.main(sample_main, ["--run", tmp_path / "run"], capsys), "has no config.yaml")
+    # a checkpoint folder given as the run: the message names the run and the flag that picks a checkpoint
+    checkpoint = oracle_run / "checkpoints" / "step-00000001"
+    cli.user_error(cli.main(sample_main, ["--run", checkpoint], capsys),
+                   f"is a checkpoint of run '{oracle_run}', not a run directory", "--checkpoint step-00000001")
 
 
 def test_text_run_samples_words(text_run, cli, capsys):

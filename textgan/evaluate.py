@@ -78,7 +78,8 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise UserError(f"{what} file '{p}' is not UTF-8 text") from None
+        raise UserError(f"{what} file '{p}' is not UTF-8 text; convert it (e.g. iconv -f latin1 -t utf-8 "
+                        f"{p.name} > {p.stem}.utf8{p.suffix}) and pass the converted file") from None
     if "\x00" in text:  # as the training data's reader: NUL bytes mean a binary file, not sentences
         raise UserError(f"{what} file '{p}' looks binary (it contains NUL bytes); give a text file, one sentence "
                         "a line")
@@ -99,7 +100,8 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
     refs = read_lines(args.references, "references", keep_blank=False) if args.references else None
     if refs is None and any(m in metrics for m in ("bleu", "sacrebleu", "fed")):
         wanted = ", ".join(m for m in metrics if m in ("bleu", "sacrebleu", "fed"))
-        raise UserError(f"{wanted} need references: pass --references FILE (self_bleu works without)")
+        verb = "needs" if "," not in wanted else "need"
+        raise UserError(f"{wanted} {verb} references: pass --references FILE (self_bleu works without)")
     hyps = Sentences([line.split() for line in samples], samples)
     ref_set = Sentences([line.split() for line in refs], refs) if refs is not None else None
     entry: dict[str, Any] = {"n_samples": len(samples), "n_references": len(refs) if refs is not None else None}

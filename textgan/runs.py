@@ -251,6 +251,9 @@ def load_run_config(run_dir: Path) -> tuple[ModelSpec, Any]:
         raise UserError(f"run directory '{run_dir}' not found")
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
+        if (run_dir / "meta.json").is_file() and (run_dir.parent.parent / "config.yaml").is_file():
+            raise UserError(f"'{run_dir}' is a checkpoint of run '{run_dir.parent.parent}', not a run directory; "
+                            f"pass the run (sample and evaluate pick a checkpoint with --checkpoint {run_dir.name})")
         raise UserError(f"run directory '{run_dir}' has no config.yaml; is it a textgan run?")
     saved = load_yaml(cfg_path)
     if not saved.get("model"):

@@ -49,7 +49,8 @@ def check_metrics(metrics: Sequence[str], data: DataBundle) -> None:
     if data.oracle is not None:
         bad = [m for m in metrics if m in TEXT_ONLY]
         if bad:
-            raise UserError(f"{', '.join(bad)} apply to real text only; this run's data is the synthetic oracle")
+            raise UserError(f"{', '.join(bad)} {'applies' if len(bad) == 1 else 'apply'} to real text only; this "
+                            "run's data is the synthetic oracle")
     if data.test is None:
         bad = [m for m in metrics if m in ("bleu", "fed", "sacrebleu", "nll")]
         if bad:
