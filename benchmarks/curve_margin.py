@@ -109,6 +109,9 @@ def as_point(result: Any, path: Path) -> dict[str, Any]:
                              "among --temperatures")
         return {**result, "metrics": at_one[0]}
     if "temperature" in result:  # evaluate at one temperature: the metrics are the top level
+        if float(result["temperature"]) != 1.0:  # the run's eval.temperature, e.g. LeakGAN's 2/3
+            print(f"warning: {path} was evaluated at temperature {result['temperature']}; the other points "
+                  "(grid results, sweeps) stand at temperature 1", file=sys.stderr)
         return {**result, "metrics": result}
     raise ValueError(f"{path} is not a result: give a grid result JSON, a textgan.evaluate --json output or a run "
                      "folder")

@@ -111,6 +111,10 @@ def test_bad_run_dirs_in_process(oracle_run, tmp_path, cli, capsys):
     checkpoint = oracle_run / "checkpoints" / "step-00000001"
     cli.user_error(cli.main(sample_main, ["--run", checkpoint], capsys),
                    f"is a checkpoint of run '{oracle_run}', not a run directory", "--checkpoint step-00000001")
+    shutil.copytree(checkpoint, tmp_path / "copy" / "best" / "step-00000001")  # a selected checkpoint
+    (tmp_path / "copy" / "config.yaml").write_text((oracle_run / "config.yaml").read_text())
+    cli.user_error(cli.main(sample_main, ["--run", tmp_path / "copy" / "best" / "step-00000001"], capsys),
+                   "pick a checkpoint with --checkpoint best")
 
 
 def test_text_run_samples_words(text_run, cli, capsys):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import TEST_LINES, metric_records, write_tiny_text
+from conftest import REPO_ROOT, TEST_LINES, metric_records, write_tiny_text
 from safetensors.torch import load_file
 
 from textgan.checkpoint import latest_checkpoint
@@ -286,7 +286,9 @@ def test_train_model_is_the_cli_as_a_python_function(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--model", "cgan_mle"], "model 'cgan_mle' is conditional and needs labelled data; use --data mr"),
+    (["--model", "cgan_mle"], "model 'cgan_mle' trains on labelled text data; --data 'oracle' is oracle data (use "
+                              "--data mr"),
+    (["--model", "cgan_mle", "--data", "digits", "data.labels=tsv"], "--data 'digits' is images data"),
     (["--model", "sentigan", "--data", "coco"], "model 'sentigan' is conditional and needs labelled data"),
     (["--model", "gan"], "model 'gan' trains on points or images data; --data 'oracle' is oracle data"),
     (["--model", "mle", "--data", "ring8"], "model 'mle' trains on oracle or text data; --data 'ring8' is points"),
@@ -301,5 +303,19 @@ def test_data_of_the_wrong_kind_is_refused_before_it_is_loaded(argv, message, tm
     for loader in ("load_oracle_data", "load_text_data"):
         monkeypatch.setattr(sources, loader, must_not_load)
     monkeypatch.setitem(sources.DATA_SOURCES, "ring8", must_not_load)
+    monkeypatch.setitem(sources.DATA_SOURCES, "digits", must_not_load)
     cli.user_error(cli.main(train_main, [*argv, "--run-dir", tmp_path / "r"], capsys), message)
     assert not (tmp_path / "r").exists()
+
+
+def test_a_plugged_in_source_of_labelled_text_still_trains_a_conditional_model(tiny_labelled, monkeypatch, cli,
+                                                                                 capsys):
+    # its bundle alone says whether it is labelled: the check before loading must let it through
+    import textgan.data.sources as sources
+    from textgan.data.labelled import load_labelled_data
+
+    monkeypatch.setitem(sources.DATA_SOURCES, "reviews_plugin", lambda cfg, root: load_labelled_data(
+        sources.DataConfig(name=str(tiny_labelled), labels="tsv", tokenize="whitespace", test_fraction=0.25), root))
+    proc = cli.main(train_main, ["--config", REPO_ROOT / "configs" / "tiny" / "cgan_mle.yaml", "--data",
+                                 "reviews_plugin", "--run-dir", tiny_labelled.parent / "r", "data.labels=none"], capsys)
+    assert proc.returncode == 0, proc.stderr

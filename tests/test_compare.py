@@ -37,7 +37,7 @@ def test_differently_measured_runs_are_named_with_their_settings(oracle_run, tex
     half = cfg["eval"]["num_samples"]
     assert notes == [f"- eval.num_samples: {oracle_run} {2 * half}, {fewer} {half}"]
     # the way out it names is one that works: evaluate writes its own output, it does not rewrite the run's
-    assert "textgan.evaluate --run RUN --num N --json OUT` on each and compare those outputs" in proc.stdout
+    assert "textgan.evaluate --run RUN --num N --json OUT` scores every run alike, into files of its own" in proc.stdout
     # an oracle run against a text run: the data differ; the oracle's own settings are not listed for the
     # text run, and only the metrics both measured are shown (training losses never are)
     proc = cli.main(compare_main, [oracle_run, text_run], capsys)

@@ -86,9 +86,15 @@ def runs(tmp_path_factory):
     procs = {name: subprocess.Popen([sys.executable, "-c", DRIVER, *how, "--", *ARGS, "--run-dir", name],
                                     cwd=cwd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name, how in INTERRUPTS.items()}
-    straight = run_clis({"straight": ("textgan.train", [*ARGS, "--run-dir", "straight"])}, cwd)["straight"]
-    assert straight.returncode == 0, straight.stderr
-    stopped = {name: finish(proc) for name, proc in procs.items()}
+    try:
+        straight = run_clis({"straight": ("textgan.train", [*ARGS, "--run-dir", "straight"])}, cwd)["straight"]
+        assert straight.returncode == 0, straight.stderr
+        stopped = {name: finish(proc) for name, proc in procs.items()}
+    finally:  # a failure above must not leave training processes behind
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     left = {name: sorted(p.name for p in (cwd / name / "checkpoints").iterdir()) for name in procs}
     resumed = run_clis({name: ("textgan.train", ["--resume", "--run-dir", name]) for name in procs}, cwd)
     return cwd, stopped, left, resumed

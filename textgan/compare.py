@@ -50,9 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     differ = differences(runs)
     if differ:
         lines += ["", "Not measured alike — these settings differ, so the numbers above are not directly comparable "
-                      "(to score every run alike, run `python -m textgan.evaluate --run RUN --num N --json OUT` "
-                      "on each and compare those outputs: this table reads the runs' own evaluations; different "
-                      "data cannot be made alike):"]
+                      "(this table reads each run's own evaluations; `python -m textgan.evaluate --run RUN --num "
+                      "N --json OUT` scores every run alike, into files of its own; different data cannot be "
+                      "made alike):"]
         lines += [f"- {key}: " + ", ".join(f"{r.path} {value if value == NOT_USED else repr(value)}"
                                              for r, value in zip(runs, values))
                   for key, values in differ.items()]

@@ -252,8 +252,9 @@ def load_run_config(run_dir: Path) -> tuple[ModelSpec, Any]:
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
         if (run_dir / "meta.json").is_file() and (run_dir.parent.parent / "config.yaml").is_file():
+            name = "best" if run_dir.parent.name == "best" else run_dir.name  # <run>/best/step-N: --checkpoint best
             raise UserError(f"'{run_dir}' is a checkpoint of run '{run_dir.parent.parent}', not a run directory; "
-                            f"pass the run (sample and evaluate pick a checkpoint with --checkpoint {run_dir.name})")
+                            f"pass the run (sample and evaluate pick a checkpoint with --checkpoint {name})")
         raise UserError(f"run directory '{run_dir}' has no config.yaml; is it a textgan run?")
     saved = load_yaml(cfg_path)
     if not saved.get("model"):

@@ -30,6 +30,7 @@ from textgan.config import (
     without_init_only,
 )
 from textgan.config_help import as_override
+from textgan.data.labels import LABELLED_DATA_HINT
 from textgan.data.sources import (
     DATA_SETS,
     DATA_SOURCES,
@@ -266,13 +267,18 @@ def refuse_data_of_another_kind(spec, data_cfg) -> None:
     """A one-line error for data the model cannot train on, told from the data's name where it can be
     (`expected_kind`); `train` checks the loaded data's kind again for sources that did not declare theirs."""
     check_labels_setting(data_cfg)
-    if spec.needs_labels and not is_labelled(data_cfg):
-        raise UserError(f"model '{spec.name}' is conditional and needs labelled data; use --data mr, "
-                        "data.labels=tsv or data.labels=files")
     kind = expected_kind(data_cfg)
     if kind is not None and kind not in spec.data_kinds:
-        raise UserError(f"model '{spec.name}' trains on {' or '.join(spec.data_kinds)} data; --data "
-                        f"'{data_cfg.name}' is {kind} data (python -m textgan.train --list)")
+        raise wrong_kind_error(spec, data_cfg.name, kind)
+    if spec.needs_labels and is_labelled(data_cfg) is False:
+        raise UserError(f"model '{spec.name}' is conditional and needs labelled data; {LABELLED_DATA_HINT}")
+
+
+def wrong_kind_error(spec, data_name: str, kind: str) -> UserError:
+    labelled = "labelled " if spec.needs_labels else ""
+    fix = LABELLED_DATA_HINT if spec.needs_labels else "python -m textgan.train --list"
+    return UserError(f"model '{spec.name}' trains on {labelled}{' or '.join(spec.data_kinds)} data; --data "
+                     f"'{data_name}' is {kind} data ({fix})")
 
 
 def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunDir, dist: Distributed,
@@ -291,9 +297,8 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     vocab = load_vocab(run.path) if args.resume and cfg.data.name not in DATA_SOURCES else None
     # on --resume from another folder, the run's relative data paths are found from where it was started
     data = load_data(with_data_paths_found(cfg.data, run.path) if args.resume else cfg.data, args.data_dir, vocab)
-    if data.kind not in spec.data_kinds:
-        raise UserError(f"model '{spec.name}' trains on {' or '.join(spec.data_kinds)} data; --data "
-                        f"'{data.name}' is {data.kind} data (python -m textgan.train --list)")
+    if data.kind not in spec.data_kinds:  # a plugged-in source that did not declare its kind
+        raise wrong_kind_error(spec, data.name, data.kind)
     say(f"data: {data.name} {data.info}")
     # text and oracle data: a file edited between sittings would change the training set (and read new words
     # as <unk> in the saved vocabulary) without a word; the first sitting's fingerprint tells

@@ -157,6 +157,9 @@ def test_a_run_may_be_textgan_evaluate_json_output(tmp_path, capsys):
     for run in (one, swept):
         assert main(["--run", str(run), "--baseline", str(base)]) == 0
         assert "nll_oracle 8.500; margin +0.500" in capsys.readouterr().out
+    one.write_text(json.dumps({"temperature": 0.667, "nll_test": 9.0, "nll_oracle": 8.0}))  # eval.temperature 2/3
+    assert main(["--run", str(one), "--baseline", str(base)]) == 0
+    assert "was evaluated at temperature 0.667" in capsys.readouterr().err
     no_one = tmp_path / "no_one.json"
     no_one.write_text(json.dumps({"metrics": ["nll"], "sweep": [{"temperature": 0.5, "nll_test": 9.0}]}))
     assert main(["--run", str(no_one), "--baseline", str(base)]) == 2

@@ -145,7 +145,7 @@ def test_generator_step_passes_its_discount_and_advantage_clip(monkeypatch):
 
 
 def test_generator_step_scores_the_blanks_without_dropout_as_infill_drew_them(monkeypatch):
-    # with generator.dropout > 0, log G in train mode would be another (random) policy than the sampler's
+    # with generator.dropout > 0, log G under a dropout mask would be another (random) policy than the sampler's
     import textgan.gans.maskgan as maskgan
 
     ctx = tiny_context()
@@ -163,7 +163,8 @@ def test_generator_step_scores_the_blanks_without_dropout_as_infill_drew_them(mo
 
     monkeypatch.setattr(maskgan, "blank_log_probs", record)
     algo.generator_step()
-    assert seen == [(False, True)]
+    # training mode (cuDNN has no LSTM backward in eval mode), no dropout mask drawn; the rate is back after
+    assert seen == [(True, True)] and algo.generator.dropout.p == 0.5
 
 
 def test_one_adversarial_round_updates_generator_discriminator_and_critic():

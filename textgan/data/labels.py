@@ -14,6 +14,8 @@ import torch
 NAMED_LABELLED = {"mr": {"negative": "mr/rt-polarity.neg", "positive": "mr/rt-polarity.pos"}}
 # the encoding of a named set's files: the library knows it, so `data.encoding` (a user corpus's) is not needed
 NAMED_ENCODINGS = {"mr": "latin-1"}  # Pang & Lee's raw release is Latin-1 bytes
+# how a user gets labelled data, for the errors that ask for it
+LABELLED_DATA_HINT = "use --data mr, data.labels=tsv or data.labels=files"
 
 
 @dataclass

@@ -51,6 +51,8 @@ def register_source(name: str, loader: Callable[[DataConfig, Path], Any], kind: 
     DATA_SOURCES[name] = loader
     if kind is not None:
         DATA_SOURCE_KINDS[name] = kind
+    else:  # registered again without a kind: the old one may no longer hold
+        DATA_SOURCE_KINDS.pop(name, None)
     if name not in DATA_SETS:
         DATA_SETS.append(name)
 
@@ -71,9 +73,12 @@ def check_labels_setting(cfg: DataConfig) -> None:
                         "(data.labels=tsv), or a name for the set (data.labels=files, e.g. --data reviews)")
 
 
-def is_labelled(cfg: DataConfig) -> bool:
-    """Whether `cfg` loads labelled text (a labelled set such as mr, or data.labels=tsv / files)."""
-    return cfg.name not in DATA_SOURCES and (cfg.labels != "none" or cfg.name in NAMED_LABELLED)
+def is_labelled(cfg: DataConfig) -> bool | None:
+    """Whether `cfg` loads labelled text (a labelled set such as mr, or data.labels=tsv / files); None for a
+    plugged-in source, whose bundle alone tells."""
+    if cfg.name in DATA_SOURCES:
+        return None
+    return cfg.labels != "none" or cfg.name in NAMED_LABELLED
 
 
 @dataclass
@@ -276,7 +281,7 @@ def _load_bundle(cfg: DataConfig, data_root: Path, vocab: TextVocab | IdVocab | 
     if cfg.name == "oracle":
         check_labels_setting(cfg)
         return load_oracle_data(cfg.oracle, data_root)
-    if is_labelled(cfg):
+    if cfg.labels != "none" or cfg.name in NAMED_LABELLED:
         from textgan.data.labelled import load_labelled_data  # it subclasses DataBundle
 
         return load_labelled_data(cfg, data_root, vocab if isinstance(vocab, TextVocab) else None)

@@ -21,6 +21,7 @@ from torch import nn
 from textgan.config import param
 from textgan.data.corpus import Corpus
 from textgan.data.labelled import LabelSet
+from textgan.data.labels import LABELLED_DATA_HINT
 from textgan.errors import UserError
 from textgan.gans.base import TrainContext
 from textgan.gans.mle import mle_loss, supervised_epoch
@@ -43,8 +44,7 @@ class ConditionalConfig:
 
 def labels_of(ctx: TrainContext) -> LabelSet:
     if ctx.data.labels is None:
-        raise UserError(f"model '{ctx.cfg.model}' is conditional and needs labelled data; use --data mr, "
-                        "data.labels=tsv or data.labels=files")
+        raise UserError(f"model '{ctx.cfg.model}' is conditional and needs labelled data; {LABELLED_DATA_HINT}")
     return ctx.data.labels
 
 

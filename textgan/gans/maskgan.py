@@ -40,6 +40,7 @@ from textgan.gans.maskmle import MaskMLE, batch_masks
 from textgan.gans.mle import MLEConfig
 from textgan.infill import apply_blank_rules, eos_allowed, infill, training_banned
 from textgan.masking import mask_tokens, target_positions
+from textgan.nn.dropout_off import dropout_off
 from textgan.nn.mask_discriminator import MaskDiscriminator, MaskDiscriminatorConfig
 
 
@@ -113,8 +114,8 @@ def blank_log_probs(generator: nn.Module, tokens: torch.Tensor, present: torch.T
     `weights` is 0. That policy is the generator's softmax with `infill`'s rules applied (padding / BOS
     banned, EOS only after the last present token): with the unrestricted softmax, E[grad log p] =
     grad log Z != 0, so every update would push probability onto the banned tokens whatever D says.
-    Call it with the generator in eval mode, the mode `infill` samples in: with generator.dropout > 0, train
-    mode would score another policy."""
+    Call it with the generator's dropout off (`textgan.nn.dropout_off`), as `infill` samples: with
+    generator.dropout > 0 a dropout mask would score another policy."""
     logits = generator.teacher_force(mask_tokens(tokens, present, generator.mask_id), filled).float()  # (B, T, V)
     allowed = apply_blank_rules(logits, eos_allowed(tokens, present, eos_id, pad_id), eos_id,
                                 training_banned(generator, eos_id, pad_id))
@@ -188,11 +189,13 @@ class MaskGAN(MaskMLE):
             log_d = F.logsigmoid(disc.output(att)[..., 0])                      # (B, T) rewards log D
         disc.train()
         values = disc.critic(torch.cat([before, memory], dim=-1))[..., 0]     # (B, T) baseline b_t
-        # `infill` drew the blanks in eval mode (no dropout): log G is taken in that mode too, else with
+        # `infill` drew the blanks without dropout (eval mode): log G is taken without it too, else with
         # generator.dropout > 0 the update would push a policy the samples did not come from. Dropout then
-        # regularises the MLE epochs only.
-        gen.eval()
-        logp = blank_log_probs(gen, tokens, present, filled, weights, self.eos_id, self.pad_id)
+        # regularises the MLE epochs only. (Training mode with the rates at 0, not eval(): cuDNN has no
+        # backward pass for an LSTM run in eval mode.)
+        gen.train()
+        with dropout_off(gen):
+            logp = blank_log_probs(gen, tokens, present, filled, weights, self.eos_id, self.pad_id)
         g_loss, critic_loss, returns = actor_critic_losses(logp, log_d, values, weights, self.adv.discount,
                                                            self.adv.advantage_clip)
         self.g_adv_optimizer.zero_grad(set_to_none=True)

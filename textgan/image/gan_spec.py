@@ -31,8 +31,7 @@ UNREAD_KEYS = {
 
 # Shared keys these models read differently from the text models: what `--show-config` says of them.
 KEY_HELP = {
-    "data.name": "ring8 or grid25 (2-D Gaussian mixtures), digits (8x8 images); the default, oracle, is text and "
-                 "is refused",
+    "data.name": "ring8 or grid25 (2-D Gaussian mixtures), digits (8x8 images); the default, oracle, is refused",
     "data.max_train": "use only the first N training points or images (0 = all)",
     "train.best_phases": "phases whose best evaluation is kept: these models have one, adversarial (set "
                          "train.best_phases=[adversarial] to use train.best_metric)",
