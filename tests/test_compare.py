@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from textgan.compare import main as compare_main
-from textgan.comparison import summarize
+from textgan.comparison import seconds, summarize
 
 
 def test_the_same_run_twice_is_measured_alike(oracle_run, tmp_path, cli, capsys):
@@ -59,7 +59,7 @@ def test_a_run_that_restored_its_best_weights_says_so(oracle_run, tmp_path, cli,
     assert proc.returncode == 0, proc.stderr
     row = proc.stdout.splitlines()[2].split(" | ")
     assert row[4] == f"mle 2/2, step {first['step']} restored"
-    assert row[5] == f"{last['elapsed_s']:.0f}" and row[6] == f"{first['nll_oracle']:.4f}"
+    assert row[5] == seconds(last['elapsed_s']) and row[6] == f"{first['nll_oracle']:.4f}"
     assert "restored_from_step" not in proc.stdout
     assert summarize(restored).training_seconds() == last["elapsed_s"] > first["elapsed_s"]
 
@@ -122,3 +122,7 @@ def test_real_entry_point(oracle_run, tmp_path, cli):
     proc = cli.many({"compare": ("textgan.compare", [oracle_run, oracle_run])}, tmp_path)["compare"]
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 4 and "Not measured alike" not in proc.stdout
+
+
+def test_training_seconds_keep_a_decimal_below_ten():
+    assert (seconds(0.04), seconds(9.96), seconds(10.4), seconds(1234.5)) == ("0.0", "10.0", "10", "1234")

@@ -121,11 +121,16 @@ def _cell(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def seconds(value: float) -> str:
+    """Whole seconds, with a decimal below 10 s (a tiny run's 0.4 s is not 0)."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
 def table(runs: list[RunSummary], metrics: list[str]) -> list[str]:
     """A Markdown table: one row per run, its last evaluation's `metrics` (— where a run lacks one)."""
     head = ["run", "model", "data", "seed", "last evaluation", "training s", *metrics]
     # training time as the loop measured it (evaluations excluded), the compute each number cost
-    rows = [[str(r.path), r.model, r.data, str(r.seed), r.progress(), f"{r.training_seconds():.0f}",
+    rows = [[str(r.path), r.model, r.data, str(r.seed), r.progress(), seconds(r.training_seconds()),
              *(_cell(r.last.get(m)) for m in metrics)] for r in runs]
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(row) + " |" for row in rows]
 
