@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import write_tiny_labelled
 
 from textgan.data.sources import DataConfig, load_data
 from textgan.errors import UserError
@@ -123,3 +124,24 @@ def test_mr_is_read_as_its_latin1_bytes_without_the_option(data_dir):
     assert bundle.labels.names == ["negative", "positive"]
     assert len(bundle.train) + len(bundle.test) == 2 * 5331          # Pang & Lee: 5,331 per class
     assert bundle.labels.test.bincount().tolist() == [533, 533]      # 10% of each class, seeded
+
+
+def test_a_setting_that_empties_a_class_is_an_error_naming_it(tmp_path):
+    # the training sentences come grouped by class: data.max_train=3 kept one class only, silently
+    path = write_tiny_labelled(tmp_path)
+    cfg = DataConfig(name=str(path), labels="tsv", tokenize="whitespace", test_fraction=0.25, max_train=3)
+    with pytest.raises(UserError, match=r"class 'positive' has no training sentences left .*data.max_train"):
+        load_data(cfg)
+    cfg.max_train, cfg.valid_size = 0, 29  # 30 training sentences, 15 a class: the held-out rows take a class
+    with pytest.raises(UserError, match=r"has no training sentences left .*data.valid_size=29 held them out"):
+        load_data(cfg)
+
+
+def test_a_class_without_test_sentences_is_warned_about(tmp_path, caplog):
+    # a header row ("label<TAB>text") becomes a class of one sentence, which the test split never gets
+    path = write_tiny_labelled(tmp_path)
+    path.write_text("label\ttext\n" + path.read_text())
+    cfg = DataConfig(name=str(path), labels="tsv", tokenize="whitespace", test_fraction=0.25)
+    data = load_data(cfg)
+    assert data.labels.names == ["label", "negative", "positive"]
+    assert "class 'label' has no test sentences" in caplog.text and "header row" in caplog.text

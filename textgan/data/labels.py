@@ -6,9 +6,14 @@ The loader, the file layouts and the split are described in `textgan/data/labell
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import torch
+
+from textgan.errors import UserError
+
+log = logging.getLogger(__name__)
 
 # named labelled data sets: name -> {label: file under the data root}
 NAMED_LABELLED = {"mr": {"negative": "mr/rt-polarity.neg", "positive": "mr/rt-polarity.pos"}}
@@ -34,3 +39,18 @@ class LabelSet:
     @property
     def num_classes(self) -> int:
         return len(self.names)
+
+    def check_classes(self, fix: str, warn_untested: bool = True) -> None:
+        """A UserError if a class has no training sentence left (`fix`: which setting emptied it and how to
+        undo that); a warning for a class with no test sentence while the others have some (a header row or a
+        mistyped label makes such a class: its per-class BLEU cannot be computed)."""
+        counts = self.train_counts()
+        if empty := [name for name, n in counts.items() if n == 0]:
+            raise UserError(f"class {', '.join(repr(n) for n in empty)} has no training sentences left "
+                            f"(per class: {counts}); {fix}")
+        if warn_untested and self.test is not None and len(self.test):
+            untested = [n for i, n in enumerate(self.names) if not (self.test == i).any()]
+            if untested:
+                log.warning("class %s has no test sentences (training sentences per class: %s): a header row or a "
+                            "mistyped label? Its per-class metrics are left out",
+                            ", ".join(repr(n) for n in untested), counts)

@@ -35,5 +35,6 @@ def hold_out_validation(bundle, size: int, seed: int):
     labels = bundle.labels
     if labels is not None:  # labelled data: each held-out sentence keeps its class
         labels = dataclasses.replace(labels, train=labels.train[kept], valid=labels.train[held])
+        labels.check_classes(f"data.valid_size={size} held them out: lower it", warn_untested=False)  # warned at load
         info["labels"] = labels.train_counts()
     return dataclasses.replace(bundle, train=train, valid=valid, info=info, labels=labels)
