@@ -266,7 +266,7 @@ def test_cli_infill_on_text_keeps_present_words(cli, tmp_path, tiny_text, capsys
     ev = cli.main(evaluate_main, ["--run", "run", "--infill", "--json", "inf.json"], capsys)
     assert ev.returncode == 0, ev.stderr
     result = json.loads((tmp_path / "inf.json").read_text())
-    assert result["model"] == "maskgan" and result["n_filled"] == 2 and result["n_references"] == 1
+    assert result["model"] == "maskgan" and result["n_filled"] == 2 and result["n_references"] == 1  # 3 test lines
     assert set(result["unique_ngrams"]) == {"1", "2", "3", "4"} and 0 <= result["bleu"]["2"] <= 1
 
 

@@ -1,7 +1,8 @@
 """In-filling evaluation (MaskGAN, Fedus, Goodfellow & Dai 2018, arXiv 1801.07736).
 
-`evaluate_infill` masks the first `num` test sentences with a fixed seed (the run's masking scheme and
-present rate unless given), fills them with the run's generator (`textgan/infill.py`) and reports:
+`evaluate_infill` masks the first `num` test sentences (at most half of the test set, at least 2) with a fixed
+seed (the run's masking scheme and present rate unless given), fills them with the run's generator
+(`textgan/infill.py`) and reports:
 - `bleu` / `self_bleu` (n = 2..max_n): the filled sentences against the *other* test sentences (the
   sentences that were not masked; a sentence's own original is left out of its references, or copying
   the present half would already score highly), and each filled sentence against the other fillings;
@@ -21,6 +22,7 @@ present rate unless given), fills them with the run's generator (`textgan/infill
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any
 
@@ -34,6 +36,8 @@ from textgan.infill import blank_banned, infill, masked_nll
 from textgan.masking import filled_spans, make_mask, target_positions
 from textgan.metrics.bleu import bleu, self_bleu
 from textgan.metrics.nll import nll_oracle
+
+log = logging.getLogger(__name__)
 
 
 def unique_ngram_percent(rows: list[list[int]], spans: list[list[tuple[int, int]]], max_n: int = 4
@@ -78,9 +82,15 @@ def evaluate_infill(generator: nn.Module, data: DataBundle, *, num: int = 1000, 
     if not hasattr(generator, "infill"):
         raise UserError("in-filling evaluation needs a run of an in-filling model (maskgan, maskmle)")
     test = data.test
-    if test is None or len(test) < 2:
-        raise UserError(f"in-filling evaluation needs a test set of at least 2 sentences; '{data.name}' has none")
-    n = min(num, len(test) - 1)
+    if test is None or len(test) < 3:  # 2 fillings (self-BLEU needs 2) and a reference
+        have = len(test) if test is not None else "none"
+        raise UserError(f"in-filling evaluation needs a test set of at least 3 sentences; '{data.name}' has {have}")
+    # the rest of the test set is BLEU's reference set: at least half of it stays there (a small test set
+    # once filled all but one sentence and scored BLEU against that one)
+    n = min(num, max(2, len(test) // 2))
+    if n < num:
+        log.warning("in-filling %d of the %d test sentences (not --num %d): the other %d are BLEU's references",
+                    n, len(test), num, len(test) - n)
     vocab = data.vocab
     tokens, lengths = test.tokens[:n], test.lengths[:n]
     has_eos = vocab.eos_id is not None
