@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.prompt is not None:
             raise UserError("--prompt and --infill are two ways to give words; use one (an --infill template "
                             "can hold the prompt followed by blanks)")
+        if args.label is not None:  # no in-filling model is class-conditional
+            raise UserError("--label picks a class of a conditional run; in-filling runs (maskgan, maskmle) have no "
+                            "classes: drop --label")
         from textgan.infill import infill_run
 
         return _emit(args, infill_run(run, args.infill, num=args.num, temperature=args.temperature, top_k=args.top_k,

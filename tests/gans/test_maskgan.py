@@ -263,6 +263,8 @@ def test_cli_infill_on_text_keeps_present_words(cli, tmp_path, tiny_text, capsys
     warn = cli.main(sample_main, ["--run", "run", "--infill", "the zebroid ___ .", "--num", "1"], capsys)
     assert warn.returncode == 0 and "zebroid" in caplog.text and warn.stdout.startswith("the <unk> ")
     cli.user_error(cli.main(sample_main, ["--run", "run", "--infill", "the cat sat ."], capsys), "no blank", "___")
+    cli.user_error(cli.main(sample_main, ["--run", "run", "--infill", "the ___ .", "--label", "positive"], capsys),
+                   "in-filling runs (maskgan, maskmle) have no classes: drop --label")
     ev = cli.main(evaluate_main, ["--run", "run", "--infill", "--json", "inf.json"], capsys)
     assert ev.returncode == 0, ev.stderr
     result = json.loads((tmp_path / "inf.json").read_text())
