@@ -319,3 +319,17 @@ def test_a_plugged_in_source_of_labelled_text_still_trains_a_conditional_model(t
     proc = cli.main(train_main, ["--config", REPO_ROOT / "configs" / "tiny" / "cgan_mle.yaml", "--data",
                                  "reviews_plugin", "--run-dir", tiny_labelled.parent / "r", "data.labels=none"], capsys)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_resuming_with_the_runs_own_values_repeated_is_no_change(oracle_run, tmp_path, cli, capsys):
+    # "the same command plus --resume": a repeated --seed or data / generator value changes nothing
+    shutil.copytree(oracle_run, tmp_path / "run")
+    saved = yaml.safe_load((oracle_run / "config.yaml").read_text())
+    same = [f"data.oracle.num_train={saved['data']['oracle']['num_train']}",
+            f"generator.hidden_dim={saved['generator']['hidden_dim']}"]
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "run", "--seed", str(saved["seed"]), *same,
+                                 "mle.epochs=3"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "run", "data.oracle.num_train=7"], capsys)
+    cli.user_error(proc, "'data.oracle.num_train' cannot change when resuming",
+                   f"the run has data.oracle.num_train={saved['data']['oracle']['num_train']}")

@@ -22,6 +22,7 @@ import torch
 
 from textgan.config import (
     dotted_items,
+    flatten,
     load_yaml,
     merge_dict,
     parse_override,
@@ -120,13 +121,17 @@ def resolve_config(args: argparse.Namespace):
             cfg.data.name = args.data
         run_path = None
     if args.seed is not None:
-        if args.resume:
-            raise UserError("--seed cannot change when resuming; the run continues with its own seed")
+        if args.resume and args.seed != cfg.seed:  # the same seed again (a repeated command) is no change
+            raise UserError(f"--seed cannot change when resuming; the run continues with its own seed ({cfg.seed})")
         cfg.seed = args.seed
     for key, value in overrides:
         check_keys_read(spec, dotted_items({key: value}))  # a mapping value sets the keys inside it
         if args.resume and key.split(".")[0] in ("model", "seed", "data", "generator"):
-            raise UserError(f"'{key}' cannot change when resuming (it would not fit the saved run)")
+            current = flatten(cfg)
+            changed = [k for k, v in dotted_items({key: value}).items() if k in current and current[k] != v]
+            if changed:  # repeating the run's own value (the same command plus --resume) changes nothing
+                raise UserError(f"'{changed[0]}' cannot change when resuming (it would not fit the saved run); "
+                                f"the run has {changed[0]}={as_override(current.get(changed[0]))}")
         set_value(cfg, key, value)
     validate(cfg)
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
