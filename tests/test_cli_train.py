@@ -213,6 +213,10 @@ CASES = {
     "bad_value": ([*TINY_ARGS, "mle.lr=0"], ["'mle.lr' must be > 0"]),
     "bad_type": ([*TINY_ARGS, "mle.epochs=many"], ["'mle.epochs' must be an integer"]),
     "section_scalar": ([*TINY_ARGS, "train=3"], ["'train' is a section"]),
+    # another generator kind's section would be silently ignored: forgetting generator.kind is the mistake
+    "other_kinds_section": ([*TINY_ARGS, "generator.transformer.layers=3"],
+                            ["'generator.transformer.layers' is read only with generator.kind=transformer",
+                             "add generator.kind=transformer, or remove it"]),
     "malformed": ([*TINY_ARGS, "foo"], ["malformed override 'foo'"]),
     "missing_config": (["--model", "mle", "--config", "nope.yaml"], ["config file 'nope.yaml' not found"]),
     "bad_yaml": (["--model", "mle", "--config", "bad.yaml"], ["config file 'bad.yaml' is not valid YAML"]),

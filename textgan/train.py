@@ -48,6 +48,7 @@ from textgan.evaluation import make_evaluator
 from textgan.gans.base import TrainContext
 from textgan.guards import TrainingInterrupted
 from textgan.loop import Trainer, resolve_device, seed_everything
+from textgan.nn import check_kind_sections
 from textgan.registry import all_models, check_keys_read, get_model, make_config, unread_leaves
 from textgan.runs import RunDir, load_run_config, with_data_paths_found
 from textgan.sampling import check_decode_length
@@ -134,6 +135,8 @@ def resolve_config(args: argparse.Namespace):
                                 f"the run has {changed[0]}={as_override(current.get(changed[0]))}")
         set_value(cfg, key, value)
     validate(cfg)
+    if hasattr(cfg, "generator"):
+        check_kind_sections(cfg.generator.kind, [k for key, value in overrides for k in dotted_items({key: value})])
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from textgan.config import check_field, param, section
+from textgan.errors import UserError
 from textgan.nn.cnn_discriminator import CNNDiscriminator, DiscriminatorConfig, build_cnn_discriminator
 from textgan.nn.kinds import DISCRIMINATORS, GENERATORS
 from textgan.nn.lstm_generator import LSTMGenerator
@@ -47,6 +48,22 @@ class GeneratorConfig:
     # kind-specific sections; the flat keys above are the LSTM's
     transformer: TransformerConfig = section(TransformerConfig)
     relational: RelationalMemoryConfig = section(RelationalMemoryConfig)  # kind relational_memory (RelGAN)
+
+
+# generator kind -> its section of GeneratorConfig: the section is read only when generator.kind names it
+KIND_SECTIONS = {"transformer": "transformer", "relational_memory": "relational"}
+
+
+def check_kind_sections(kind: str, keys: list[str]) -> None:
+    """Refuse a key=value setting in another kind's section (`generator.transformer.layers=3` on an LSTM run): it
+    would be silently ignored, and forgetting `generator.kind` is the likely mistake. `keys`: the dotted keys set
+    on the command line. (A config file may hold several kinds' sections, e.g. one switched by key=value.)"""
+    for key in keys:
+        parts = key.split(".")
+        owner = next((k for k, name in KIND_SECTIONS.items() if parts[:2] == ["generator", name]), None)
+        if owner is not None and owner != kind:
+            raise UserError(f"'{key}' is read only with generator.kind={owner}, and this run's generator.kind is "
+                            f"{kind}: add generator.kind={owner}, or remove it")
 
 
 @register_generator("lstm")
