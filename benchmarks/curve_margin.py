@@ -212,7 +212,11 @@ def main(argv: list[str] | None = None) -> int:
             rx, ry, by = margin(run, curve, args.x, args.y)
             rows = training_margins(run, curve, args.x, args.y, args.higher_better, args.phase) if args.curve else []
         except (OSError, ValueError, KeyError) as err:
-            print(f"error: {run_path} vs {base_path}: {err}", file=sys.stderr)
+            why = err.args[0] if isinstance(err, KeyError) and err.args else err  # not a quoted repr
+            oracle_axes = (args.x, args.y) == ("nll_test", "nll_oracle")
+            hint = ("; the defaults are the oracle's axes: on text results pass --x self_bleu_5 --y bleu_5 "
+                    "--higher-better") if isinstance(err, KeyError) and oracle_axes else ""
+            print(f"error: {run_path} vs {base_path}: {why}{hint}", file=sys.stderr)
             return 2
         differs = measured_differently(run.get("metrics") or {}, base.get("sweep") or [])
         if run.get("data") and base.get("data") and run["data"] != base["data"]:

@@ -168,3 +168,13 @@ def test_a_run_may_be_textgan_evaluate_json_output(tmp_path, capsys):
     listed.write_text("[1, 2]")
     assert main(["--run", str(listed), "--baseline", str(base)]) == 2
     assert "is not a result: give a grid result JSON" in capsys.readouterr().err
+
+
+def test_text_results_with_the_oracle_axes_get_the_axes_to_pass(tmp_path, capsys):
+    coco = _write(tmp_path / "mle_coco.json", {}, [{"self_bleu": {"5": 0.3}, "bleu": {"5": 0.2}},
+                                                   {"self_bleu": {"5": 0.5}, "bleu": {"5": 0.3}}])
+    gan = _write(tmp_path / "gan_coco.json", {"self_bleu": {"5": 0.4}, "bleu": {"5": 0.2}})
+    assert main(["--run", str(gan), "--baseline", str(coco)]) == 2
+    err = capsys.readouterr().err
+    assert "metric 'nll_test' not in" in err or "metric 'nll_oracle' not in" in err
+    assert "pass --x self_bleu_5 --y bleu_5 --higher-better" in err and '"metric' not in err

@@ -122,7 +122,7 @@ def load_labelled_data(cfg: Any, data_root: Path, vocab: TextVocab | None = None
     train_labels = [names.index(label) for label, _ in train_pairs]
     test_labels = [names.index(label) for label, _ in test_pairs or []]
     dropped = 0
-    if cfg.max_len and cfg.drop_longer:  # keep short sentences only (SentiGAN / CatGAN's mr15 convention)
+    if cfg.max_len and cfg.drop_longer:  # keep short sentences only (SentiGAN / CatGAN's mr15 and mr20 data sets)
         keep_tr = [i for i, w in enumerate(train_words) if 0 < len(w) <= cfg.max_len]
         keep_te = [i for i, w in enumerate(test_words) if 0 < len(w) <= cfg.max_len]
         dropped = len(train_words) + len(test_words) - len(keep_tr) - len(keep_te)

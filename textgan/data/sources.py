@@ -126,7 +126,7 @@ class DataConfig:
     split_seed: int = param(0, min=0, max=SEED_MAX,
                             help="seed of the labelled train/test split and of the validation split")
     drop_longer: bool = param(False, help="labelled data: drop sentences longer than data.max_len instead "
-                                          "of truncating them (SentiGAN / CatGAN's mr15 convention)")
+                                          "of truncating them (SentiGAN / CatGAN's mr15 and mr20 data sets)")
     oracle: OracleConfig = section(OracleConfig)
 
 
