@@ -281,7 +281,7 @@ def _load_bundle(cfg: DataConfig, data_root: Path, vocab: TextVocab | IdVocab | 
     if cfg.name == "oracle":
         check_labels_setting(cfg)
         return load_oracle_data(cfg.oracle, data_root)
-    if cfg.labels != "none" or cfg.name in NAMED_LABELLED:
+    if is_labelled(cfg):
         from textgan.data.labelled import load_labelled_data  # it subclasses DataBundle
 
         return load_labelled_data(cfg, data_root, vocab if isinstance(vocab, TextVocab) else None)
