@@ -93,7 +93,8 @@ def main() -> None:
              f"{cpu_summary(result['hardware'])}; random token ids, vocab "
              f"{VOCAB}, length {SEQ_LEN}, {args.num:,} sequences, batch {BATCH}.", "",
              "Seconds: wall / process CPU time.", "",
-             "| generator | parameters | MLE epoch (s) | MLE tokens/s (wall) | sample 10k (s) "
+             "| generator | parameters | MLE epoch (s) | MLE tokens/s (wall) | "
+             f"sample {'10k' if args.num == 10000 else f'{args.num:,}'} (s) "
              "| rewards 64 x 16 rollouts (s) |", "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['generator']} | {r['parameters']:,} | {r['mle_epoch_s']} / {r['mle_epoch_cpu_s']} "

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from textgan.comparison import NOT_USED, differences, plot_curves, shared_metrics, summarize, table
+from textgan.data.sources import DATA_SOURCES
 from textgan.errors import CliParser, UserError, check_output_file, cli_entry, write_output_file
 
 
@@ -49,10 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     lines = table(runs, metrics)
     differ = differences(runs)
     if differ:
+        # textgan.evaluate scores text runs only: plugged-in sources (the image GANs) evaluate while training
+        rescore = ("`python -m textgan.evaluate --run RUN --num N --json OUT` scores every run alike, into files "
+                   "of its own; " if not any(r.data in DATA_SOURCES for r in runs) else "")
         lines += ["", "Not measured alike — these settings differ, so the numbers above are not directly comparable "
-                      "(this table reads each run's own evaluations; `python -m textgan.evaluate --run RUN --num "
-                      "N --json OUT` scores every run alike, into files of its own; different data cannot be "
-                      "made alike):"]
+                      f"(this table reads each run's own evaluations; {rescore}different data cannot be made "
+                      "alike):"]
         lines += [f"- {key}: " + ", ".join(f"{r.path} {value if value == NOT_USED else repr(value)}"
                                              for r, value in zip(runs, values))
                   for key, values in differ.items()]

@@ -100,7 +100,7 @@ def resolve_config(args: argparse.Namespace):
             raise UserError("--resume needs --run-dir (the run directory to continue)")
         if args.config:  # the run's saved config is the base: a second file would silently change it
             raise UserError("--config is not read on --resume (the run continues with its saved config.yaml); "
-                            "change a budget with key=value, e.g. adversarial.rounds=40")
+                            "change a budget with key=value, e.g. mle.epochs=40 (MLE) or adversarial.rounds=40")
         run_path = Path(args.run_dir)
         spec, cfg = load_run_config(run_path)
         if args.model and args.model != spec.name:

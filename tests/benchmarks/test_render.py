@@ -115,8 +115,11 @@ def test_crowded_plots_give_every_line_its_own_look():
     assert styles[3]["color"] == styles[13]["color"] and styles[3]["marker"] != styles[13]["marker"]
 
 
-def test_render_empty_folder_is_an_error(tmp_path):
+def test_render_empty_folder_is_an_error(tmp_path, capsys):
     assert render.main([str(tmp_path)]) == 2
+    (tmp_path / "maskgan-coco-seed0.json").write_text("{}")  # an in-filling result: another writer's folder
+    assert render.main([str(tmp_path)]) == 2
+    assert "bench_infill.py --readme-only" in capsys.readouterr().err
 
 
 def test_harness_helpers(tmp_path):

@@ -146,12 +146,17 @@ def test_show_config_lists_only_the_keys_the_model_reads(tmp_path, monkeypatch, 
     assert "train.best_phases=[adversarial]" in help_of["train.best_phases"]
 
 
-def test_compare_lists_only_the_settings_the_model_reads(runs):
+def test_compare_lists_only_the_settings_the_model_reads(runs, cli, capsys):
+    from textgan.compare import main as compare_main
     from textgan.comparison import summarize
 
     protocol = summarize(runs / "ring").protocol
     assert {"data.name", "data.max_train", "eval.num_samples", "eval.seed"} <= set(protocol)
     assert not [k for k in protocol if k.startswith(("data.", "eval.")) and k not in READ_DATA_EVAL]
+    # two runs measured differently: no advice to re-score with textgan.evaluate, which takes text runs only
+    proc = cli.main(compare_main, [runs / "ring", runs / "digits"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "Not measured alike" in proc.stdout and "textgan.evaluate" not in proc.stdout
 
 
 def test_an_unread_key_in_a_config_file_or_the_python_api_is_an_error(tmp_path, monkeypatch, cli, capsys):
