@@ -148,8 +148,8 @@ def load_labelled_data(cfg: Any, data_root: Path, vocab: TextVocab | None = None
     test = Corpus.from_sequences(vocab.encode(test_words), seq_len, vocab.pad_id, vocab.eos_id) if test_words else None
     labels = LabelSet(names, torch.tensor(train_labels, dtype=torch.long),
                       torch.tensor(test_labels, dtype=torch.long) if test_words else None)
-    labels.check_classes("data.max_train keeps the first N training sentences, which come grouped by class: raise "
-                         "it or set 0" if cfg.max_train else "raise data.max_len, or set data.drop_longer=false")
+    labels.check_classes("data.max_train keeps the first N training sentences, which can come grouped by class: "
+                         "raise it or set 0" if cfg.max_train else "raise data.max_len, or set data.drop_longer=false")
     info = {**info, "train": len(train), "test": len(test) if test else 0, "vocab": vocab.size,
             "max_len": max_len, "truncated": too_long, "dropped": dropped, "labels": labels.train_counts()}
     return LabelledBundle(cfg.name, train, test, vocab, None, info, labels)
