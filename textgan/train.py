@@ -125,14 +125,14 @@ def resolve_config(args: argparse.Namespace):
         if args.resume and args.seed != cfg.seed:  # the same seed again (a repeated command) is no change
             raise UserError(f"--seed cannot change when resuming; the run continues with its own seed ({cfg.seed})")
         cfg.seed = args.seed
+    saved = flatten(cfg) if args.resume else {}  # the run's own values, before any override
     for key, value in overrides:
         check_keys_read(spec, dotted_items({key: value}))  # a mapping value sets the keys inside it
         if args.resume and key.split(".")[0] in ("model", "seed", "data", "generator"):
-            current = flatten(cfg)
-            changed = [k for k, v in dotted_items({key: value}).items() if k in current and current[k] != v]
+            changed = [k for k, v in dotted_items({key: value}).items() if k in saved and saved[k] != v]
             if changed:  # repeating the run's own value (the same command plus --resume) changes nothing
                 raise UserError(f"'{changed[0]}' cannot change when resuming (it would not fit the saved run); "
-                                f"the run has {changed[0]}={as_override(current.get(changed[0]))}")
+                                f"the run has {changed[0]}={as_override(saved[changed[0]])}")
         set_value(cfg, key, value)
     validate(cfg)
     if hasattr(cfg, "generator"):

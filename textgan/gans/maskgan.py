@@ -191,7 +191,7 @@ class MaskGAN(MaskMLE):
         values = disc.critic(torch.cat([before, memory], dim=-1))[..., 0]     # (B, T) baseline b_t
         # `infill` drew the blanks without dropout (eval mode): log G is taken without it too, else with
         # generator.dropout > 0 the update would push a policy the samples did not come from. Dropout then
-        # regularises the MLE epochs only. (Training mode with the rates at 0, not eval(): cuDNN has no
+        # regularises the MLE epochs only. (Training mode with the rates at 0, not eval mode: cuDNN has no
         # backward pass for an LSTM run in eval mode.)
         gen.train()
         with dropout_off(gen):
