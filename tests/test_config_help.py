@@ -72,3 +72,28 @@ def test_every_key_says_what_it_does(model):
     # --show-config is the configuration reference: a key without help would be listed unexplained
     unexplained = [key for key, _, field in leaves(make_config(get_model(model))) if not field.metadata.get("help")]
     assert not unexplained, f"config keys without help= in their param(): {unexplained}"
+
+
+@pytest.mark.parametrize("model, setting, needle", [
+    ("leakgan", "generator.kind=transformer", "'generator.kind' must be 'lstm' for leakgan"),
+    ("leakgan", "generator.num_layers=2", "'generator.num_layers' must be 1 for leakgan"),
+    ("maskgan", "generator.kind=lstm", "'generator.kind' must be 'seq2seq' for maskgan"),
+    ("maskmle", "generator.kind=transformer", "'generator.kind' must be 'seq2seq' for maskmle"),
+    ("textgan", "generator.kind=transformer", "generator.kind='transformer' has no such state"),
+    ("textgan", "textgan.bandwidths=[]", "'textgan.bandwidths' must list at least one bandwidth"),
+])
+def test_a_combination_the_model_refuses_is_refused_before_any_data_is_read(model, setting, needle, cli, capsys,
+                                                                            tmp_path):
+    # `ModelSpec.check_config` runs on the resolved config: --show-config refuses what training would refuse,
+    # and training refuses it before reading the data (here a file that does not exist, which would otherwise
+    # be the error)
+    cli.user_error(cli.main(train_main, ["--model", model, "--show-config", setting], capsys), needle)
+    missing = tmp_path / "no_such_corpus.txt"
+    cli.user_error(cli.main(train_main, ["--model", model, "--data", missing, "--run-dir", tmp_path / "r", setting],
+                            capsys), needle)
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("model", sorted(m for m, spec in all_models().items() if spec.check_config is not None))
+def test_a_model_rule_passes_the_model_defaults(model):
+    get_model(model).check_config(make_config(get_model(model)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,11 @@ class ModelSpec:
     # dotted key of a shared section -> the help `--show-config` prints for this model instead of the shared
     # one, where the shared help speaks of text (e.g. the continuous GANs' data.name lists their data sets)
     key_help: dict[str, str] = field(default_factory=dict)
+    # the model's own rule across keys (e.g. which generator kinds it can train), run on the resolved config
+    # before any data is loaded, so `--show-config` and training refuse a combination alike and a run fails in
+    # seconds rather than after its corpus is built; raises ConfigError. The algorithm may check again when it
+    # is built from Python (a saved run, a test).
+    check_config: Callable[[Any], None] | None = None
 
 
 SHARED_SECTIONS = ("data", "generator", "train", "eval")  # the sections every model's config has

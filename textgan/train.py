@@ -137,6 +137,8 @@ def resolve_config(args: argparse.Namespace):
     validate(cfg)
     if hasattr(cfg, "generator"):
         check_kind_sections(cfg.generator.kind, [k for key, value in overrides for k in dotted_items({key: value})])
+    if spec.check_config is not None:
+        spec.check_config(cfg)
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 

@@ -50,7 +50,7 @@ from textgan.config import ConfigError, param
 from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.mle import mle_epoch
 from textgan.kernel_mmd import mmd2
-from textgan.nn import build_discriminator, build_generator
+from textgan.nn import build_discriminator, build_generator, build_toy_generator
 from textgan.rollout import eos_mask
 
 
@@ -116,6 +116,19 @@ def annealed_tau(cfg: TextGANConfig, rounds_done: int) -> float:
     return cfg.tau_start * math.exp(frac * math.log(cfg.tau_end / cfg.tau_start))
 
 
+def check_textgan_config(cfg, h: torch.Tensor | None = None) -> None:
+    """TextGAN's registry rule (`ModelSpec.check_config`, run before any data loads; again when the model is
+    built, with its generator's initial hidden state `h`): z sets G's initial (layers, B, H) state, so the
+    generator kind needs one, and the kernel needs a bandwidth."""
+    if h is None:
+        h = build_toy_generator(cfg.generator).init_state(1)[0]
+    if h.dim() != 3:
+        raise ConfigError(f"model textgan sets the generator's initial (layers, B, H) hidden state from z; "
+                          f"generator.kind={cfg.generator.kind!r} has no such state, use generator.kind=lstm")
+    if not cfg.textgan.bandwidths:
+        raise ConfigError("config key 'textgan.bandwidths' must list at least one bandwidth, e.g. [1.0, 2.0]")
+
+
 class TextGAN:
     def __init__(self, ctx: TrainContext) -> None:
         self.ctx = ctx
@@ -127,11 +140,7 @@ class TextGAN:
         dev = ctx.device
         self.generator = build_generator(cfg.generator, vocab.size, vocab.bos_id).to(dev)
         h = self.generator.init_state(1)[0]                             # (layers, 1, H)
-        if h.dim() != 3:
-            raise ConfigError(f"model textgan sets the generator's initial (layers, B, H) hidden state from z; "
-                              f"generator.kind={cfg.generator.kind!r} has no such state, use generator.kind=lstm")
-        if not self.tcfg.bandwidths:
-            raise ConfigError("config key 'textgan.bandwidths' must list at least one bandwidth, e.g. [1.0, 2.0]")
+        check_textgan_config(cfg, h)
         self.state_shape = (h.shape[0], h.shape[2])
         # C of h_1 = tanh(C z); no bias, so z = 0 is the zero state the shared sampler starts from.
         self.latent = nn.Linear(self.tcfg.latent_dim, h.shape[0] * h.shape[2], bias=False).to(dev)

@@ -46,6 +46,17 @@ def _clip_step(params: list[nn.Parameter], optimizer: torch.optim.Optimizer, cli
     optimizer.step()
 
 
+def check_generator_knobs(cfg) -> None:
+    """Refuse generator settings LeakGAN cannot honour (its registry rule, `ModelSpec.check_config`): the
+    generator section sizes the worker, and its other knobs have no LeakGAN meaning."""
+    g = cfg.generator
+    knobs = (("kind", g.kind, "lstm"), ("num_layers", g.num_layers, 1), ("dropout", g.dropout, 0.0))
+    for key, value, allowed in knobs:
+        if value != allowed:
+            raise ConfigError(f"config key 'generator.{key}' must be {allowed!r} for leakgan (its worker and "
+                              f"manager are single-layer LSTMs without dropout); got {value!r}")
+
+
 class LeakGAN:
     def __init__(self, ctx: TrainContext) -> None:
         self.ctx = ctx
@@ -69,13 +80,8 @@ class LeakGAN:
     @staticmethod
     def build_sampler(cfg, vocab_size: int, bos_id: int, seq_len: int) -> LeakGANGenerator:
         """The generator (with its discriminator inside) from a run's config; `textgan.runs.load_run` uses it."""
+        check_generator_knobs(cfg)
         g, lk = cfg.generator, cfg.leakgan
-        # the generator section sizes the worker; its other knobs have no LeakGAN meaning
-        knobs = (("kind", g.kind, "lstm"), ("num_layers", g.num_layers, 1), ("dropout", g.dropout, 0.0))
-        for key, value, allowed in knobs:
-            if value != allowed:
-                raise ConfigError(f"config key 'generator.{key}' must be {allowed!r} for leakgan (its worker and "
-                                  f"manager are single-layer LSTMs without dropout); got {value!r}")
         disc = build_discriminator(cfg.discriminator, vocab_size)
         return LeakGANGenerator(vocab_size, disc, seq_len, emb_dim=g.emb_dim, hidden_dim=g.hidden_dim,
                                 manager_dim=lk.manager_dim, goal_dim=lk.goal_dim, window=lk.window,

@@ -26,7 +26,7 @@ from textgan.gans.mle import MLEConfig, supervised_epoch
 from textgan.infill import masked_nll
 from textgan.masking import MaskConfig, make_mask
 from textgan.metrics.infill import infill_nll
-from textgan.nn import build_generator
+from textgan.nn import build_generator, build_toy_generator
 
 
 @dataclass
@@ -39,13 +39,25 @@ class MaskEvalConfig(MaskConfig):
                            help="seed of the masks of infill_nll_test and of in-filling evaluation")
 
 
+def check_infill_generator(gen: nn.Module, cfg) -> None:
+    """Refuse a generator that cannot fill in blanks: it needs the in-filling encoder-decoder's `encode` and
+    `mask_id` (a capability, not a kind name, so a registered in-filling kind passes too)."""
+    if not hasattr(gen, "encode") or not hasattr(gen, "mask_id"):
+        raise ConfigError(f"config key 'generator.kind' must be 'seq2seq' for {cfg.model} (an in-filling "
+                          f"encoder-decoder); got {cfg.generator.kind!r}")
+
+
+def check_infill_kind(cfg) -> None:
+    """The in-filling models' registry rule (`ModelSpec.check_config`, run before any data loads): the
+    configured generator passes `check_infill_generator`."""
+    check_infill_generator(build_toy_generator(cfg.generator), cfg)
+
+
 def build_infill_generator(ctx: TrainContext) -> nn.Module:
     """The run's generator, checked to be an in-filling one, with its all-masked length set from the data."""
     vocab = ctx.data.vocab
     gen = build_generator(ctx.cfg.generator, vocab.size, vocab.bos_id)
-    if not hasattr(gen, "encode") or not hasattr(gen, "mask_id"):
-        raise ConfigError(f"config key 'generator.kind' must be 'seq2seq' for {ctx.cfg.model} (an in-filling "
-                          f"encoder-decoder); got {ctx.cfg.generator.kind!r}")
+    check_infill_generator(gen, ctx.cfg)
     gen.max_len.fill_(ctx.data.seq_len)
     return gen.to(ctx.device)
 

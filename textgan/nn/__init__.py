@@ -86,6 +86,13 @@ def build_generator(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Mo
     return GENERATORS[cfg.kind](cfg, vocab_size, bos_id)
 
 
+def build_toy_generator(cfg: GeneratorConfig) -> nn.Module:
+    """A generator of the configured kind and sizes at a toy vocabulary, built only to see what it can do (its
+    methods, its state's shape): a model's config rule (`ModelSpec.check_config`) asks it before any data is
+    loaded, so the vocabulary is not yet known."""
+    return build_generator(cfg, vocab_size=8, bos_id=1)
+
+
 def register_discriminator(kind: str):
     def deco(builder):
         DISCRIMINATORS[kind] = builder
@@ -100,6 +107,6 @@ def build_discriminator(cfg, vocab_size: int) -> nn.Module:
 
 
 __all__ = ["GeneratorConfig", "LSTMGenerator", "TransformerConfig", "TransformerGenerator",
-           "build_generator", "register_generator", "GENERATORS",
+           "build_generator", "build_toy_generator", "register_generator", "GENERATORS",
            "CNNDiscriminator", "DiscriminatorConfig", "build_discriminator", "register_discriminator",
            "DISCRIMINATORS"]
