@@ -88,6 +88,7 @@ def test_latin1_needs_the_encoding_option(tmp_path):
 @pytest.mark.parametrize("content, kw, needle", [
     ("positive a film without a tab\n", {}, "line 1 of"),
     ("positive\ta film .\npositive\tanother .\n", {}, "at least two classes"),
+    ("positive\ta film .\nnegative\ta bad film .\t17\n", {}, "line 2 of .* has 3 tab-separated columns"),
 ])
 def test_bad_tsv_is_one_line_error(tmp_path, content, kw, needle):
     path = tmp_path / "bad.tsv"

@@ -50,6 +50,9 @@ def _read_tsv(path: Path, encoding: str) -> list[tuple[str, str]]:
         if not sep or not label.strip() or not text.strip():
             raise UserError(f"line {number} of '{path}' is not 'label<TAB>sentence' (data.labels=tsv); "
                             "fix the line or use data.labels=files with one file per class")
+        if "\t" in text:  # a third column (an id, a score) would silently become words of the sentence
+            raise UserError(f"line {number} of '{path}' has {line.count(chr(9)) + 1} tab-separated columns; "
+                            "data.labels=tsv reads two, label<TAB>sentence: keep those (e.g. cut -f1,2)")
         pairs.append((label.strip(), text.strip()))
     return pairs
 
