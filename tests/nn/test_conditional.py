@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from textgan.data.corpus import Corpus
+from textgan.errors import UserError
 from textgan.gans.conditional import conditional_mle_epoch, draw_labels
 from textgan.gans.cseqgan import class_score
 from textgan.nn import DiscriminatorConfig, GeneratorConfig, build_discriminator
@@ -153,3 +154,14 @@ def test_discriminator_modes(mode):
         loss.backward()
         opt.step()
     assert float(loss.detach()) < first and int(correct) >= 12
+
+
+def test_a_prefix_transformer_too_short_for_the_label_prefix_says_so():
+    cfg = GeneratorConfig(kind="transformer")
+    cfg.transformer.layers, cfg.transformer.heads, cfg.transformer.d_model, cfg.transformer.max_len = 1, 2, 16, 10
+    gen = build_conditional_generator("prefix", cfg, vocab_size=12, bos_id=1, num_classes=2)
+    gen.check_length(8)  # 8 tokens + the 2-token prefix fit 10 positions
+    # the fix names the length that fits, and says why it is 2 more than the data's sequence length
+    with pytest.raises(UserError, match=r"max_len=11 or more \(a conditional run's 9 tokens follow a 2-token label "
+                                        r"prefix\)$"):
+        gen.check_length(9)

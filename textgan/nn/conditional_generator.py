@@ -27,6 +27,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from textgan.errors import UserError
 from textgan.nn import GeneratorConfig, build_generator
 from textgan.sampling import check_decode_length
 
@@ -88,7 +89,10 @@ class PrefixConditionalGenerator(nn.Module):
 
     def check_length(self, seq_len: int) -> None:
         """Refuse a decode the base cannot hold (it reads the 2-token label prefix first); see `sampling`."""
-        check_decode_length(self.base, seq_len + 2)
+        try:
+            check_decode_length(self.base, seq_len + 2)
+        except UserError as err:  # the base's message counts the prefix as if it were text: say where 2 came from
+            raise UserError(f"{err} (a conditional run's {seq_len} tokens follow a 2-token label prefix)") from None
 
     def forward(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """tokens (B, T), labels (B,) -> logits (B, T, V) under teacher forcing."""
