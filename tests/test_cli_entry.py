@@ -24,3 +24,16 @@ def test_a_broken_pipe_other_than_stdout_is_not_silenced():
 
     with pytest.raises(BrokenPipeError, match="socket"):
         main([])
+
+
+@pytest.mark.parametrize("argv0, prog", [("/venv/bin/textgan-compare", "textgan-compare"),
+                                         ("/repo/textgan/compare.py", "python -m textgan.compare")])
+def test_usage_names_the_command_the_user_typed(monkeypatch, capsys, argv0, prog):
+    from textgan.compare import main as compare_main
+
+    monkeypatch.setattr("sys.argv", [argv0])
+    with pytest.raises(SystemExit):
+        compare_main(["--help"])
+    assert capsys.readouterr().out.startswith(f"usage: {prog} ")
+    assert compare_main(["--no-such-flag"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(f"see {prog} --help")

@@ -26,6 +26,14 @@ class CliParser(argparse.ArgumentParser):
     like every other input error, instead of the usage block and a SystemExit (which also ended a Python
     caller of `main(argv)`); `--help` still prints the full usage."""
 
+    def __init__(self, *args, prog: str | None = None, **kwargs) -> None:
+        # `prog` names the module form (python -m textgan.compare); run as its console script (textgan-compare)
+        # the usage and the error hint name what the user typed instead
+        script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+        if prog and prog.startswith("python -m textgan") and script.startswith("textgan-"):
+            prog = script
+        super().__init__(*args, prog=prog, **kwargs)
+
     def error(self, message: str):  # argparse's hook for every usage error
         raise UserError(f"{message}; see {self.prog} --help")
 
