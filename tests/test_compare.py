@@ -25,6 +25,14 @@ def test_the_same_run_twice_is_measured_alike(oracle_run, tmp_path, cli, capsys)
     assert "Not measured alike" not in proc.stdout
 
 
+def test_a_run_named_twice_is_one_column(oracle_run, tmp_path, cli, capsys, monkeypatch):
+    monkeypatch.chdir(oracle_run.parent)
+    proc = cli.main(compare_main, [oracle_run, f"./{oracle_run.name}", oracle_run.name], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 3   # header, rule, one row
+    assert str(oracle_run) in proc.stdout and "2 runs given more than once; each is shown once" in proc.stderr
+
+
 def test_differently_measured_runs_are_named_with_their_settings(oracle_run, text_run, tmp_path, cli, capsys):
     fewer = tmp_path / "fewer"
     shutil.copytree(oracle_run, fewer)
@@ -121,7 +129,8 @@ def test_a_torn_metrics_line_is_skipped(oracle_run, tmp_path, cli, capsys):
 def test_real_entry_point(oracle_run, tmp_path, cli):
     proc = cli.many({"compare": ("textgan.compare", [oracle_run, oracle_run])}, tmp_path)["compare"]
     assert proc.returncode == 0, proc.stderr
-    assert len(proc.stdout.splitlines()) == 4 and "Not measured alike" not in proc.stdout
+    assert len(proc.stdout.splitlines()) == 3 and "Not measured alike" not in proc.stdout   # one run: one row
+    assert "given more than once" in proc.stderr
 
 
 def test_training_seconds_keep_a_decimal_below_ten():

@@ -35,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         check_output_file(args.plot, "--plot", suffix=".png")
     if args.out:
         check_output_file(args.out, "--out")
-    runs = [summarize(path) for path in args.runs]
+    first: dict[Path, str] = {}  # a run named twice (runs/a and ./runs/a) is one column, as first written
+    for path in args.runs:
+        first.setdefault(Path(path).resolve(), path)
+    paths = list(first.values())
+    if len(paths) < len(args.runs):
+        print(f"warning: {len(args.runs) - len(paths)} run{'s' * (len(args.runs) - len(paths) != 1)} given more "
+              "than once; each is shown once", file=sys.stderr)
+    runs = [summarize(path) for path in paths]
     measured = list(dict.fromkeys(m for r in runs for m in r.metric_names))
     if args.metrics:
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
