@@ -74,6 +74,23 @@ def test_networks_follow_the_data_kind(datasets):
     assert not any(isinstance(m, torch.nn.MaxPool2d) for m in g.modules())
 
 
+def test_dcgan_nets_start_from_the_papers_init_and_the_mlps_from_pytorchs(datasets):
+    def weights(module, kinds):
+        return torch.cat([m.weight.detach().flatten() for m in module.modules() if isinstance(m, kinds)])
+
+    convs = (torch.nn.Linear, torch.nn.Conv2d, torch.nn.ConvTranspose2d)
+    algo = build("dcgan", datasets["digits"], nets__channels=16)
+    for net in (algo.generator, algo.discriminator):
+        w = weights(net, convs)
+        assert abs(w.mean().item()) < 2e-3 and w.std().item() == pytest.approx(0.02, rel=0.05)
+        assert all(m.bias is None or not m.bias.any() for m in net.modules() if isinstance(m, convs))
+    scales = weights(algo.generator, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))
+    assert scales.mean().item() == pytest.approx(1.0, abs=5e-3) and scales.std().item() == pytest.approx(0.02, rel=0.1)
+    # init_std=0 keeps PyTorch's defaults: uniform, bounded by 1 / sqrt(fan_in), far wider than 0.02 here
+    default = weights(build("dcgan", datasets["digits"], nets__channels=16, nets__init_std=0.0).discriminator, convs)
+    assert default.std().item() > 0.03 and weights(build("gan", datasets["ring8"]).generator, convs).std() > 0.05
+
+
 def test_conditional_generator_follows_the_label(datasets):
     algo = build("dcgan", datasets["digits"], nets__conditional=True)
     assert algo.generator.num_classes == 10 and algo.discriminator.num_classes == 10

@@ -33,6 +33,9 @@ class NetConfig:
     layers: int = param(3, min=1, help="hidden layers of the MLPs (2-D data)")
     channels: int = param(32, min=1, help="DCGAN base width: G 2c -> c -> 1 channels, D c -> 2c (16x16 images)")
     conditional: bool = param(False, help="CGAN: condition G and D on the class label / mixture mode")
+    init_std: float = param(0.02, min=0.0, help="DCGAN nets (images): weights from N(0, init_std), batch-norm "
+                                                "scales from N(1, init_std), biases 0, as the DCGAN paper; 0 = "
+                                                "PyTorch's default init. The MLPs (2-D data) keep PyTorch's")
 
 
 def one_hot(labels: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
@@ -128,6 +131,23 @@ class DCGANDiscriminator(nn.Module):
         return self.out(self.down(x).flatten(1)).squeeze(1)      # (B,)
 
 
+def dcgan_init(module: nn.Module, std: float) -> nn.Module:
+    """DCGAN's initialisation (Radford et al. 2016, Sec. 4: "all weights were initialized from a zero-centered
+    Normal distribution with standard deviation 0.02"), in place: every linear and (transposed) convolution
+    weight from N(0, std); batch-norm scales from N(1, std), as the authors' code, so the scale starts near
+    the identity; biases 0."""
+    for child in module.modules():
+        if isinstance(child, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(child.weight, 0.0, std)
+        elif isinstance(child, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(child.weight, 1.0, std)
+        else:
+            continue
+        if child.bias is not None:
+            nn.init.zeros_(child.bias)
+    return module
+
+
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
     """Spectral-normalise the weight of every linear and convolutional layer of `module` (in place)."""
     for child in list(module.modules()):
@@ -144,6 +164,9 @@ def build_networks(cfg: NetConfig, shape: tuple[int, ...], num_classes: int,
         g, d = MLPGenerator(cfg, shape[0], classes), MLPDiscriminator(cfg, shape[0], classes)
     elif len(shape) == 3:
         g, d = DCGANGenerator(cfg, shape, classes), DCGANDiscriminator(cfg, shape, classes)
+        if cfg.init_std > 0:  # before spectral norm, which takes its first estimate from these weights
+            dcgan_init(g, cfg.init_std)
+            dcgan_init(d, cfg.init_std)
     else:
         raise ValueError(f"no networks for samples of shape {shape}")
     return g, apply_spectral_norm(d) if use_spectral_norm else d
