@@ -1,12 +1,14 @@
 """Image / continuous GAN baseline benchmark (issue #8): every continuous model on ring8, grid25 and digits.
 
-    python benchmarks/image_baseline.py [--jobs 2] [--seeds 0,1,2] [--models wgan_gp,...] [--render-only]
+    python benchmarks/image_baseline.py [--jobs 2] [--seeds 0,1,2] [--models wgan_gp,...] [--data digits]
+                                        [--render-only]
 
 Every run is exactly `python -m textgan.train --model M --data D --seed S ARGS...` (called in-process in a
 worker, so the interpreter starts once per worker), single-threaded (`train.threads=1`). One JSON per run
 goes to benchmarks/results/image_baseline/ (finished runs are skipped), with its argv, final metrics, CPU
 and wall seconds and the machine load; the run directories go to benchmarks/runs/image_baseline/ (not
 committed). `--models` limits the runs to some models (the others' JSONs stay and are rendered too);
+`--data` limits the runs, and the figures redrawn, to some data sets (the others' figures are kept);
 `--render-only` rebuilds README.md and the PNGs from the JSONs and run directories. The sample figures are
 drawn from the seed-0 runs' checkpoints: in a checkout without those run directories, a full call retrains
 them first and reports whether each reproduces the metrics its JSON records.
@@ -57,6 +59,7 @@ POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn", "dragan"]  # issue #8's f
 # up to 0.5 std(batch) = 0.7 on ring8, 35 times a mode's std, so its penalty constrains D far beyond each
 # mode; a tenth of that keeps the perturbation within a few mode widths (it helps on ring8, not on grid25)
 POINT_VARIANTS = {"dragan_scale0.05": ("dragan", ["gan.dragan_scale=0.05"])}
+DATA_SETS = ["ring8", "grid25", "digits"]
 IMAGE_MODELS = ["dcgan", "wgan_gp", "lsgan", "hinge_sn", "dragan"]  # `dcgan` is `gan` with images: not run twice
 COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
           "train.keep_checkpoints=1"]
@@ -64,7 +67,8 @@ DIGITS = ["gan.iterations=8", "gan.steps=100", "gan.batch_size=64", "gan.lr_g=2e
           "train.eval_every=4", "eval.num_samples=2000"]
 
 
-def plan(seeds: list[int], models: set[str] | None = None) -> list[tuple[str, list[str]]]:
+def plan(seeds: list[int], models: set[str] | None = None, datas: set[str] | None = None
+         ) -> list[tuple[str, list[str]]]:
     jobs = []
     rows = [(m, m, []) for m in POINT_MODELS] + [(r, m, o) for r, (m, o) in POINT_VARIANTS.items()]
     for data in ("ring8", "grid25"):
@@ -75,7 +79,8 @@ def plan(seeds: list[int], models: set[str] | None = None) -> list[tuple[str, li
                              + ["--config", f"configs/{model}.yaml"] + COMMON + overrides))  # relative: runs from REPO
         if data == "ring8":
             jobs += image_jobs(seeds)
-    return [job for job in jobs if models is None or job[0].split("-")[0] in models]
+    return [job for job in jobs if (models is None or job[0].split("-")[0] in models)
+            and (datas is None or job[0].split("-")[1] in datas)]
 
 
 def image_jobs(seeds: list[int]) -> list[tuple[str, list[str]]]:
@@ -88,10 +93,11 @@ def image_jobs(seeds: list[int]) -> list[tuple[str, list[str]]]:
     return jobs
 
 
-def figure_runs_missing(models: set[str] | None = None) -> list[tuple[str, list[str]]]:
+def figure_runs_missing(models: set[str] | None = None, datas: set[str] | None = None
+                        ) -> list[tuple[str, list[str]]]:
     """The finished seed-0 jobs (their JSON exists) whose run directory, which the sample figures are drawn
     from, is not in this checkout (run directories are not committed)."""
-    return [(name, argv) for name, argv in plan([SEED_SHOWN], models)
+    return [(name, argv) for name, argv in plan([SEED_SHOWN], models, datas)
             if (OUT / f"{name}.json").exists() and not (RUNS / name / "checkpoints").is_dir()]
 
 
@@ -162,8 +168,14 @@ def main() -> None:
     # a model can run on the mixtures and on the digits: each name once
     names = list(dict.fromkeys(POINT_MODELS + list(POINT_VARIANTS) + IMAGE_MODELS))
     p.add_argument("--models", help=f"comma-separated models to run (default: all of {', '.join(names)})")
+    p.add_argument("--data", help=f"comma-separated data sets to run and redraw figures for (default: all of "
+                                  f"{', '.join(DATA_SETS)}); the others' tables are still rendered from their JSONs "
+                                  "and their figures are kept as they are")
     p.add_argument("--render-only", action="store_true", help="only redraw the tables and plots from the results")
     args = p.parse_args()
+    datas = set(args.data.split(",")) if args.data else None
+    if datas and datas - set(DATA_SETS):
+        p.error(f"unknown data sets: {', '.join(sorted(datas - set(DATA_SETS)))}; use {', '.join(DATA_SETS)}")
     os.chdir(REPO)  # the runs' --config paths (recorded in each JSON) are relative to the repository
     OUT.mkdir(parents=True, exist_ok=True)
     RUNS.mkdir(parents=True, exist_ok=True)
@@ -177,22 +189,22 @@ def main() -> None:
             if holder is not None:
                 print(f"skip: process {holder} is running the image baseline")
                 return
-            if not run_all(args.jobs, [int(s) for s in args.seeds.split(",")], models):
+            if not run_all(args.jobs, [int(s) for s in args.seeds.split(",")], models, datas):
                 return
     from benchmarks.image_baseline_render import render
 
-    render(OUT, RUNS)
+    render(OUT, RUNS, figures=datas)
 
 
-def run_all(jobs: int, seeds: list[int], models: set[str] | None) -> bool:
-    """Train the planned runs that have no JSON (after restoring the figures' run directories); False when
-    there was nothing to run."""
-    todo = [(n, a) for n, a in plan(seeds, models) if not (OUT / f"{n}.json").exists()]
+def run_all(jobs: int, seeds: list[int], models: set[str] | None, datas: set[str] | None = None) -> bool:
+    """Train the planned runs that have no JSON (after restoring the figures' run directories of the data sets
+    whose figures are redrawn); False when there was nothing to run."""
+    todo = [(n, a) for n, a in plan(seeds, models, datas) if not (OUT / f"{n}.json").exists()]
     if not todo:  # the README was rendered when the last result was written
         print(f"nothing to run: every planned run has its JSON in {OUT.relative_to(REPO)} "
               "(--render-only redraws the README and figures)")
         return False
-    restore = figure_runs_missing()  # every model's: the figures show them all
+    restore = figure_runs_missing(datas=datas)  # every model's: the figures show them all
     t0 = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
         for line in pool.map(functools.partial(run_one, restore=True), *zip(*restore)) if restore else []:

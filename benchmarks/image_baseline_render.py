@@ -131,10 +131,10 @@ def digits_table(results: list[dict], refs: dict) -> list[str]:
     return lines
 
 
-def digits_section(out: Path, runs: Path, results: list[dict]) -> list[str]:
+def digits_section(out: Path, runs: Path, results: list[dict], draw: bool = True) -> list[str]:
     refs = json.loads((out / "digits_references.json").read_text())
     lines = digits_table(results, refs)
-    for model in runs_by_model(results, "digits"):
+    for model in runs_by_model(results, "digits") if draw else []:
         algo, ev, _ = _seed_run(runs, model, "digits")
         ev.write_images(ev.generate(algo.generator, 100, seed=0), out / f"{model}_digits.png")
     acc = refs["classifier"]["test_accuracy"]
@@ -142,7 +142,9 @@ def digits_section(out: Path, runs: Path, results: list[dict]) -> list[str]:
                         f"{refs['classifier']['test']} held-out digits.", ""]
 
 
-def render(out: Path, runs: Path) -> None:
+def render(out: Path, runs: Path, figures: set[str] | None = None) -> None:
+    """README.md from the JSONs in `out`; the sample figures are redrawn from the seed-0 run directories in
+    `runs` for the data sets in `figures` (None: all), and kept as committed for the others."""
     results = load_results(out)
     if not results:
         raise SystemExit(f"no results in {out}")
@@ -158,10 +160,11 @@ def render(out: Path, runs: Path) -> None:
     for data in ("ring8", "grid25"):
         if runs_by_model(results, data):
             lines += points_table(results, data)
-            points_figure(runs, results, data, out / f"samples_{data}.png")
+            if figures is None or data in figures:
+                points_figure(runs, results, data, out / f"samples_{data}.png")
             lines += [f"![{data} samples per loss](samples_{data}.png)", ""]
     if runs_by_model(results, "digits") and (out / "digits_references.json").exists():
-        lines += ["## Digits", ""] + digits_section(out, runs, results)
+        lines += ["## Digits", ""] + digits_section(out, runs, results, draw=figures is None or "digits" in figures)
         lines += [f"![{m} samples](" + f"{m}_digits.png)" for m in runs_by_model(results, "digits")]
         lines += ["", "Blurred noise: ![blurred noise](blurred_noise.png)", ""]
     total = sum(r["cpu_s"] for r in results)

@@ -53,6 +53,16 @@ def test_plan_model_filter():
     assert {name.split("-")[0] for name, _ in image_baseline.plan([0], {"dragan"})} == {"dragan"}
 
 
+def test_plan_data_filter_and_the_figures_it_restores(tmp_path, monkeypatch):
+    assert {name.split("-")[1] for name, _ in image_baseline.plan([0, 1], datas={"digits"})} == {"digits"}
+    monkeypatch.setattr(image_baseline, "OUT", tmp_path)
+    monkeypatch.setattr(image_baseline, "RUNS", tmp_path / "runs")
+    for name in ("gan-ring8-seed0", "dcgan-digits-seed0"):
+        (tmp_path / f"{name}.json").write_text("{}")
+    # rerunning the digits restores only the digits' figure runs: the mixtures' figures are kept as they are
+    assert [name for name, _ in image_baseline.figure_runs_missing(datas={"digits"})] == ["dcgan-digits-seed0"]
+
+
 def test_figure_runs_missing_lists_finished_seed0_jobs_without_a_run_directory(tmp_path, monkeypatch):
     out, runs = tmp_path / "results", tmp_path / "runs"
     monkeypatch.setattr(image_baseline, "OUT", out)
