@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         first.setdefault(Path(path).resolve(), path)
     paths = list(first.values())
     if len(paths) < len(args.runs):
-        print(f"warning: {len(args.runs) - len(paths)} run{'s' * (len(args.runs) - len(paths) != 1)} given more "
-              "than once; each is shown once", file=sys.stderr)
+        repeated = [path for resolved, path in first.items()
+                    if sum(Path(p).resolve() == resolved for p in args.runs) > 1]
+        print(f"warning: given more than once, shown once: {', '.join(map(str, repeated))}", file=sys.stderr)
     runs = [summarize(path) for path in paths]
     measured = list(dict.fromkeys(m for r in runs for m in r.metric_names))
     if args.metrics:

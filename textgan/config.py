@@ -64,19 +64,27 @@ class ConfigError(UserError):
     """A bad config key or value."""
 
 
+NOT_GIVEN = object()  # `param(before=...)` not given
+
+
 def param(default: Any, *, min: float | None = None, max: float | None = None,
           choices: typing.Sequence[Any] | typing.Mapping[str, Any] | None = None, min_exclusive: bool = False,
-          init_only: bool = False, help: str = "") -> Any:
+          init_only: bool = False, help: str = "", before: Any = NOT_GIVEN) -> Any:
     """A dataclass field with validation metadata (range, allowed values, help text).
 
     `init_only`: the key only says where a network's *initial* weights come from (e.g. a pretrained
     folder); when the weights come from a checkpoint instead (resume, sampling) it is ignored
     (`without_init_only`), so the run does not need it any more.
+    `before`: for a key added with a default that changes behaviour, the value that reproduces runs saved
+    before the key existed; `textgan.runs.load_run_config` reads a saved config without the key with it, so
+    a resumed old run keeps, and records, what it trained with.
     """
     # a mapping (a registry of kinds) is kept as it is, so that kinds registered later are allowed too
     allowed = choices if isinstance(choices, typing.Mapping) else tuple(choices) if choices else None
     meta = {"min": min, "max": max, "choices": allowed,
             "min_exclusive": min_exclusive, "init_only": init_only, "help": help}
+    if before is not NOT_GIVEN:
+        meta["before"] = before
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)

@@ -27,7 +27,16 @@ from textgan.checkpoint import (
     named_checkpoint,
     vocab_fingerprint,
 )
-from textgan.config import ConfigError, dump_yaml, load_yaml, merge_dict, without_init_only
+from textgan.config import (
+    ConfigError,
+    dotted_items,
+    dump_yaml,
+    leaves,
+    load_yaml,
+    merge_dict,
+    set_value,
+    without_init_only,
+)
 from textgan.data.vocab import IdVocab, TextVocab, load_vocab
 from textgan.errors import UserError
 from textgan.nn import build_generator
@@ -266,6 +275,10 @@ def load_run_config(run_dir: Path) -> tuple[ModelSpec, Any]:
         merge_dict(cfg, saved)
     except ConfigError as err:
         raise UserError(f"{cfg_path}: {err}; it was written by an incompatible textgan version") from None
+    written = dotted_items(saved)
+    for key, _, f in leaves(cfg):  # a key added since the run was saved: the value it trained with
+        if "before" in f.metadata and key not in written:
+            set_value(cfg, key, f.metadata["before"])
     return spec, cfg
 
 

@@ -82,6 +82,23 @@ def test_resume_is_bitwise_identical(runs, cli, capsys, name, argv):
     assert strip(metric_records(resumed)) == strip(metric_records(straight))
 
 
+def test_a_run_saved_before_nets_init_std_existed_reads_as_the_init_it_trained_with(runs, tmp_path):
+    # nets.init_std arrived with DCGAN's init as its default; an older run's config.yaml has no such key and
+    # trained with PyTorch's init, so a resume must keep (and record) 0, not the new default
+    import yaml
+
+    from textgan.config import load_yaml
+    from textgan.runs import load_run_config
+
+    old = tmp_path / "old_digits"
+    shutil.copytree(runs / "digits", old)
+    saved = load_yaml(old / "config.yaml")
+    assert saved["nets"].pop("init_std") == 0.02
+    (old / "config.yaml").write_text(yaml.safe_dump(saved, sort_keys=False))
+    assert load_run_config(old)[1].nets.init_std == 0.0
+    assert load_run_config(runs / "digits")[1].nets.init_std == 0.02   # a run that wrote the key keeps its value
+
+
 def test_sample_cli_writes_a_png(runs, cli, capsys):
     out = runs / "grid.png"
     proc = cli.sample("--run", runs / "digits", "--num", "20", "--seed", "3", "--out", out, cwd=runs)

@@ -52,7 +52,8 @@ def _read_tsv(path: Path, encoding: str) -> list[tuple[str, str]]:
                             "fix the line or use data.labels=files with one file per class")
         if "\t" in text:  # a third column (an id, a score) would silently become words of the sentence
             raise UserError(f"line {number} of '{path}' has {line.count(chr(9)) + 1} tab-separated columns; "
-                            "data.labels=tsv reads two, label<TAB>sentence: keep those (e.g. cut -f1,2)")
+                            "data.labels=tsv reads two, label<TAB>sentence: keep only the label and sentence "
+                            "columns (e.g. with cut -f)")
         pairs.append((label.strip(), text.strip()))
     return pairs
 

@@ -50,7 +50,7 @@ from textgan.config import ConfigError, param
 from textgan.gans.base import Phase, TrainContext, mean_metrics
 from textgan.gans.mle import mle_epoch
 from textgan.kernel_mmd import mmd2
-from textgan.nn import build_discriminator, build_generator, build_toy_generator
+from textgan.nn import build_discriminator, build_generator, generator_has
 from textgan.rollout import eos_mask
 
 
@@ -117,12 +117,11 @@ def annealed_tau(cfg: TextGANConfig, rounds_done: int) -> float:
 
 
 def check_textgan_config(cfg, h: torch.Tensor | None = None) -> None:
-    """TextGAN's registry rule (`ModelSpec.check_config`, run before any data loads; again when the model is
-    built, with its generator's initial hidden state `h`): z sets G's initial (layers, B, H) state, so the
-    generator kind needs one, and the kernel needs a bandwidth."""
-    if h is None:
-        h = build_toy_generator(cfg.generator).init_state(1)[0]
-    if h.dim() != 3:
+    """TextGAN's registry rule (`ModelSpec.check_config`, run before any data loads, from what the generator
+    kind declares; again when the model is built, with its generator's initial hidden state `h`): z sets G's
+    initial (layers, B, H) state, so the generator needs one, and the kernel needs a bandwidth."""
+    declared = generator_has(cfg.generator.kind, "layered_state")
+    if declared is False or (h is not None and h.dim() != 3):
         raise ConfigError(f"model textgan sets the generator's initial (layers, B, H) hidden state from z; "
                           f"generator.kind={cfg.generator.kind!r} has no such state, use generator.kind=lstm")
     if not cfg.textgan.bandwidths:

@@ -35,7 +35,8 @@ class NetConfig:
     conditional: bool = param(False, help="CGAN: condition G and D on the class label / mixture mode")
     init_std: float = param(0.02, min=0.0, help="DCGAN nets (images): weights from N(0, init_std), batch-norm "
                                                 "scales from N(1, init_std), biases 0, as the DCGAN paper; 0 = "
-                                                "PyTorch's default init. The MLPs (2-D data) keep PyTorch's")
+                                                "PyTorch's default init. The MLPs (2-D data) keep PyTorch's",
+                            before=0.0)  # runs saved before this key existed used PyTorch's default init
 
 
 def one_hot(labels: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:

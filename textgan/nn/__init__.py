@@ -11,6 +11,7 @@ naming a kind refuse an unknown one when the config is read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from torch import nn
@@ -18,7 +19,7 @@ from torch import nn
 from textgan.config import check_field, param, section
 from textgan.errors import UserError
 from textgan.nn.cnn_discriminator import CNNDiscriminator, DiscriminatorConfig, build_cnn_discriminator
-from textgan.nn.kinds import DISCRIMINATORS, GENERATORS
+from textgan.nn.kinds import DISCRIMINATORS, GENERATOR_TRAITS, GENERATORS, generator_has
 from textgan.nn.lstm_generator import LSTMGenerator
 from textgan.nn.relational_memory import RelationalMemoryConfig, build_relational_memory_generator
 from textgan.nn.relgan_discriminator import build_relgan_discriminator
@@ -28,9 +29,15 @@ from textgan.nn.transformer_generator import TransformerConfig, TransformerGener
 DISCRIMINATORS.update(cnn=build_cnn_discriminator, relgan=build_relgan_discriminator)
 
 
-def register_generator(kind: str):
+def register_generator(kind: str, traits: Iterable[str] | None = None):
+    """Register a generator builder under `kind`; `traits` declares what it can do (`kinds.GENERATOR_TRAITS`:
+    "infill", "layered_state"), so models that need a trait refuse other kinds before any data is loaded."""
     def deco(builder):
         GENERATORS[kind] = builder
+        if traits is not None:
+            GENERATOR_TRAITS[kind] = frozenset(traits)
+        else:
+            GENERATOR_TRAITS.pop(kind, None)
         return builder
     return deco
 
@@ -66,31 +73,24 @@ def check_kind_sections(kind: str, keys: list[str]) -> None:
                             f"{kind}: add generator.kind={owner}, or remove it")
 
 
-@register_generator("lstm")
+@register_generator("lstm", traits=["layered_state"])
 def _build_lstm(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
     return LSTMGenerator(vocab_size, cfg.emb_dim, cfg.hidden_dim, cfg.num_layers, cfg.dropout,
                          bos_id=bos_id, init_std=cfg.init_std or None)
 
 
-@register_generator("transformer")
+@register_generator("transformer", traits=[])  # its state is a key / value cache per layer
 def _build_transformer(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
     return build_transformer_generator(cfg.transformer, vocab_size, bos_id)
 
 
-register_generator("relational_memory")(build_relational_memory_generator)
-register_generator("seq2seq")(build_seq2seq_generator)  # MaskGAN's in-filling encoder-decoder
+register_generator("relational_memory", traits=["layered_state"])(build_relational_memory_generator)  # 1 x slots
+register_generator("seq2seq", traits=["infill", "layered_state"])(build_seq2seq_generator)  # MaskGAN's in-filling
 
 
 def build_generator(cfg: GeneratorConfig, vocab_size: int, bos_id: int) -> nn.Module:
     check_field(cfg, "kind", "generator")  # the config check, for a section built in Python
     return GENERATORS[cfg.kind](cfg, vocab_size, bos_id)
-
-
-def build_toy_generator(cfg: GeneratorConfig) -> nn.Module:
-    """A generator of the configured kind and sizes at a toy vocabulary, built only to see what it can do (its
-    methods, its state's shape): a model's config rule (`ModelSpec.check_config`) asks it before any data is
-    loaded, so the vocabulary is not yet known."""
-    return build_generator(cfg, vocab_size=8, bos_id=1)
 
 
 def register_discriminator(kind: str):
@@ -107,6 +107,6 @@ def build_discriminator(cfg, vocab_size: int) -> nn.Module:
 
 
 __all__ = ["GeneratorConfig", "LSTMGenerator", "TransformerConfig", "TransformerGenerator",
-           "build_generator", "build_toy_generator", "register_generator", "GENERATORS",
+           "build_generator", "register_generator", "GENERATORS", "GENERATOR_TRAITS", "generator_has",
            "CNNDiscriminator", "DiscriminatorConfig", "build_discriminator", "register_discriminator",
            "DISCRIMINATORS"]
