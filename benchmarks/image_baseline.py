@@ -1,7 +1,7 @@
 """Image / continuous GAN baseline benchmark (issue #8): every continuous model on ring8, grid25 and digits.
 
     python benchmarks/image_baseline.py [--jobs 2] [--seeds 0,1,2] [--models wgan_gp,...] [--data digits]
-                                        [--render-only]
+                                        [--keep-figures] [--render-only]
 
 Every run is exactly `python -m textgan.train --model M --data D --seed S ARGS...` (called in-process in a
 worker, so the interpreter starts once per worker), single-threaded (`train.threads=1`). One JSON per run
@@ -9,6 +9,7 @@ goes to benchmarks/results/image_baseline/ (finished runs are skipped), with its
 and wall seconds and the machine load; the run directories go to benchmarks/runs/image_baseline/ (not
 committed). `--models` limits the runs to some models (the others' JSONs stay and are rendered too);
 `--data` limits the runs, and the figures redrawn, to some data sets (the others' figures are kept);
+`--keep-figures` redraws none (the tables still follow the JSONs);
 `--render-only` rebuilds README.md and the PNGs from the JSONs and run directories. The sample figures are
 drawn from the seed-0 runs' checkpoints: in a checkout without those run directories, a full call retrains
 them first and reports whether each reproduces the metrics its JSON records.
@@ -17,7 +18,8 @@ Models: the five losses (`gan`, `wgan_gp`, `lsgan`, `hinge_sn`, `dragan`) on the
 the four other losses on digits. `dcgan` and `gan` are one registration (the same defaults, MLP nets for
 points and DCGAN nets for images), so `dcgan` on the mixtures is the `gan` row and `gan` on digits the `dcgan`
 row; neither is run twice. `POINT_VARIANTS` adds rows of a model with other settings on the mixtures
-(`dragan_scale0.05`: DRAGAN with a tenth of its perturbation).
+(`dragan_scale0.05`: DRAGAN with a tenth of its perturbation; `hinge_sn_ndis5`: hinge + SN with SN-GAN's 5 D
+steps per G step).
 
 Protocol (one CPU budget shared by the losses; each model keeps its own loss / penalty / spectral norm /
 D-steps / Adam betas; the mixture runs read it from configs/<model>.yaml, which all hold the schedule below):
@@ -58,7 +60,8 @@ POINT_MODELS = ["wgan_gp", "gan", "lsgan", "hinge_sn", "dragan"]  # issue #8's f
 # settings beside a model's own on the mixtures: row name -> (model, overrides). DRAGAN perturbs real points by
 # up to 0.5 std(batch) = 0.7 on ring8, 35 times a mode's std, so its penalty constrains D far beyond each
 # mode; a tenth of that keeps the perturbation within a few mode widths (it helps on ring8, not on grid25)
-POINT_VARIANTS = {"dragan_scale0.05": ("dragan", ["gan.dragan_scale=0.05"])}
+POINT_VARIANTS = {"dragan_scale0.05": ("dragan", ["gan.dragan_scale=0.05"]),
+                  "hinge_sn_ndis5": ("hinge_sn", ["gan.d_steps=5"])}  # SN-GAN's n_dis = 5 D steps per G step
 DATA_SETS = ["ring8", "grid25", "digits"]
 IMAGE_MODELS = ["dcgan", "wgan_gp", "lsgan", "hinge_sn", "dragan"]  # `dcgan` is `gan` with images: not run twice
 COMMON = ["train.threads=1", "train.progress=false", "train.show_samples=0", "train.save_samples=0",
@@ -171,9 +174,13 @@ def main() -> None:
     p.add_argument("--data", help=f"comma-separated data sets to run and redraw figures for (default: all of "
                                   f"{', '.join(DATA_SETS)}); the others' tables are still rendered from their JSONs "
                                   "and their figures are kept as they are")
+    p.add_argument("--keep-figures", action="store_true",
+                   help="restore no run directories and redraw no figure: the tables are rendered from the JSONs "
+                        "and the committed figures are kept (they may then lack rows added since)")
     p.add_argument("--render-only", action="store_true", help="only redraw the tables and plots from the results")
     args = p.parse_args()
     datas = set(args.data.split(",")) if args.data else None
+    figures = set() if args.keep_figures else datas  # the data sets whose figures are redrawn (None: all)
     if datas and datas - set(DATA_SETS):
         p.error(f"unknown data sets: {', '.join(sorted(datas - set(DATA_SETS)))}; use {', '.join(DATA_SETS)}")
     os.chdir(REPO)  # the runs' --config paths (recorded in each JSON) are relative to the repository
@@ -189,22 +196,23 @@ def main() -> None:
             if holder is not None:
                 print(f"skip: process {holder} is running the image baseline")
                 return
-            if not run_all(args.jobs, [int(s) for s in args.seeds.split(",")], models, datas):
+            if not run_all(args.jobs, [int(s) for s in args.seeds.split(",")], models, datas, figures):
                 return
     from benchmarks.image_baseline_render import render
 
-    render(OUT, RUNS, figures=datas)
+    render(OUT, RUNS, figures=figures)
 
 
-def run_all(jobs: int, seeds: list[int], models: set[str] | None, datas: set[str] | None = None) -> bool:
-    """Train the planned runs that have no JSON (after restoring the figures' run directories of the data sets
-    whose figures are redrawn); False when there was nothing to run."""
+def run_all(jobs: int, seeds: list[int], models: set[str] | None, datas: set[str] | None = None,
+            figures: set[str] | None = None) -> bool:
+    """Train the planned runs that have no JSON (after restoring the seed-0 run directories of the data sets in
+    `figures`, None: all, whose figures are redrawn); False when there was nothing to run."""
     todo = [(n, a) for n, a in plan(seeds, models, datas) if not (OUT / f"{n}.json").exists()]
     if not todo:  # the README was rendered when the last result was written
         print(f"nothing to run: every planned run has its JSON in {OUT.relative_to(REPO)} "
               "(--render-only redraws the README and figures)")
         return False
-    restore = figure_runs_missing(datas=datas)  # every model's: the figures show them all
+    restore = figure_runs_missing(datas=figures) if figures != set() else []  # every model's: figures show all
     t0 = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
         for line in pool.map(functools.partial(run_one, restore=True), *zip(*restore)) if restore else []:
