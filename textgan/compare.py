@@ -8,6 +8,7 @@ Thin: the reading and checking are in `textgan.comparison`.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 from textgan.comparison import NOT_USED, differences, plot_curves, shared_metrics, summarize, table
@@ -35,14 +36,15 @@ def main(argv: list[str] | None = None) -> int:
         check_output_file(args.plot, "--plot", suffix=".png")
     if args.out:
         check_output_file(args.out, "--out")
+    resolved = [Path(path).resolve() for path in args.runs]
     first: dict[Path, str] = {}  # a run named twice (runs/a and ./runs/a) is one column, as first written
-    for path in args.runs:
-        first.setdefault(Path(path).resolve(), path)
+    for key, path in zip(resolved, args.runs):
+        first.setdefault(key, path)
     paths = list(first.values())
     if len(paths) < len(args.runs):
-        repeated = [path for resolved, path in first.items()
-                    if sum(Path(p).resolve() == resolved for p in args.runs) > 1]
-        print(f"warning: given more than once, shown once: {', '.join(map(str, repeated))}", file=sys.stderr)
+        counts = Counter(resolved)
+        repeated = [str(path) for key, path in first.items() if counts[key] > 1]
+        print(f"warning: given more than once, shown once: {', '.join(repeated)}", file=sys.stderr)
     runs = [summarize(path) for path in paths]
     measured = list(dict.fromkeys(m for r in runs for m in r.metric_names))
     if args.metrics:
