@@ -130,3 +130,51 @@ def test_run_all_with_every_json_present_trains_nothing(tmp_path, monkeypatch, c
         (tmp_path / f"{name}.json").write_text("{}")
     assert image_baseline.run_all(1, [0], None) is False
     assert "nothing to run" in capsys.readouterr().out
+
+
+class _InlinePool:
+    """ProcessPoolExecutor's interface, run in this process (so a test can replace `run_one`)."""
+
+    def __init__(self, jobs: int):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, *iterables):
+        return map(fn, *iterables)
+
+
+def test_keep_figures_restores_no_run_directory_and_redraws_no_figure(tmp_path, monkeypatch):
+    out = tmp_path / "results"
+    monkeypatch.setattr(image_baseline, "OUT", out)
+    monkeypatch.setattr(image_baseline, "RUNS", tmp_path / "runs")
+    monkeypatch.chdir(tmp_path)  # main() changes into the repository; this puts the test's cwd back afterwards
+    out.mkdir()
+    (out / "digits_references.json").write_text("{}")
+    for name in ("gan-ring8-seed0", "dcgan-digits-seed0"):  # finished seed-0 runs whose directories are gone
+        (out / f"{name}.json").write_text("{}")
+    trained: list[tuple[str, bool]] = []
+    monkeypatch.setattr(image_baseline, "ProcessPoolExecutor", _InlinePool)
+    monkeypatch.setattr(image_baseline, "run_one",
+                        lambda name, argv, restore=False: trained.append((name, restore)) or name)
+    redrawn: list = []
+    monkeypatch.setattr(image_baseline_render, "render", lambda out, runs, figures=None: redrawn.append(figures))
+    monkeypatch.setattr(sys, "argv", ["image_baseline.py", "--models", "hinge_sn", "--seeds", "0", "--keep-figures"])
+    image_baseline.main()
+    ran = {name for name, _ in image_baseline.plan([0], {"hinge_sn"})}
+    assert trained and {name for name, _ in trained} == ran  # the new rows, and no restore of the figure runs
+    assert not any(restore for _, restore in trained)
+    assert redrawn == [set()]  # the tables are rendered; no data set's figures are redrawn
+
+    # without the flag the same command restores the figure runs first and redraws every figure
+    trained.clear(), redrawn.clear()
+    for name in ran:
+        (out / f"{name}.json").unlink(missing_ok=True)
+    monkeypatch.setattr(sys, "argv", ["image_baseline.py", "--models", "hinge_sn", "--seeds", "0"])
+    image_baseline.main()
+    assert [name for name, restore in trained if restore] == ["gan-ring8-seed0", "dcgan-digits-seed0"]
+    assert redrawn == [None]
