@@ -430,12 +430,10 @@ def warn_if_evaluated_otherwise(path: Path, job: Job, log) -> None:
             f"({'; '.join(differs)}); re-score it with benchmarks/sweep.py, or delete it to train and evaluate again")
 
 
-def sitting_sources(run_dir: Path) -> list[str]:
-    """The source fingerprint each training sitting of a run recorded in its run_info.jsonl, in order (a run
-    resumed in a later harness call has several; sittings written before the record existed are left out)."""
-    from textgan.runs import RunDir
-
-    return [str(info["source"]) for info in RunDir(run_dir).read_run_info() if info.get("source")]
+def sitting_sources(sittings: list[dict[str, Any]]) -> list[str]:
+    """The source fingerprint each training sitting recorded (`RunDir.read_run_info()`'s records), in order (a
+    run resumed in a later harness call has several; sittings written before the record existed are left out)."""
+    return [str(info["source"]) for info in sittings if info.get("source")]
 
 
 def source_changed(source: dict[str, Any] | None) -> bool:
@@ -460,12 +458,12 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
     eval_s = time.perf_counter() - t0
     curve = RunDir(run_dir).read_metrics()
     source_at_end = source_fingerprint()
-    source = {"start": source_at_start, "end": source_at_end, "sittings": sitting_sources(run_dir)}
+    sittings = RunDir(run_dir).read_run_info()  # one record per training sitting
+    source = {"start": source_at_start, "end": source_at_end, "sittings": sitting_sources(sittings)}
     if source_changed(source):
         log(f"warning: textgan's source changed while {rid} ran (harness start {source_at_start}, training "
             f"sittings {', '.join(source['sittings']) or 'unrecorded'}, end {source_at_end}); its stages may have used "
             "different code (the result records every fingerprint)")
-    sittings = RunDir(run_dir).read_run_info()
     data_info = (sittings[0].get("data") if sittings else None) or {}  # e.g. which oracle weights it used
     if str(data_info.get("oracle", "")).startswith("seeded"):
         log(f"warning: {rid} trained on a seeded N(0,1) oracle (the SeqGAN oracle's weights were not found under "

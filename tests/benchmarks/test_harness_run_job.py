@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, w
 
 from benchmarks.harness import Grid, Job, run_job, sitting_sources
 from tests.conftest import TINY_MLE_TEXT, write_tiny_text
+from textgan.runs import RunDir
 
 
 def test_run_job_writes_the_result_then_skips_it(tmp_path):
@@ -64,5 +65,5 @@ def test_sitting_sources_reads_every_recorded_sitting(tmp_path):
     lines = [json.dumps({"git_sha": "x", "argv": []}),  # a sitting written before the record existed
              json.dumps({"source": "aaa"}), "", json.dumps({"source": "bbb"}), '{"source": "cc']  # cut short
     (tmp_path / "run_info.jsonl").write_text("\n".join(lines))
-    assert sitting_sources(tmp_path) == ["aaa", "bbb"]
-    assert sitting_sources(tmp_path / "missing") == []
+    assert sitting_sources(RunDir(tmp_path).read_run_info()) == ["aaa", "bbb"]
+    assert sitting_sources(RunDir(tmp_path / "missing").read_run_info()) == []
