@@ -436,6 +436,22 @@ def sitting_sources(sittings: list[dict[str, Any]]) -> list[str]:
     return [str(info["source"]) for info in sittings if info.get("source")]
 
 
+def portable_data_info(info: dict[str, Any], data_dir: str | None) -> dict[str, Any]:
+    """A run's recorded data facts with its file paths made machine-independent for a committed result: a file
+    under the data root reads `$TEXTGAN_DATA_DIR/<path under the root>`, any other file its name alone."""
+    from textgan.comparison import PLACES
+    from textgan.data.paths import DATA_DIR_ENV, resolve_data_root
+
+    root = resolve_data_root(data_dir).resolve()
+    out = dict(info)
+    for key in PLACES:
+        if out.get(key):
+            path = Path(str(out[key])).resolve()
+            under_root = path.is_relative_to(root)
+            out[key] = f"${DATA_DIR_ENV}/{path.relative_to(root).as_posix()}" if under_root else path.name
+    return out
+
+
 def source_changed(source: dict[str, Any] | None) -> bool:
     """Whether a result's `source` record saw more than one version of the package: harness start and end and
     every training sitting (older results record only start and end, or nothing)."""
@@ -464,7 +480,8 @@ def _train_and_evaluate(job: Job, run_dir: Path, out: Path, chash: str, data_dir
         log(f"warning: textgan's source changed while {rid} ran (harness start {source_at_start}, training "
             f"sittings {', '.join(source['sittings']) or 'unrecorded'}, end {source_at_end}); its stages may have used "
             "different code (the result records every fingerprint)")
-    data_info = (sittings[0].get("data") if sittings else None) or {}  # e.g. which oracle weights it used
+    data_info = portable_data_info((sittings[0].get("data") if sittings else None) or {},  # e.g. which oracle
+                                   data_dir)                                                # weights it used
     if str(data_info.get("oracle", "")).startswith("seeded"):
         log(f"warning: {rid} trained on a seeded N(0,1) oracle (the SeqGAN oracle's weights were not found under "
             "the data root): the published SeqGAN-oracle numbers do not apply to it, and render.py shows none")

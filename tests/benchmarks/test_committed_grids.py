@@ -6,6 +6,7 @@ does."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -52,3 +53,15 @@ def test_every_result_folder_but_the_explorations_has_a_grid():
     explorations = {p.name for p in RESULTS.iterdir() if p.name.startswith("exploration_")}
     folders = {p.name for p in RESULTS.iterdir() if p.is_dir()}
     assert folders - grids - scripts - explorations == set()
+
+
+
+def test_committed_results_record_no_machine_path():
+    """The data files a result names are relative to the data root (`harness.portable_data_info`)."""
+    machine_paths = []
+    for path in sorted(RESULTS.glob("*/*.json")):
+        result = json.loads(path.read_text())
+        data_info = result.get("data_info") if isinstance(result, dict) else None
+        machine_paths += [f"{path.parent.name}/{path.name}: {key}" for key, value in (data_info or {}).items()
+                          if isinstance(value, str) and value.startswith("/")]
+    assert not machine_paths

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
-from benchmarks.harness import Grid, Job, run_job, sitting_sources
+from benchmarks.harness import Grid, Job, portable_data_info, run_job, sitting_sources
 from tests.conftest import TINY_MLE_TEXT, write_tiny_text
 from textgan.runs import RunDir
 
@@ -30,6 +30,7 @@ def test_run_job_writes_the_result_then_skips_it(tmp_path):
     records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
     assert result["curve"] == records and len(records) >= 2  # the step-0 evaluation and at least one more
     assert result["data_info"]["train"] == len(train.read_text().splitlines())  # the run's record of its data
+    assert result["data_info"]["train_file"] == train.name  # outside the data root: no machine path committed
     assert result["metrics"]["bleu"].keys() >= {"2", "3"} and result["metrics"]["nll_test"] > 0
     assert [e["temperature"] for e in result["sweep"]] == [1.0]
     assert result["train_compute_s"] == round(records[-1]["elapsed_s"], 1)
@@ -67,3 +68,13 @@ def test_sitting_sources_reads_every_recorded_sitting(tmp_path):
     (tmp_path / "run_info.jsonl").write_text("\n".join(lines))
     assert sitting_sources(RunDir(tmp_path).read_run_info()) == ["aaa", "bbb"]
     assert sitting_sources(RunDir(tmp_path / "missing").read_run_info()) == []
+
+
+def test_portable_data_info_names_files_under_the_data_root_relative_to_it(tmp_path):
+    root = tmp_path / "data"
+    info = {"train_file": str(root / "coco" / "train.txt"), "test_file": str(tmp_path / "own" / "test.txt"),
+            "train": 3, "vocab": 9}
+    assert portable_data_info(info, str(root)) == {
+        "train_file": "$TEXTGAN_DATA_DIR/coco/train.txt", "test_file": "test.txt", "train": 3, "vocab": 9}
+    oracle = {"oracle": "SeqGAN target_params (target_params.npz)", "train": 10000}
+    assert portable_data_info(oracle, str(root)) == oracle  # nothing to rewrite
