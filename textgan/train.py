@@ -31,10 +31,12 @@ from textgan.config import (
     without_init_only,
 )
 from textgan.config_help import as_override
+from textgan.data.key_scope import check_data_keys
 from textgan.data.labels import LABELLED_DATA_HINT
 from textgan.data.sources import (
     DATA_SETS,
     DATA_SOURCES,
+    NAMED_TEXT,
     DataBundle,
     check_labels_setting,
     expected_kind,
@@ -103,12 +105,14 @@ def resolve_config(args: argparse.Namespace):
                             "change a budget with key=value, e.g. mle.epochs=40 (MLE) or adversarial.rounds=40")
         run_path = Path(args.run_dir)
         spec, cfg = load_run_config(run_path)
+        file_config: dict[str, Any] = {}
         if args.model and args.model != spec.name:
             raise UserError(f"run directory '{run_path}' holds a '{spec.name}' run, not '{args.model}'")
         if args.data and args.data != cfg.data.name:
             raise UserError(f"run directory '{run_path}' was trained on '{cfg.data.name}'; resume without --data")
     else:
         saved = load_yaml(args.config) if args.config else {}
+        file_config = saved
         model = args.model or saved.get("model")
         if not model:
             raise UserError("no model given; pass --model NAME (see --list)")
@@ -135,6 +139,13 @@ def resolve_config(args: argparse.Namespace):
                                 f"the run has {changed[0]}={as_override(saved[changed[0]])}")
         set_value(cfg, key, value)
     validate(cfg)
+    if not args.resume:  # a saved run's data cannot change; a new run's data keys must fit its data set
+        # a config file that names its data set describes that one: --data naming another one replaces its keys
+        file_data = file_config.get("data")
+        file_name = file_data.get("name") if isinstance(file_data, dict) else None
+        file_keys = [] if args.data and file_name and args.data != file_name else dotted_items(file_config)
+        user_keys = [*file_keys, *(k for key, value in overrides for k in dotted_items({key: value}))]
+        check_data_keys(user_keys, cfg.data.name, cfg.data.labels, NAMED_TEXT)
     if hasattr(cfg, "generator"):
         check_kind_sections(cfg.generator.kind, [k for key, value in overrides for k in dotted_items({key: value})])
     if spec.check_config is not None:
