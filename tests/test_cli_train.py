@@ -184,6 +184,30 @@ def test_resuming_a_finished_run_says_there_is_nothing_to_train(oracle_run, tmp_
     assert "nothing to train: the checkpoint at step 2 already completes the schedule" in proc.stdout
     assert "raise a budget (e.g. mle.epochs=N)" in proc.stdout  # the MLE run's own budget, not a GAN's
     assert sorted(c.name for c in (tmp_path / "run" / "checkpoints").iterdir()) == ["step-00000001", "step-00000002"]
+    # an override given to a resume that trains nothing leaves the config as it was: the run's evaluations
+    # were measured with the saved settings (compare and evaluate read them from config.yaml)
+    config = (tmp_path / "run" / "config.yaml").read_text()
+    proc = cli.main(train_main, ["--resume", "--run-dir", str(tmp_path / "run"), "eval.num_samples=7"], capsys)
+    assert proc.returncode == 0 and "the run's config is unchanged" in proc.stdout, proc.stderr
+    assert (tmp_path / "run" / "config.yaml").read_text() == config
+
+
+def test_nothing_to_train_after_patience_ended_the_last_phase_says_a_budget_will_not_help(tmp_path):
+    from types import SimpleNamespace
+
+    from textgan.runs import RunDir
+    from textgan.train import nothing_to_train
+
+    run = RunDir(tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    last = SimpleNamespace(name="mle", unit="epoch", iterations=30, budget_key="mle.epochs")
+    for iteration in (0, 4, 8):
+        run.log_metrics({"phase": "mle", "iteration": iteration, "step": iteration, "nll_valid": 3.0})
+    message = nothing_to_train(last, run, 8)
+    assert "train.patience ended phase 'mle' at epoch 8 of 30" in message and "new run" in message
+    assert "mle.epochs=N" not in message
+    run.log_metrics({"phase": "mle", "iteration": 30, "step": 30, "nll_valid": 3.0})  # the whole budget ran
+    assert "raise a budget (e.g. mle.epochs=N)" in nothing_to_train(last, run, 30)
 
 
 def make_workdir(cwd: Path) -> Path:

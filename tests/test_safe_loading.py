@@ -101,6 +101,18 @@ def test_other_vocabulary_of_the_same_size_is_refused(text_run, tmp_path, monkey
         cli.user_error(cli.main(main, argv, capsys), "different vocabulary")
 
 
+def test_a_checkpoint_of_another_model_is_refused(run, cli, capsys):
+    """An MLE and a SeqGAN LSTM have the same shapes: `--checkpoint` of the other run would load silently."""
+    ckpt = newest(run)
+    meta = json.loads((ckpt / "meta.json").read_text())
+    (ckpt / "meta.json").write_text(json.dumps({**meta, "model": "other_model"}))  # as another run's checkpoint
+    from textgan.evaluate import main as evaluate_main
+
+    for main, argv in ((sample_main, ["--run", "run", "--checkpoint", ckpt]),
+                       (evaluate_main, ["--run", "run", "--checkpoint", ckpt, "--num", "10"])):
+        cli.user_error(cli.main(main, argv, capsys), "was saved by a 'other_model' run", "one of this run's")
+
+
 def test_meta_lists_every_file_and_the_vocabulary(run):
     _, _, meta = load_checkpoint(newest(run))
     assert set(meta["files"]) == {"weights.safetensors", "state.pt"}

@@ -134,7 +134,14 @@ class RunDir:
         return bool(list_checkpoints(self.checkpoints))
 
     def save_config(self, cfg: Any) -> None:
-        (self.path / "config.yaml").write_text(dump_yaml(cfg))
+        self.write_config_text(dump_yaml(cfg))
+
+    def write_config_text(self, text: str) -> None:
+        """config.yaml replaced by `text`, atomically (a crash keeps the old file, which --resume reads)."""
+        path = self.path / "config.yaml"
+        tmp = path.with_name(".config.yaml.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
 
     def log_metrics(self, record: dict[str, Any]) -> None:
         with open(self.path / "metrics.jsonl", "a") as f:
@@ -317,6 +324,9 @@ def load_run(run_dir: str | Path, checkpoint: str | Path | int | None = None) ->
     if ckpt is None:
         raise no_checkpoint_yet(run_dir)
     weights, _, meta = load_checkpoint(ckpt)
+    if meta.get("model", spec.name) != spec.name:  # same shapes (an MLE and a SeqGAN LSTM) would load silently
+        raise UserError(f"checkpoint '{ckpt}' was saved by a '{meta['model']}' run, not by '{run_dir}' (a "
+                        f"'{spec.name}' run); pass one of this run's checkpoints, or --run the run it belongs to")
     if meta.get("vocab_size") != vocab.size:
         raise UserError(f"checkpoint '{ckpt}' was trained with vocabulary size {meta.get('vocab_size')}, "
                         f"the run's vocabulary has {vocab.size}")

@@ -153,6 +153,19 @@ def resolve_config(args: argparse.Namespace):
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 
+def nothing_to_train(last: Any, run: RunDir, step: int) -> str:
+    """What a resume that trains nothing says: how to train further, unless train.patience ended the last
+    phase early (its budget does not extend a stopped phase: the resume would be refused)."""
+    trained = [r.get("iteration", 0) for r in run.read_metrics() if r.get("phase") == last.name]
+    if trained and max(trained) < last.iterations:
+        return (f"nothing to train: train.patience ended phase '{last.name}' at {last.unit} {max(trained)} of "
+                f"{last.iterations}, and a resume does not continue a stopped phase; the run's config is unchanged "
+                "— to train longer, start a new run (another --run-dir) with a larger train.patience")
+    budget = f"{last.budget_key}=N" if last.budget_key else f"the {last.name} phase's budget"
+    return (f"nothing to train: the checkpoint at step {step} already completes the schedule, and the run's config "
+            f"is unchanged; raise a budget (e.g. {budget}) to train further")
+
+
 def check_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
     """Refuse a run directory that does not fit the flags, before anything is loaded or written."""
     if resume and overwrite:
@@ -347,8 +360,10 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         dist.barrier()
     else:
         trainer.restore()  # refuses a checkpoint of another model or vocabulary before the files below change
+    saved_config = None  # on --resume: the run's config.yaml as it was, put back if nothing is trained
     try:  # from here on, a failure before the new run's first checkpoint puts a replaced run back
         if dist.is_main:
+            saved_config = (run.path / "config.yaml").read_text() if args.resume else None
             run.save_config(cfg)  # on --resume too: budgets raised by overrides (mle.epochs=...) must persist
             if not args.resume:
                 data.vocab.save(run.path)
@@ -376,10 +391,9 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
                             "command again") from None
         raise
     if not final:  # a resumed run whose schedule its checkpoint already covers
-        last = algorithm.phases()[-1]
-        budget = f"{last.budget_key}=N" if last.budget_key else f"the {last.name} phase's budget"
-        say(f"nothing to train: the checkpoint at step {trainer.progress['step']} already completes the schedule; "
-            f"raise a budget (e.g. {budget}) to train further")
+        if dist.is_main and saved_config is not None:  # overrides of a resume that trains nothing change nothing
+            run.write_config_text(saved_config)        # (they would mislabel the run's evaluations)
+        say(nothing_to_train(algorithm.phases()[-1], run, trainer.progress["step"]))
         return
     shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
     say(f"done: {shown}")
