@@ -79,6 +79,13 @@ def test_plot_and_out_files(oracle_run, tmp_path, cli, capsys):
     assert proc.returncode == 0, proc.stderr
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "(nll_oracle)" in proc.stderr
     assert out.read_text().splitlines()[0] == "| run | model | data | seed | last evaluation | training s | nll_test |"
+    assert "leaves out" not in proc.stderr
+
+
+def test_plot_names_a_run_it_leaves_out(oracle_run, text_run, tmp_path, cli, capsys):
+    proc = cli.main(compare_main, [oracle_run, text_run, "--plot", tmp_path / "c.png"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert f"the plot leaves out {text_run}: no nll_oracle in its evaluations" in proc.stderr
 
 
 def test_bad_input_is_one_line_error(oracle_run, tmp_path, cli, capsys):

@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "<run>/checkpoints/ (e.g. step-00000060), or 'best' (kept by "
                                          "train.best_metric)")
     p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)} "
-                                     "(default: bleu,self_bleu,nll,sacrebleu for text, nll for the oracle)")
+                                     "(default: --run: bleu,self_bleu,nll,sacrebleu for text with a test set, "
+                                     "self_bleu without one, nll for the oracle; --samples: bleu,self_bleu with "
+                                     "--references, else self_bleu)")
     p.add_argument("--num", type=int, help="samples to draw (default: the run's eval.num_samples)")
     p.add_argument("--temperatures", help="sweep: comma-separated temperatures, or 'protocol' for "
                                           f"{','.join(map(str, DEFAULT_TEMPERATURES))} (default: one "
