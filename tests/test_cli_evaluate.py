@@ -186,6 +186,11 @@ def test_user_errors(oracle_run, tmp_path, capsys):
     _user_error(capsys, ["--samples", str(tmp_path)], "is a directory")
     (tmp_path / "nul.txt").write_bytes(b"a b\x00 c\n")
     _user_error(capsys, ["--samples", str(tmp_path / "nul.txt"), "--metrics", "self_bleu"], "looks binary")
+    # a binary file that is not valid UTF-8 either (an executable) is called binary, as training calls it
+    (tmp_path / "exe.txt").write_bytes(b"\x7fELF\x02\x01\x01\x00\xff\xfe\x00\x00")
+    _user_error(capsys, ["--samples", str(tmp_path / "exe.txt")], "looks binary")
+    (tmp_path / "wide.txt").write_bytes("a b c\n".encode("utf-16"))
+    _user_error(capsys, ["--samples", str(tmp_path / "wide.txt")], "is UTF-16 text", "iconv -f utf-16 -t utf-8")
     _user_error(capsys, ["--run", s], "is a file, not a run directory")
     # an unwritable --json is refused before the metrics are computed, not after
     _user_error(capsys, ["--samples", s, "--json", str(tmp_path / "nowhere" / "r.json")], "does not exist")

@@ -12,6 +12,7 @@ as-is for sacreBLEU / FED. Thin by design: the work is in `textgan.metrics`.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from pathlib import Path
@@ -77,14 +78,18 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
         raise UserError(f"{what} file '{p}' is a directory; give the text file inside it")
     if not p.is_file():
         raise UserError(f"{what} file '{p}' not found")
+    raw = p.read_bytes()
+    if b"\x00" in raw:  # as the training data's reader, before decoding: NUL bytes mean a binary file
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise UserError(f"{what} file '{p}' is UTF-16 text; convert it (e.g. iconv -f utf-16 -t utf-8 "
+                            f"{p.name} > {p.stem}.utf8{p.suffix}) and pass the converted file")
+        raise UserError(f"{what} file '{p}' looks binary (it contains NUL bytes); give a text file, one sentence "
+                        "a line")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UserError(f"{what} file '{p}' is not UTF-8 text; convert it (e.g. iconv -f latin1 -t utf-8 "
                         f"{p.name} > {p.stem}.utf8{p.suffix}) and pass the converted file") from None
-    if "\x00" in text:  # as the training data's reader: NUL bytes mean a binary file, not sentences
-        raise UserError(f"{what} file '{p}' looks binary (it contains NUL bytes); give a text file, one sentence "
-                        "a line")
     lines = split_lines(text)
     if lines and lines[-1] == "":  # the terminator of the last line, not a line
         lines.pop()
