@@ -361,3 +361,12 @@ def test_resuming_with_the_runs_own_values_repeated_is_no_change(oracle_run, tmp
     proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "run", "data.oracle.num_train=7"], capsys)
     cli.user_error(proc, "'data.oracle.num_train' cannot change when resuming",
                    f"the run has data.oracle.num_train={saved['data']['oracle']['num_train']}")
+
+
+def test_a_resume_that_changes_a_setting_other_than_a_budget_says_so(oracle_run, tmp_path, cli, capsys, caplog):
+    shutil.copytree(oracle_run, tmp_path / "run")
+    argv = ["--resume", "--run-dir", str(tmp_path / "run"), "mle.epochs=3", "eval.temperature=0.5"]
+    proc = cli.main(train_main, argv, capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "resuming with changed settings: eval.temperature 1.0 -> 0.5;" in caplog.text
+    assert "mle.epochs" not in caplog.text  # raising a budget is what a resume is for

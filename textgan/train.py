@@ -153,6 +153,18 @@ def resolve_config(args: argparse.Namespace):
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 
+def warn_changed_settings(before: Mapping[str, Any], after: Mapping[str, Any], budgets: set[str]) -> None:
+    """A resume that changes a setting other than a budget (eval.temperature, adversarial.rollouts, ...) says so:
+    config.yaml then holds the new value, while the evaluations and iterations before it used the old one
+    (run_info.jsonl keeps each sitting's command)."""
+    changed = [f"{key} {as_override(before[key])} -> {as_override(value)}" for key, value in after.items()
+               if key in before and before[key] != value and key not in budgets]
+    if changed:
+        log.warning("resuming with changed settings: %s; what this run trained and evaluated before used the old "
+                    "values, and its metrics.jsonl does not mark where they changed (run_info.jsonl records each "
+                    "sitting's command)", ", ".join(changed))
+
+
 def nothing_to_train(last: Any, run: RunDir, step: int) -> str:
     """What a resume that trains nothing says: how to train further, unless train.patience ended the last
     phase early (its budget does not extend a stopped phase: the resume would be refused)."""
@@ -351,6 +363,9 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         check_decode_length(algorithm.generator, data.seq_len)
     if dist.enabled:  # ...then each rank draws its own batches, samples and rollouts
         seed_everything(rank_seed(cfg.seed, dist.rank))
+    if args.resume and dist.is_main:  # a budget raised is what resume is for; any other change is said
+        warn_changed_settings(flatten(load_run_config(run.path)[1]), flatten(cfg),
+                              {phase.budget_key for phase in algorithm.phases() if phase.budget_key})
     trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
     # Nothing in the run directory changes before this point: bad data, config or checkpoint input leaves
     # an existing run as it was (an --overwrite target included).
