@@ -84,3 +84,7 @@ def test_relative_data_paths_are_found_from_the_start_folder(tmp_path, monkeypat
     assert found.class_files == [f"positive={start / 'pos.txt'}"] and found.oracle.params == str(start / "w.npz")
     assert (cfg.name, cfg.oracle.params) == ("train.txt", "w.npz")  # a copy
     assert with_data_paths_found(DataConfig(name="coco"), run.path).name == "coco"
+    # a file that moved away from both folders is named where the run read it (the error then says where)
+    moved = with_data_paths_found(DataConfig(name="train.txt", test="gone.txt"), run.path)
+    assert moved.test == str(start / "gone.txt")
+    assert with_data_paths_found(DataConfig(name="ring8"), run.path).name == "ring8"  # a bare word: a source

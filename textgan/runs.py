@@ -226,7 +226,8 @@ def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
     """The run's data config with its relative file paths found from here: a user corpus (data.name), its test
     file (data.test), class files (data.class_files) and oracle weights (data.oracle.params=PATH) that do not
     exist relative to the current folder, but do relative to the folder the run was started in (run_info's
-    `cwd`), are made absolute. A copy: the saved config keeps the paths as they were given."""
+    `cwd`), are made absolute, as are those found in neither folder (so an error names the file's full path). A
+    copy: the saved config keeps the paths as they were given."""
     import copy
 
     starts = [info["cwd"] for info in RunDir(run_dir).read_run_info()[:1] if info.get("cwd")]
@@ -234,11 +235,15 @@ def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
         return data_cfg
     start = Path(starts[0])
 
+    from textgan.data.sources import DATA_SETS, DATA_SOURCES, looks_like_path
+
     def found(path: str) -> str:
         p = Path(path)
-        return str(start / p) if not p.is_absolute() and not p.exists() and (start / p).is_file() else path
-
-    from textgan.data.sources import DATA_SETS, DATA_SOURCES
+        if p.is_absolute() or p.exists():
+            return path
+        # a file found in neither folder is named where the run read it, so a "not found" error says where
+        # the file was (a bare relative name would hide that it moved); a bare word may be a source's name
+        return str(start / p) if (start / p).is_file() or looks_like_path(path) else path
 
     data = copy.deepcopy(data_cfg)
     if data.name not in DATA_SETS and data.name not in DATA_SOURCES:  # a named set is read from the data root
