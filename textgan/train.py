@@ -155,8 +155,8 @@ def resolve_config(args: argparse.Namespace):
 
 def warn_changed_settings(before: Mapping[str, Any], after: Mapping[str, Any], budgets: set[str]) -> None:
     """A resume that changes a setting other than a budget (eval.temperature, adversarial.rollouts, ...) says so:
-    config.yaml then holds the new value, while the evaluations and iterations before it used the old one
-    (run_info.jsonl keeps each sitting's command)."""
+    config.yaml then holds the new value (unless the resume trains nothing), while the evaluations and iterations
+    before it used the old one (run_info.jsonl keeps each sitting's command)."""
     changed = [f"{key} {as_override(before[key])} -> {as_override(value)}" for key, value in after.items()
                if key in before and before[key] != value and key not in budgets]
     if changed:
