@@ -145,6 +145,7 @@ def resolve_config(args: argparse.Namespace):
         file_name = file_data.get("name") if isinstance(file_data, dict) else None
         file_keys = [] if args.data and file_name and args.data != file_name else dotted_items(file_config)
         user_keys = [*file_keys, *(k for key, value in overrides for k in dotted_items({key: value}))]
+        refuse_data_of_another_kind(spec, cfg.data)  # first: "needs labelled data" says more than a key would
         check_data_keys(user_keys, cfg.data.name, cfg.data.labels, NAMED_TEXT)
     if hasattr(cfg, "generator"):
         check_kind_sections(cfg.generator.kind, [k for key, value in overrides for k in dotted_items({key: value})])
