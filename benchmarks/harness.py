@@ -437,18 +437,24 @@ def sitting_sources(sittings: list[dict[str, Any]]) -> list[str]:
 
 
 def portable_data_info(info: dict[str, Any], data_dir: str | None) -> dict[str, Any]:
-    """A run's recorded data facts with its file paths made machine-independent for a committed result: a file
-    under the data root reads `$TEXTGAN_DATA_DIR/<path under the root>`, any other file its name alone."""
+    """A run's recorded data facts with its file paths (train / test file, each class's file) made
+    machine-independent for a committed result: a file under the data root reads
+    `$TEXTGAN_DATA_DIR/<path under the root>`, any other file its name alone."""
     from textgan.comparison import PLACES
     from textgan.data.paths import DATA_DIR_ENV, resolve_data_root
 
     root = resolve_data_root(data_dir).resolve()
+
+    def portable(value: str) -> str:
+        path = Path(value).resolve()
+        return f"${DATA_DIR_ENV}/{path.relative_to(root).as_posix()}" if path.is_relative_to(root) else path.name
+
     out = dict(info)
     for key in PLACES:
         if out.get(key):
-            path = Path(str(out[key])).resolve()
-            under_root = path.is_relative_to(root)
-            out[key] = f"${DATA_DIR_ENV}/{path.relative_to(root).as_posix()}" if under_root else path.name
+            out[key] = portable(str(out[key]))
+    if isinstance(out.get("class_files"), dict):  # labelled data: one file per class
+        out["class_files"] = {label: portable(str(path)) for label, path in out["class_files"].items()}
     return out
 
 

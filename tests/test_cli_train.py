@@ -203,11 +203,13 @@ def test_nothing_to_train_after_patience_ended_the_last_phase_says_a_budget_will
     last = SimpleNamespace(name="mle", unit="epoch", iterations=30, budget_key="mle.epochs")
     for iteration in (0, 4, 8):
         run.log_metrics({"phase": "mle", "iteration": iteration, "step": iteration, "nll_valid": 3.0})
-    message = nothing_to_train(last, run, 8)
+    message = nothing_to_train(last, run, 8, patience_selects=True)
     assert "train.patience ended phase 'mle' at epoch 8 of 30" in message and "new run" in message
     assert "mle.epochs=N" not in message
+    # without train.patience on that phase the same records are a run stopped between evaluations (a signal)
+    assert "raise a budget (e.g. mle.epochs=N)" in nothing_to_train(last, run, 8, patience_selects=False)
     run.log_metrics({"phase": "mle", "iteration": 30, "step": 30, "nll_valid": 3.0})  # the whole budget ran
-    assert "raise a budget (e.g. mle.epochs=N)" in nothing_to_train(last, run, 30)
+    assert "raise a budget (e.g. mle.epochs=N)" in nothing_to_train(last, run, 30, patience_selects=True)
 
 
 def make_workdir(cwd: Path) -> Path:

@@ -246,7 +246,8 @@ def with_data_paths_found(data_cfg: Any, run_dir: Path) -> Any:
         return str(start / p) if (start / p).is_file() or looks_like_path(path) else path
 
     data = copy.deepcopy(data_cfg)
-    if data.name not in DATA_SETS and data.name not in DATA_SOURCES:  # a named set is read from the data root
+    # a named set is read from the data root; with data.labels=files the name is the set's, not a file's
+    if data.name not in DATA_SETS and data.name not in DATA_SOURCES and data.labels != "files":
         data.name = found(data.name)
     data.test = found(data.test) if data.test else data.test
     if data.oracle.params not in ("auto", "seqgan", "seeded"):  # oracle weights given as a file path

@@ -139,14 +139,18 @@ def resolve_config(args: argparse.Namespace):
                                 f"the run has {changed[0]}={as_override(saved[changed[0]])}")
         set_value(cfg, key, value)
     validate(cfg)
-    if not args.resume:  # a saved run's data cannot change; a new run's data keys must fit its data set
-        # a config file that names its data set describes that one: --data naming another one replaces its keys
+    if not args.resume and data_fits_model(spec, cfg.data):  # a new run's data keys must fit its data set
+        # keys at their default value change nothing (a run's saved config.yaml holds every key); a config file
+        # that names its data set is not checked against another one that --data / data.name chose (its data
+        # keys are still applied: docs/reliability.md)
+        defaults, now = flatten(make_config(spec)), flatten(cfg)
         file_data = file_config.get("data")
         file_name = file_data.get("name") if isinstance(file_data, dict) else None
-        file_keys = [] if args.data and file_name and args.data != file_name else dotted_items(file_config)
-        user_keys = [*file_keys, *(k for key, value in overrides for k in dotted_items({key: value}))]
-        refuse_data_of_another_kind(spec, cfg.data)  # first: "needs labelled data" says more than a key would
-        check_data_keys(user_keys, cfg.data.name, cfg.data.labels, NAMED_TEXT)
+        set_now = {k: now.get(k) for key, value in overrides for k in dotted_items({key: value})}
+        in_file = {} if file_name and cfg.data.name != file_name else dotted_items(file_config)
+        for values, where in ((set_now, ""), (in_file, f" (set in '{args.config}')")):
+            check_data_keys([k for k, v in values.items() if k in defaults and v != defaults[k]],
+                            cfg.data.name, cfg.data.labels, NAMED_TEXT, where)
     if hasattr(cfg, "generator"):
         check_kind_sections(cfg.generator.kind, [k for key, value in overrides for k in dotted_items({key: value})])
     if spec.check_config is not None:
@@ -166,17 +170,17 @@ def warn_changed_settings(before: Mapping[str, Any], after: Mapping[str, Any], b
                     "sitting's command)", ", ".join(changed))
 
 
-def nothing_to_train(last: Any, run: RunDir, step: int) -> str:
-    """What a resume that trains nothing says: how to train further, unless train.patience ended the last
-    phase early (its budget does not extend a stopped phase: the resume would be refused)."""
+def nothing_to_train(last: Any, run: RunDir, step: int, patience_selects: bool) -> str:
+    """What a resume that trains nothing says: how to train further, unless train.patience (`patience_selects`:
+    it watches the last phase) ended that phase early (its budget does not extend a stopped phase)."""
     trained = [r.get("iteration", 0) for r in run.read_metrics() if r.get("phase") == last.name]
-    if trained and max(trained) < last.iterations:
+    if patience_selects and trained and max(trained) < last.iterations:
         return (f"nothing to train: train.patience ended phase '{last.name}' at {last.unit} {max(trained)} of "
                 f"{last.iterations}, and a resume does not continue a stopped phase; the run's config is unchanged "
                 "— to train longer, start a new run (another --run-dir) with a larger train.patience")
     budget = f"{last.budget_key}=N" if last.budget_key else f"the {last.name} phase's budget"
     return (f"nothing to train: the checkpoint at step {step} already completes the schedule, and the run's config "
-            f"is unchanged; raise a budget (e.g. {budget}) to train further")
+            f"is unchanged (settings given now were not applied); raise a budget (e.g. {budget}) to train further")
 
 
 def check_run_dir(run: RunDir, resume: bool, overwrite: bool) -> None:
@@ -310,6 +314,17 @@ def train_model(model: str | None = None, *, data: str | Path | None = None, con
     return run_training(argv)
 
 
+def data_fits_model(spec, data_cfg) -> bool:
+    """Whether the model can train on the data, as far as the config tells. Where it cannot, training refuses
+    it ("needs labelled data" says more than a data key would), while --show-config still prints the model's
+    config (a conditional model's default data set is the oracle; its configs/ file names mr)."""
+    try:
+        refuse_data_of_another_kind(spec, data_cfg)
+    except UserError:
+        return False
+    return True
+
+
 def refuse_data_of_another_kind(spec, data_cfg) -> None:
     """A one-line error for data the model cannot train on, told from the data's name where it can be
     (`expected_kind`); `train` checks the loaded data's kind again for sources that did not declare theirs."""
@@ -409,7 +424,9 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
     if not final:  # a resumed run whose schedule its checkpoint already covers
         if dist.is_main and saved_config is not None:  # overrides of a resume that trains nothing change nothing
             run.write_config_text(saved_config)        # (they would mislabel the run's evaluations)
-        say(nothing_to_train(algorithm.phases()[-1], run, trainer.progress["step"]))
+        last = algorithm.phases()[-1]
+        may_have_stopped = bool(cfg.train.patience) and trainer.best.selects(last.name)
+        say(nothing_to_train(last, run, trainer.progress["step"], may_have_stopped))
         return
     shown = {k: v for k, v in final.items() if k not in ("phase", "iteration", "step")}
     say(f"done: {shown}")

@@ -62,6 +62,17 @@ def test_committed_results_record_no_machine_path():
     for path in sorted(RESULTS.glob("*/*.json")):
         result = json.loads(path.read_text())
         data_info = result.get("data_info") if isinstance(result, dict) else None
-        machine_paths += [f"{path.parent.name}/{path.name}: {key}" for key, value in (data_info or {}).items()
-                          if isinstance(value, str) and value.startswith("/")]
+        machine_paths += [f"{path.parent.name}/{path.name}: {value}" for value in _strings(data_info or {})
+                          if value.startswith("/")]
     assert not machine_paths
+
+
+def _strings(value) -> list[str]:
+    """Every string inside a JSON value (nested dicts and lists too: labelled data records a file per class)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []

@@ -76,5 +76,8 @@ def test_portable_data_info_names_files_under_the_data_root_relative_to_it(tmp_p
             "train": 3, "vocab": 9}
     assert portable_data_info(info, str(root)) == {
         "train_file": "$TEXTGAN_DATA_DIR/coco/train.txt", "test_file": "test.txt", "train": 3, "vocab": 9}
+    labelled = {"class_files": {"negative": str(root / "mr" / "rt-polarity.neg"), "positive": "/elsewhere/pos.txt"}}
+    assert portable_data_info(labelled, str(root))["class_files"] == {
+        "negative": "$TEXTGAN_DATA_DIR/mr/rt-polarity.neg", "positive": "pos.txt"}
     oracle = {"oracle": "SeqGAN target_params (target_params.npz)", "train": 10000}
     assert portable_data_info(oracle, str(root)) == oracle  # nothing to rewrite

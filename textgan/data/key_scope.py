@@ -21,7 +21,8 @@ SHARED = {"name", "valid_size", "split_seed", "labels"}
 ORACLE = SHARED | {"oracle"}
 TEXT = SHARED | {"test", "encoding", "tokenize", "lowercase", "normalize", "max_len", "max_auto_len", "min_freq",
                  "max_vocab", "max_train"}
-LABELLED = TEXT | {"class_files", "test_fraction", "drop_longer"}
+LABELLED_TSV = TEXT | {"test_fraction", "drop_longer"}                     # label<TAB>sentence lines
+LABELLED_FILES = (TEXT - {"test"}) | {"class_files", "test_fraction", "drop_longer"}  # one file per class
 
 # for a text key set on the oracle: the oracle's key that does that job
 ORACLE_COUNTERPART = {
@@ -31,28 +32,30 @@ ORACLE_COUNTERPART = {
 
 
 def data_kind(name: str, labels: str, text_names: Iterable[str]) -> str | None:
-    """'oracle', 'labelled' or 'text' for a data set this module checks; None for a plugged-in source or a name
-    the loader will refuse (its own error says more than a key's would)."""
+    """'oracle', 'text', 'labelled_tsv' or 'labelled_files' for a data set this module checks; None for a
+    plugged-in source or a file the loader will refuse as missing (its own error says more than a key's)."""
     if name == "oracle":
         return "oracle"
-    if name in NAMED_LABELLED:
-        return "labelled"
+    if name in NAMED_LABELLED or labels == "files":  # a set's name, not a file
+        return "labelled_files"
     if name in text_names or Path(name).is_file():
-        return "labelled" if labels != "none" else "text"
+        return {"none": "text", "tsv": "labelled_tsv"}.get(labels, "labelled_files")
     return None
 
 
-def check_data_keys(keys: Iterable[str], name: str, labels: str, text_names: Iterable[str]) -> None:
-    """Refuse a `data.*` key among `keys` (dotted, as the user set them) that data set `name` does not read."""
+def check_data_keys(keys: Iterable[str], name: str, labels: str, text_names: Iterable[str], where: str = "") -> None:
+    """Refuse a `data.*` key among `keys` (dotted, set away from its default) that data set `name` does not
+    read; `where` says where the keys were set (e.g. " (set in 'run.yaml')")."""
     kind = data_kind(name, labels, text_names)
     if kind is None:
         return
-    reads = {"oracle": ORACLE, "text": TEXT, "labelled": LABELLED}[kind]
+    reads = {"oracle": ORACLE, "text": TEXT, "labelled_tsv": LABELLED_TSV, "labelled_files": LABELLED_FILES}[kind]
     for key in keys:
         parts = key.split(".")
         if parts[0] != "data" or len(parts) < 2 or parts[1] in reads:
             continue
         field = parts[1]
+        key = f"{key}{where}"
         if kind == "oracle":
             instead = ORACLE_COUNTERPART.get(field)
             hint = f" (the oracle's counterpart is {instead})" if instead else ""
@@ -60,6 +63,14 @@ def check_data_keys(keys: Iterable[str], name: str, labels: str, text_names: Ite
                             "--data with a data set or text file")
         if field == "oracle":
             raise UserError(f"{key} applies to the synthetic oracle, not to text data '{name}'; remove it"
-                            + (" (a text sequence's length cap is data.max_len)" if key.endswith("seq_len") else ""))
-        raise UserError(f"{key} applies to labelled data (data.labels=tsv or files, or a labelled set such as "
-                        f"{', '.join(NAMED_LABELLED)}), not to unlabelled text '{name}'; remove it")
+                            + (" (a text sequence's length cap is data.max_len)" if "seq_len" in key else ""))
+        if kind == "text":
+            raise UserError(f"{key} applies to labelled data (data.labels=tsv or files, or a labelled set such as "
+                            f"{', '.join(NAMED_LABELLED)}), not to unlabelled text '{name}'; remove it")
+        other = "a label<TAB>sentence file (data.labels=tsv)" if kind == "labelled_files" else \
+            "one file per class (data.labels=files)"
+        raise UserError(f"{key} applies to {other}, not to '{name}' ({data_labels_text(kind)}); remove it")
+
+
+def data_labels_text(kind: str) -> str:
+    return "one file per class" if kind == "labelled_files" else "label<TAB>sentence lines"
