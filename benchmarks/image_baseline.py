@@ -212,7 +212,7 @@ def run_all(jobs: int, seeds: list[int], models: set[str] | None, datas: set[str
         print(f"nothing to run: every planned run has its JSON in {OUT.relative_to(REPO)} "
               "(--render-only redraws the README and figures)")
         return False
-    restore = figure_runs_missing(datas=figures) if figures != set() else []  # every model's: figures show all
+    restore = figure_runs_missing(datas=figures)  # every model's: the figures show them all (none for set())
     t0 = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
         for line in pool.map(functools.partial(run_one, restore=True), *zip(*restore)) if restore else []:

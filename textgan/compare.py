@@ -76,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(text, end="")
     if args.plot:
-        print(f"wrote {plot_curves(runs, plot_metric, Path(args.plot))} ({plot_metric})", file=sys.stderr)
-        absent = [str(r.path) for r in runs if not any(isinstance(rec.get(plot_metric), (int, float))
-                                                       for rec in r.records)]
+        absent = plot_curves(runs, plot_metric, Path(args.plot))
+        print(f"wrote {args.plot} ({plot_metric})", file=sys.stderr)
         if absent:  # a run on other data (text beside the oracle) has no curve of this metric
-            print(f"note: the plot leaves out {', '.join(absent)}: no {plot_metric} in its evaluations "
+            print(f"note: the plot leaves out {', '.join(str(r.path) for r in absent)}: no {plot_metric} in its "
+                  "evaluations "
                   "(--plot-metric picks another metric)", file=sys.stderr)
     return 0
 

@@ -135,18 +135,20 @@ def table(runs: list[RunSummary], metrics: list[str]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(row) + " |" for row in rows]
 
 
-def plot_curves(runs: list[RunSummary], metric: str, out: Path) -> Path:
+def plot_curves(runs: list[RunSummary], metric: str, out: Path) -> list[RunSummary]:
     """A PNG of `metric` at every evaluation of every run, against the training step (all phases counted),
-    with a dotted line where each run's phase changes."""
+    with a dotted line where each run's phase changes; returns the runs left out (no `metric` recorded)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # no pyplot: no global backend is changed
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7, 4.2))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
+    left_out = []
     for r in runs:
         points = [(rec["step"], rec[metric]) for rec in r.records if isinstance(rec.get(metric), (int, float))]
         if not points:
+            left_out.append(r)
             continue
         (line,) = ax.plot(*zip(*points), marker="o", markersize=3, label=f"{r.path.name} ({r.model})")
         for before, after in zip(r.records, r.records[1:]):
@@ -158,4 +160,4 @@ def plot_curves(runs: list[RunSummary], metric: str, out: Path) -> Path:
     ax.grid(alpha=0.3)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120, bbox_inches="tight")
-    return out
+    return left_out

@@ -12,7 +12,6 @@ as-is for sacreBLEU / FED. Thin by design: the work is in `textgan.metrics`.
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import sys
 from pathlib import Path
@@ -71,7 +70,7 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
     """The lines of a samples or references file, read as the training data's files are (a byte-order mark
     dropped; lines end at \\n, \\r\\n or \\r only). A blank sample line is an empty generation (what
     `textgan.sample` writes for one) and is kept (`keep_blank`); a blank reference is no reference."""
-    from textgan.data.text import split_lines
+    from textgan.data.text import nul_bytes_kind, split_lines
 
     p = Path(path)
     if p.is_dir():
@@ -79,8 +78,9 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
     if not p.is_file():
         raise UserError(f"{what} file '{p}' not found")
     raw = p.read_bytes()
-    if b"\x00" in raw:  # as the training data's reader, before decoding: NUL bytes mean a binary file
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    kind = nul_bytes_kind(raw)  # as the training data's reader, before decoding
+    if kind is not None:
+        if kind == "utf-16":
             raise UserError(f"{what} file '{p}' is UTF-16 text; convert it (e.g. iconv -f utf-16 -t utf-8 "
                             f"{p.name} > {p.stem}.utf8{p.suffix}) and pass the converted file")
         raise UserError(f"{what} file '{p}' looks binary (it contains NUL bytes); give a text file, one sentence "

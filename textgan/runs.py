@@ -138,8 +138,12 @@ class RunDir:
 
     def write_config_text(self, text: str) -> None:
         """config.yaml replaced by `text`, atomically (a crash keeps the old file, which --resume reads)."""
-        path = self.path / "config.yaml"
-        tmp = path.with_name(".config.yaml.tmp")
+        self._replace_file("config.yaml", text)
+
+    def _replace_file(self, name: str, text: str) -> None:
+        """The run's file `name` replaced by `text` atomically: written beside it, then renamed over it."""
+        path = self.path / name
+        tmp = path.with_name(f".{name}.tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
 
@@ -179,10 +183,7 @@ class RunDir:
 
     def _rewrite_metrics(self, lines: list[str]) -> None:
         """metrics.jsonl replaced by `lines`, atomically (a crash keeps the old file)."""
-        path = self.path / "metrics.jsonl"
-        tmp = path.with_name(".metrics.jsonl.tmp")
-        tmp.write_text("".join(line + "\n" for line in lines))
-        os.replace(tmp, path)
+        self._replace_file("metrics.jsonl", "".join(line + "\n" for line in lines))
 
     def drop_last_metrics_if(self, condition: Callable[[dict[str, Any]], bool]) -> None:
         """Drop the last record of metrics.jsonl when `condition` holds for it (rewritten atomically)."""

@@ -24,6 +24,10 @@ TEXT = SHARED | {"test", "encoding", "tokenize", "lowercase", "normalize", "max_
 LABELLED_TSV = TEXT | {"test_fraction", "drop_longer"}                     # label<TAB>sentence lines
 LABELLED_FILES = (TEXT - {"test"}) | {"class_files", "test_fraction", "drop_longer"}  # one file per class
 
+# each labelled kind: (what reads its keys, what the data is)
+LABELLED_FORMS = {"labelled_tsv": ("a label<TAB>sentence file (data.labels=tsv)", "label<TAB>sentence lines"),
+                  "labelled_files": ("one file per class (data.labels=files)", "one file per class")}
+
 # for a text key set on the oracle: the oracle's key that does that job
 ORACLE_COUNTERPART = {
     "max_len": "data.oracle.seq_len", "max_vocab": "data.oracle.vocab_size", "min_freq": "data.oracle.vocab_size",
@@ -67,10 +71,6 @@ def check_data_keys(keys: Iterable[str], name: str, labels: str, text_names: Ite
         if kind == "text":
             raise UserError(f"{key} applies to labelled data (data.labels=tsv or files, or a labelled set such as "
                             f"{', '.join(NAMED_LABELLED)}), not to unlabelled text '{name}'; remove it")
-        other = "a label<TAB>sentence file (data.labels=tsv)" if kind == "labelled_files" else \
-            "one file per class (data.labels=files)"
-        raise UserError(f"{key} applies to {other}, not to '{name}' ({data_labels_text(kind)}); remove it")
-
-
-def data_labels_text(kind: str) -> str:
-    return "one file per class" if kind == "labelled_files" else "label<TAB>sentence lines"
+        other = "labelled_tsv" if kind == "labelled_files" else "labelled_files"
+        raise UserError(f"{key} applies to {LABELLED_FORMS[other][0]}, not to '{name}' ({LABELLED_FORMS[kind][1]}); "
+                        "remove it")

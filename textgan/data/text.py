@@ -16,6 +16,14 @@ from pathlib import Path
 from textgan.errors import UserError
 
 
+def nul_bytes_kind(raw: bytes) -> str | None:
+    """'utf-16' (NUL bytes after a UTF-16 byte-order mark), 'binary' (NUL bytes otherwise) or None: a text file in
+    an 8-bit encoding never holds a NUL byte. Shared by the training data's reader and `textgan.evaluate`."""
+    if b"\x00" not in raw:
+        return None
+    return "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "binary"
+
+
 def check_text_file(path: Path, encoding: str = "utf-8") -> list[str]:
     """Decode a text file fully and return its non-empty, stripped lines (errors are one line)."""
     path = Path(path)
@@ -30,8 +38,9 @@ def check_text_file(path: Path, encoding: str = "utf-8") -> list[str]:
         raise UserError(f"unknown encoding '{encoding}' in data.encoding; use e.g. utf-8 or latin-1") from None
     raw = path.read_bytes()
     wide = codec.startswith(("utf-16", "utf-32"))  # their text is full of NUL bytes
-    if not wide and b"\x00" in raw[:8192]:
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    kind = None if wide else nul_bytes_kind(raw)
+    if kind is not None:
+        if kind == "utf-16":
             raise UserError(f"data file '{path}' is UTF-16 text (it starts with a UTF-16 byte-order mark); pass "
                             "data.encoding=utf-16")
         raise UserError(f"data file '{path}' looks binary (it contains NUL bytes); "
