@@ -372,3 +372,13 @@ def test_a_resume_that_changes_a_setting_other_than_a_budget_says_so(oracle_run,
     assert proc.returncode == 0, proc.stderr
     assert "resuming with changed settings: eval.temperature 1.0 -> 0.5;" in caplog.text
     assert "mle.epochs" not in caplog.text  # raising a budget is what a resume is for
+
+
+def test_a_resume_that_trains_nothing_does_not_warn_of_changed_settings(oracle_run, tmp_path, cli, capsys, caplog):
+    # nothing is applied then, and the closing message says so: a warning that the setting changed would contradict it
+    shutil.copytree(oracle_run, tmp_path / "run")
+    proc = cli.main(train_main, ["--resume", "--run-dir", str(tmp_path / "run"), "eval.temperature=0.5"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing to train" in proc.stdout + proc.stderr
+    assert "settings given now were not applied" in proc.stdout + proc.stderr
+    assert "resuming with changed settings" not in caplog.text

@@ -200,6 +200,13 @@ class Trainer:
         log.info("resumed from %s", path)
         return True
 
+    def schedule_left(self) -> bool:
+        """Whether any iteration of the schedule remains after the restored progress (train.patience aside:
+        a phase it ended early still counts as left here)."""
+        index, done = self.progress["phase"], self.progress["iteration"]
+        return any(phase.iterations > (done if i == index else 0)
+                   for i, phase in enumerate(self.algo.phases()) if i >= index)
+
     def _check_budget_covers(self, progress: dict[str, Any], path) -> None:
         """Refuse a resume whose budget overrides do not fit what the checkpoint already trained: the current
         phase's budget below its place in it, or a finished phase's budget changed. The run would save a

@@ -160,7 +160,7 @@ def resolve_config(args: argparse.Namespace):
 
 def warn_changed_settings(before: Mapping[str, Any], after: Mapping[str, Any], budgets: set[str]) -> None:
     """A resume that changes a setting other than a budget (eval.temperature, adversarial.rollouts, ...) says so:
-    config.yaml then holds the new value (unless the resume trains nothing), while the evaluations and iterations
+    config.yaml then holds the new value, while the evaluations and iterations
     before it used the old one (run_info.jsonl keeps each sitting's command)."""
     changed = [f"{key} {as_override(before[key])} -> {as_override(value)}" for key, value in after.items()
                if key in before and before[key] != value and key not in budgets]
@@ -379,9 +379,6 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         check_decode_length(algorithm.generator, data.seq_len)
     if dist.enabled:  # ...then each rank draws its own batches, samples and rollouts
         seed_everything(rank_seed(cfg.seed, dist.rank))
-    if args.resume and dist.is_main:  # a budget raised is what resume is for; any other change is said
-        warn_changed_settings(flatten(load_run_config(run.path)[1]), flatten(cfg),
-                              {phase.budget_key for phase in algorithm.phases() if phase.budget_key})
     trainer = Trainer(ctx, algorithm, run, make_evaluator(data, cfg.eval))
     # Nothing in the run directory changes before this point: bad data, config or checkpoint input leaves
     # an existing run as it was (an --overwrite target included).
@@ -391,6 +388,11 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         dist.barrier()
     else:
         trainer.restore()  # refuses a checkpoint of another model or vocabulary before the files below change
+        # a budget raised is what resume is for; any other change is said, unless nothing is left to train
+        # (then no setting is applied, and the closing message says so)
+        if dist.is_main and trainer.schedule_left():
+            warn_changed_settings(flatten(load_run_config(run.path)[1]), flatten(cfg),
+                                  {phase.budget_key for phase in algorithm.phases() if phase.budget_key})
     saved_config = None  # on --resume: the run's config.yaml as it was, put back if nothing is trained
     try:  # from here on, a failure before the new run's first checkpoint puts a replaced run back
         if dist.is_main:
