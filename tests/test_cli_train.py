@@ -382,3 +382,22 @@ def test_a_resume_that_trains_nothing_does_not_warn_of_changed_settings(oracle_r
     assert "nothing to train" in proc.stdout + proc.stderr
     assert "settings given now were not applied" in proc.stdout + proc.stderr
     assert "resuming with changed settings" not in caplog.text
+
+
+def test_a_resume_refusing_a_new_data_file_says_where_the_run_reads_it(text_run, oracle_run, tmp_path, cli, capsys):
+    # the usual reason to give a new path is that the file moved: the error says where to put it back
+    shutil.copytree(text_run, tmp_path / "run")
+    saved = yaml.safe_load((text_run / "config.yaml").read_text())["data"]
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    train, test = write_tiny_text(moved)
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "run", f"data.test={test}"], capsys)
+    cli.user_error(proc, "'data.test' cannot change when resuming",
+                   f"put it (or a link to it) back where the run reads it: {Path(saved['test']).resolve()}")
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "run", "--data", str(train)], capsys)
+    cli.user_error(proc, "resume without --data",
+                   f"put it (or a link to it) back where the run reads it: {Path(saved['name']).resolve()}")
+    shutil.copytree(oracle_run, tmp_path / "oracle")  # not a file key: no such hint
+    proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "oracle", "data.oracle.num_train=7"], capsys)
+    cli.user_error(proc, "'data.oracle.num_train' cannot change when resuming")
+    assert "link to it" not in proc.stderr

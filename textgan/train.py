@@ -42,6 +42,7 @@ from textgan.data.sources import (
     expected_kind,
     is_labelled,
     load_data,
+    looks_like_path,
 )
 from textgan.data.vocab import load_vocab
 from textgan.distributed import Distributed, init_distributed, rank_seed, shard, shutdown
@@ -92,6 +93,25 @@ def _default_run_dir(cfg) -> Path:
     return Path("runs") / f"{cfg.model}-{data}-seed{cfg.seed}"
 
 
+# the data keys that name files; a run reads them again on every resume and evaluation
+DATA_FILE_KEYS = ("data.name", "data.test", "data.class_files", "data.oracle.params")
+
+
+def moved_file_hint(key: str, data_cfg: Any, run_path: Path) -> str:
+    """For a data file key a resume may not change: where the run reads the file (found as
+    `with_data_paths_found` finds it), since the usual reason to change it is that the file moved. Empty for
+    other keys and for values that name a data set, not a file."""
+    if key not in DATA_FILE_KEYS:
+        return ""
+    found = with_data_paths_found(data_cfg, run_path)
+    value = {"data.name": found.name, "data.test": found.test, "data.oracle.params": found.oracle.params,
+             "data.class_files": ", ".join(entry.split("=", 1)[-1] for entry in found.class_files)}[key]
+    if not value or (key != "data.class_files" and not looks_like_path(str(value))):
+        return ""
+    shown = ", ".join(str(Path(v).resolve()) for v in str(value).split(", "))
+    return f"; if the file moved, put it (or a link to it) back where the run reads it: {shown}"
+
+
 def resolve_config(args: argparse.Namespace):
     """(config, run directory) from the flags; on --resume the saved config is the base. A key the user sets
     (--config, key=value) that the model never reads is refused (`ModelSpec.unread_keys`); the saved config
@@ -109,7 +129,8 @@ def resolve_config(args: argparse.Namespace):
         if args.model and args.model != spec.name:
             raise UserError(f"run directory '{run_path}' holds a '{spec.name}' run, not '{args.model}'")
         if args.data and args.data != cfg.data.name:
-            raise UserError(f"run directory '{run_path}' was trained on '{cfg.data.name}'; resume without --data")
+            raise UserError(f"run directory '{run_path}' was trained on '{cfg.data.name}'; resume without --data"
+                            f"{moved_file_hint('data.name', cfg.data, run_path)}")
     else:
         saved = load_yaml(args.config) if args.config else {}
         file_config = saved
@@ -136,7 +157,8 @@ def resolve_config(args: argparse.Namespace):
             changed = [k for k, v in dotted_items({key: value}).items() if k in saved and saved[k] != v]
             if changed:  # repeating the run's own value (the same command plus --resume) changes nothing
                 raise UserError(f"'{changed[0]}' cannot change when resuming (it would not fit the saved run); "
-                                f"the run has {changed[0]}={as_override(saved[changed[0]])}")
+                                f"the run has {changed[0]}={as_override(saved[changed[0]])}"
+                                f"{moved_file_hint(changed[0], cfg.data, run_path)}")
         set_value(cfg, key, value)
     validate(cfg)
     if not args.resume and data_fits_model(spec, cfg.data):  # a new run's data keys must fit its data set
