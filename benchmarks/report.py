@@ -290,7 +290,8 @@ def build_report(results_dir: Path = RESULTS, out: Path = OUT, published_path: P
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/report.py", description=__doc__.splitlines()[0])
     p.add_argument("--results", default=str(RESULTS), help="folder of grid folders (default: benchmarks/results)")
-    p.add_argument("--out", default=str(OUT), help="Markdown file to write (default: benchmarks/REPORT.md)")
+    p.add_argument("--out", default=str(OUT), help="Markdown file to write (default: benchmarks/REPORT.md); its "
+                   "quality-diversity PNGs are drawn into --results wherever it goes, as its links point there")
     p.add_argument("--published", default=str(render.PUBLISHED))
     args = p.parse_args(argv)
     out = Path(args.out)
