@@ -104,12 +104,12 @@ def moved_file_hint(key: str, data_cfg: Any, run_path: Path) -> str:
     if key not in DATA_FILE_KEYS:
         return ""
     found = with_data_paths_found(data_cfg, run_path)
-    value = {"data.name": found.name, "data.test": found.test, "data.oracle.params": found.oracle.params,
-             "data.class_files": ", ".join(entry.split("=", 1)[-1] for entry in found.class_files)}[key]
-    if not value or (key != "data.class_files" and not looks_like_path(str(value))):
-        return ""
-    shown = ", ".join(str(Path(v).resolve()) for v in str(value).split(", "))
-    return f"; if the file moved, put it (or a link to it) back where the run reads it: {shown}"
+    paths = {"data.name": [found.name], "data.test": [found.test] if found.test else [],
+             "data.oracle.params": [found.oracle.params],
+             "data.class_files": [entry.split("=", 1)[-1] for entry in found.class_files]}[key]
+    paths = [str(Path(path).resolve()) for path in paths if looks_like_path(str(path))]
+    return f"; if the file moved, put it (or a link to it) back where the run reads it: {', '.join(paths)}" \
+        if paths else ""
 
 
 def resolve_config(args: argparse.Namespace):
