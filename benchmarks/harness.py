@@ -19,6 +19,8 @@ A grid is a YAML file in benchmarks/grids/:
     model_overrides: {seqgan: [adversarial.rounds=20]}   # optional, per model, after `overrides`
     eval: {num_samples: 10000, metrics: [nll], temperatures: null}   # temperatures: list or "protocol"
                                   # optional eval.sweep_metrics: the sweep's metrics (default: eval.metrics)
+
+Paths in a grid (`config`, data files) are relative to the repository root, where the runs train.
 """
 
 from __future__ import annotations
@@ -133,9 +135,46 @@ def check_grid(grid: Grid, path: Path) -> None:
     for name in grid.data:
         if not looks_like_path(str(name)) and name not in DATA_SETS and name not in DATA_SOURCES:
             raise ValueError(f"{where}: unknown data set {name!r}; use one of {', '.join(DATA_SETS)} or a file path")
+        if looks_like_path(str(name)) and not (REPO / str(name)).is_file():  # absolute paths stay absolute
+            raise ValueError(f"{where}: data file '{name}' not found at '{REPO / str(name)}' (a grid's paths are "
+                             "relative to the repository root, where its runs are trained)")
+    if grid.config:
+        for model in grid.models:
+            if not (REPO / grid.config.format(model=model)).is_file():
+                raise ValueError(f"{where}: config file '{grid.config.format(model=model)}' not found at "
+                                 f"'{REPO / grid.config.format(model=model)}' (a grid's paths are relative to the "
+                                 "repository root)")
+    check_grid_models(grid, where)
     stray = sorted(set(grid.model_overrides) - set(grid.models))
     if stray:
         raise ValueError(f"{where}: model_overrides for {stray}, which the grid does not train ({grid.models})")
+
+
+def check_grid_models(grid: Grid, where: str) -> None:
+    """Each model must be one the harness evaluates on each of the grid's data sets: a text model (the
+    continuous GANs have benchmarks/image_baseline.py), on data of a kind it trains on; a class-conditional
+    model is scored with the fixed per-class protocol (docs/conditional.md), so eval keys it would ignore are
+    refused."""
+    from textgan.data.sources import DataConfig, expected_kind
+    from textgan.registry import get_model
+
+    text_kinds = {"oracle", "text"}
+    for model in grid.models:
+        spec = get_model(model)
+        if not text_kinds & set(spec.data_kinds):
+            raise ValueError(f"{where}: model '{model}' trains on {', '.join(spec.data_kinds)} data, which the "
+                             "harness does not evaluate; the continuous GANs run with python "
+                             "benchmarks/image_baseline.py")
+        for name in grid.data:
+            kind = expected_kind(DataConfig(name=str(name)))
+            if kind is not None and kind not in spec.data_kinds:
+                raise ValueError(f"{where}: model '{model}' does not train on '{name}' ({kind} data; it takes "
+                                 f"{', '.join(spec.data_kinds)})")
+        ignored = [key for key in ("metrics", "sweep_metrics", "temperatures") if grid.eval.get(key)]
+        if spec.needs_labels and ignored:
+            raise ValueError(f"{where}: '{model}' is scored with the per-class protocol (docs/conditional.md), "
+                             f"which has fixed metrics and no temperature sweep; drop eval.{', eval.'.join(ignored)} "
+                             "or give the class-conditional models a grid of their own")
 
 
 def jobs(grid: Grid) -> list[Job]:
@@ -147,7 +186,8 @@ def resolved_config(job: Job) -> dict[str, Any]:
     from textgan.config import to_dict
     from textgan.train import parse_args, resolve_config
 
-    _, cfg, _ = resolve_config(parse_args(job.train_args()))
+    with contextlib.chdir(REPO):  # where `train` runs it: the grid's relative paths are the repository's
+        _, cfg, _ = resolve_config(parse_args(job.train_args()))
     return to_dict(cfg)
 
 
@@ -262,9 +302,14 @@ def evaluate(run_dir: Path, eval_cfg: dict[str, Any], data_dir: str | None) -> d
     common = {"num_samples": int(eval_cfg.get("num_samples", 10000)), "seed": int(eval_cfg.get("seed", 1234)),
               "max_n": int(eval_cfg.get("max_n", 5))}
     if hasattr(run.generator, "bind"):  # class-conditional runs: the per-class protocol (docs/conditional.md)
+        import dataclasses
+
         from textgan.conditional_evaluation import evaluate_conditional
 
-        return {"metrics": evaluate_conditional(run.generator, data, run.cfg.eval, **common), "sizes": sizes,
+        # the grid's temperature, else the run's own (check_grid refuses the eval keys this protocol has not)
+        eval_cfg_run = dataclasses.replace(run.cfg.eval, temperature=float(eval_cfg.get(
+            "temperature", run.cfg.eval.temperature)))
+        return {"metrics": evaluate_conditional(run.generator, data, eval_cfg_run, **common), "sizes": sizes,
                 "config": saved}
     out = {"sizes": sizes, "config": saved, "metrics": evaluate_generator(run.generator, data, metrics,
                                          temperature=float(eval_cfg.get("temperature", 1.0)), **common)}

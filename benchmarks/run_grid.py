@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             try:
                 run_job(job, Path(args.runs_root), results_root, args.data_dir)
-            except RuntimeError as err:  # one failed run must not stop an unattended multi-hour command
+            except (RuntimeError, UserError) as err:  # one failed run must not stop an unattended multi-hour command
                 failed.append(f"{run_id(job.model, job.data, job.seed, '')[:-1]} ({grid.name}): {err}")
                 print(f"FAILED {failed[-1]}", file=sys.stderr)
         if not args.dry_run and not args.no_render and (results_root / grid.name).is_dir():

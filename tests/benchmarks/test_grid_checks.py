@@ -35,8 +35,37 @@ def test_grid_lists_and_data_names(tmp_path, text, message):
     (tmp_path / "g.yaml").write_text(text)
     with pytest.raises(ValueError, match=message):
         load_grid(tmp_path / "g.yaml")
-    (tmp_path / "ok.yaml").write_text("models: [mle]\ndata: [coco, some/file.txt, ring8]\nseeds: [0]\n")
-    assert load_grid(tmp_path / "ok.yaml").data == ["coco", "some/file.txt", "ring8"]
+    (tmp_path / "corpus.txt").write_text("a b c\n")
+    (tmp_path / "ok.yaml").write_text(f"models: [mle]\ndata: [coco, {tmp_path / 'corpus.txt'}]\nseeds: [0]\n")
+    assert load_grid(tmp_path / "ok.yaml").data == ["coco", str(tmp_path / "corpus.txt")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("models: [mle]\ndata: [some/missing.txt]\nseeds: [0]\n",
+     "data file 'some/missing.txt' not found at .*relative to the repository root"),
+    ("models: [mle]\ndata: [oracle]\nseeds: [0]\nconfig: configs/{model}_missing.yaml\n",
+     "config file 'configs/mle_missing.yaml' not found"),
+    ("models: [wgan_gp]\ndata: [ring8]\nseeds: [0]\n",
+     "model 'wgan_gp' trains on .* data, which the harness does not evaluate; .*benchmarks/image_baseline.py"),
+    ("models: [mle]\ndata: [ring8]\nseeds: [0]\n", "model 'mle' does not train on 'ring8'"),
+    ("models: [cgan_mle]\ndata: [mr]\nseeds: [0]\neval:\n  temperatures: [0.8, 1.0]\n",
+     "'cgan_mle' is scored with the per-class protocol .* drop eval.temperatures"),
+])
+def test_grid_models_data_and_paths_are_checked_up_front(tmp_path, text, message):
+    # each of these failed only after training (an image run cannot be evaluated here, a missing file), or was
+    # ignored (a conditional model's sweep)
+    (tmp_path / "g.yaml").write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_grid(tmp_path / "g.yaml")
+
+
+def test_a_grids_relative_paths_are_the_repositorys_wherever_it_is_run_from(tmp_path, monkeypatch):
+    from benchmarks.harness import Job, resolved_config
+
+    (tmp_path / "g.yaml").write_text("models: [mle]\ndata: [oracle]\nseeds: [0]\nconfig: configs/tiny/{model}.yaml\n")
+    monkeypatch.chdir(tmp_path)  # where configs/tiny/mle.yaml does not exist
+    grid = load_grid(tmp_path / "g.yaml")
+    assert resolved_config(Job(grid, "mle", "oracle", 0))["mle"]["epochs"] == 2  # configs/tiny/mle.yaml's value
 
 
 def test_eval_differences_name_what_was_measured_otherwise():

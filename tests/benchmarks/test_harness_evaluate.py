@@ -30,3 +30,15 @@ def test_sweep_metrics_default_to_the_final_metrics(text_run):
     assert [e["temperature"] for e in out["sweep"]] == [1.0]
     timeless = lambda entry: {k: v for k, v in entry.items() if k != "eval_s"}
     assert "nll_test" in out["metrics"] and timeless(out["sweep"][0]) == timeless(out["metrics"])
+
+
+def test_a_conditional_run_is_scored_at_the_grids_temperature(tiny_labelled):
+    # the per-class protocol read the run's eval.temperature only: a grid's eval.temperature was ignored
+    from conftest import REPO_ROOT, train_cli
+
+    proc = train_cli("--config", REPO_ROOT / "configs" / "tiny" / "cgan_mle.yaml", "--data", tiny_labelled,
+                     "--run-dir", "run", "mle.epochs=1", cwd=tiny_labelled.parent)
+    assert proc.returncode == 0, proc.stderr
+    run = tiny_labelled.parent / "run"
+    assert evaluate(run, {"num_samples": 8, "max_n": 2}, None)["metrics"]["temperature"] == 1.0  # the run's own
+    assert evaluate(run, {"num_samples": 8, "max_n": 2, "temperature": 0.5}, None)["metrics"]["temperature"] == 0.5

@@ -279,15 +279,39 @@ def test_run_grid_goes_on_after_a_failed_run(tmp_path, capsys):
     """A run whose training fails is reported and the command goes on to the next; the exit code says so."""
     from benchmarks import run_grid
 
-    (tmp_path / "g.yaml").write_text("models: [mle]\ndata: [missing.txt]\nseeds: [0, 1]\n")
+    (tmp_path / "empty.txt").write_text("\n")  # a file the grid check finds, but training refuses
+    (tmp_path / "g.yaml").write_text(f"models: [mle]\ndata: [{tmp_path / 'empty.txt'}]\nseeds: [0, 1]\n")
     argv = [str(tmp_path / "g.yaml"), "--results-root", str(tmp_path / "results"), "--runs-root",
             str(tmp_path / "runs")]
     assert run_grid.main(argv) == 2
     err = capsys.readouterr().err
-    assert "FAILED mle-missing-seed0 (g)" in err and "FAILED mle-missing-seed1 (g)" in err
+    assert "FAILED mle-empty-seed0 (g)" in err and "FAILED mle-empty-seed1 (g)" in err
     assert "2 run(s) failed" in err
-    log = next((tmp_path / "runs").glob("mle-missing-seed0-*.log"))
-    assert "missing.txt" in log.read_text()  # the training command's own error, kept in the run's log
+    log = next((tmp_path / "runs").glob("mle-empty-seed0-*.log"))
+    assert "empty.txt" in log.read_text()  # the training command's own error, kept in the run's log
+
+
+def test_run_grid_goes_on_after_a_run_that_fails_with_a_user_error(tmp_path, monkeypatch, capsys):
+    """A job that fails in the harness itself (e.g. at its evaluation) with a one-line error is listed too."""
+    import benchmarks.harness
+    from benchmarks import run_grid
+    from textgan.errors import UserError
+
+    ran = []
+
+    def run_job(job, *args):
+        ran.append(job.seed)
+        if job.seed == 0:
+            raise UserError("cannot evaluate this run")
+
+    monkeypatch.setattr(benchmarks.harness, "run_job", run_job)
+    (tmp_path / "g.yaml").write_text("models: [mle]\ndata: [oracle]\nseeds: [0, 1]\n")
+    argv = [str(tmp_path / "g.yaml"), "--results-root", str(tmp_path / "results"), "--runs-root",
+            str(tmp_path / "runs"), "--no-render"]
+    assert run_grid.main(argv) == 2
+    assert ran == [0, 1]
+    err = capsys.readouterr().err
+    assert "FAILED mle-oracle-seed0 (g): cannot evaluate this run" in err and "1 run(s) failed" in err
 
 
 @pytest.mark.parametrize("settings, labels_per_line", [(2, 3), (render.CROWDED_LINES + 1, 1)])
