@@ -33,7 +33,7 @@ def _train_command(run_dir: Path) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     from textgan.config import to_dict
     from textgan.data.sources import load_data
-    from textgan.evaluate import parse_temperatures
+    from textgan.evaluate import check_text_run, parse_temperatures
     from textgan.metrics.suite import parse_metrics
     from textgan.metrics.sweep import DEFAULT_TEMPERATURES, default_metrics, temperature_sweep
     from textgan.runs import RunDir, git_sha, load_run
@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir")
     args = p.parse_args(argv)
 
+    check_text_run(Path(args.run), "benchmarks/sweep.py")
     run = load_run(args.run)
+    if hasattr(run.generator, "bind"):  # class-conditional: the per-class protocol has no temperature sweep
+        raise UserError(f"run '{args.run}' is class-conditional, scored with the per-class protocol, which has no "
+                        f"temperature sweep; score it with python -m textgan.evaluate --run {args.run}")
     data = load_data(run.cfg.data, args.data_dir, run.vocab)  # load_run found its relative paths
     metrics = parse_metrics(args.metrics) if args.metrics else default_metrics(data)
     num = args.num or run.cfg.eval.num_samples

@@ -119,18 +119,27 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
     return entry
 
 
+def check_text_run(run_path: Path, tool: str = "textgan.evaluate") -> None:
+    """Refuse a run of a plugged-in non-text source (the image GANs), which is evaluated while it trains; its
+    vocabulary-less run directory would otherwise fail with a message that it is no textgan run at all."""
+    from textgan.data.sources import DATA_SOURCES
+    from textgan.runs import load_run_config
+
+    spec, cfg = load_run_config(run_path)
+    if cfg.data.name in DATA_SOURCES:
+        raise UserError(f"run '{run_path}' ({spec.name} on {cfg.data.name}) is not a text run: its metrics are in "
+                        "metrics.jsonl (one line per evaluation) and `python -m textgan.sample --run RUN` writes a "
+                        f"sample grid; {tool} scores text runs")
+
+
 def evaluate_run(args: argparse.Namespace, metrics: list[str] | None) -> dict[str, Any]:
-    from textgan.data.sources import DATA_SOURCES, load_data
+    from textgan.data.sources import load_data
     from textgan.metrics.sweep import default_metrics, evaluate_generator, temperature_sweep
-    from textgan.runs import git_sha, load_run, load_run_config
+    from textgan.runs import git_sha, load_run
 
     if args.references:
         raise UserError("--references is for --samples; a run is scored against its own test set")
-    spec, cfg = load_run_config(Path(args.run))
-    if cfg.data.name in DATA_SOURCES:  # a plugged-in non-text source (image GANs): evaluated while training
-        raise UserError(f"run '{args.run}' ({spec.name} on {cfg.data.name}) is not a text run: its metrics are in "
-                        "metrics.jsonl (one line per evaluation) and `python -m textgan.sample --run RUN` writes a "
-                        "sample grid; textgan.evaluate scores text runs")
+    check_text_run(Path(args.run))
     run = load_run(args.run, args.checkpoint)
     data = load_data(run.cfg.data, args.data_dir, run.vocab)  # load_run found its relative paths
     metrics = metrics or default_metrics(data)
