@@ -462,8 +462,12 @@ def readme_markdown(folder: Path, published_path: Path = PUBLISHED, plot_dir: Pa
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python benchmarks/render.py", description=__doc__.splitlines()[0])
     p.add_argument("folder", help="benchmarks/results/<grid>")
-    p.add_argument("--published", default=str(PUBLISHED))
+    p.add_argument("--published", default=str(PUBLISHED), help="YAML of published numbers (default: %(default)s)")
     args = p.parse_args(argv)
+    if not Path(args.published).is_file():  # the tables would lose their published column, silently
+        print(f"error: --published '{args.published}' not found; pass a YAML of published numbers such as "
+              "benchmarks/published.yaml", file=sys.stderr)
+        return 2
     try:
         print(f"wrote {render_dir(Path(args.folder), Path(args.published))}")
     except (FileNotFoundError, ValueError) as err:  # no results, or a damaged result file (named)

@@ -292,8 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default=str(RESULTS), help="folder of grid folders (default: benchmarks/results)")
     p.add_argument("--out", default=str(OUT), help="Markdown file to write (default: benchmarks/REPORT.md); its "
                    "quality-diversity PNGs are drawn into --results wherever it goes, as its links point there")
-    p.add_argument("--published", default=str(render.PUBLISHED))
+    p.add_argument("--published", default=str(render.PUBLISHED),
+                   help="YAML of published numbers (default: %(default)s)")
     args = p.parse_args(argv)
+    if not Path(args.published).is_file():  # the report would lose its published tables, silently
+        print(f"error: --published '{args.published}' not found; pass a YAML of published numbers such as "
+              "benchmarks/published.yaml", file=sys.stderr)
+        return 2
     out = Path(args.out)
     if not out.parent.is_dir():
         print(f"error: --out '{out}': folder '{out.parent}' does not exist; create it or choose another path",

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, where `benchmarks` lives
 
-from benchmarks import render
+from benchmarks import render, report
 from benchmarks.harness import config_hash, load_grid, pretrain_record, run_id
 
 
@@ -120,6 +120,17 @@ def test_render_empty_folder_is_an_error(tmp_path, capsys):
     (tmp_path / "maskgan-coco-seed0.json").write_text("{}")  # an in-filling result: another writer's folder
     assert render.main([str(tmp_path)]) == 2
     assert "bench_infill.py --readme-only" in capsys.readouterr().err
+
+
+def test_a_missing_published_file_is_an_error_not_an_empty_column(tmp_path, capsys):
+    # a mistyped --published dropped the published values from the tables, silently
+    results = tmp_path / "g"
+    results.mkdir()
+    assert render.main([str(results), "--published", str(tmp_path / "nope.yaml")]) == 2
+    assert "--published" in (err := capsys.readouterr().err) and "nope.yaml' not found" in err
+    assert report.main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md"), "--published",
+                        str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml' not found" in capsys.readouterr().err and not (tmp_path / "R.md").exists()
 
 
 def test_harness_helpers(tmp_path):
