@@ -401,3 +401,17 @@ def test_a_resume_refusing_a_new_data_file_says_where_the_run_reads_it(text_run,
     proc = cli.main(train_main, ["--resume", "--run-dir", tmp_path / "oracle", "data.oracle.num_train=7"], capsys)
     cli.user_error(proc, "'data.oracle.num_train' cannot change when resuming")
     assert "link to it" not in proc.stderr
+
+
+def test_a_resume_that_changes_the_networks_names_the_setting_in_one_short_line(tiny_labelled, cli, capsys):
+    # the checkpoint's weights no longer fit: the error listed every weight torch found missing (600 characters)
+    run = tiny_labelled.parent / "run"
+    proc = cli.main(train_main, ["--config", REPO_ROOT / "configs" / "tiny" / "cgan_mle.yaml", "--data", tiny_labelled,
+                                 "--run-dir", run, "mle.epochs=1"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    proc = cli.main(train_main, ["--resume", "--run-dir", run, "mle.epochs=2", "conditional.generator=per_class"],
+                    capsys)
+    line = cli.user_error(proc, "does not fit this model's 'generator'", "weight(s) missing, e.g. ",
+                          "; this resume changes conditional.generator prefix -> per_class",
+                          "cannot change on resume: drop it")
+    assert len(line) - len(str(run)) < 350 and "vocabulary changed?" not in line, line

@@ -45,6 +45,15 @@ class IncompatibleCheckpoint(UserError):
     """An intact checkpoint this textgan cannot use (another format version); never skipped silently."""
 
 
+class WeightsDoNotFit(UserError):
+    """A checkpoint whose weights do not fit the networks the config builds (a changed architecture setting or
+    vocabulary); a resume names the settings it changed instead of asking (`misfit`: what differs)."""
+
+    def __init__(self, source: Path, network: str, misfit: str, cause: str = "was the config or vocabulary changed?"):
+        self.source, self.network, self.misfit = source, network, misfit
+        super().__init__(f"checkpoint '{source}' does not fit this model's '{network}' ({misfit}); {cause}")
+
+
 def vocab_fingerprint(vocab: Any) -> str:
     """A short hash of a vocabulary's token -> id map (a text vocabulary) or its id range (the oracle's)."""
     tokenizer = getattr(vocab, "tokenizer", None)
@@ -253,9 +262,25 @@ def load_weights_into(modules: dict[str, torch.nn.Module], weights: dict[str, di
     for name, module in modules.items():
         if name not in weights:
             raise UserError(f"checkpoint '{source}' has no weights for '{name}'; it was written by another model")
-        try:
-            module.load_state_dict(weights[name])
-        except RuntimeError as err:
-            first = str(err).splitlines()[1].strip() if len(str(err).splitlines()) > 1 else str(err)
-            raise UserError(f"checkpoint '{source}' does not fit this model's '{name}' ({first}); "
-                            "was the config or vocabulary changed?") from None
+        misfit = weights_misfit(module.state_dict(), weights[name])
+        if misfit:
+            raise WeightsDoNotFit(source, name, misfit)
+        module.load_state_dict(weights[name])
+
+
+def weights_misfit(expected: dict[str, torch.Tensor], given: dict[str, torch.Tensor]) -> str:
+    """How `given` weights differ from a network's own, in a few words with one example each ("" when they
+    fit): torch's own message lists every key, hundreds of characters for a changed architecture."""
+    missing = sorted(expected.keys() - given.keys())
+    unexpected = sorted(given.keys() - expected.keys())
+    reshaped = [k for k in expected if k in given and tuple(expected[k].shape) != tuple(given[k].shape)]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} weight(s) missing, e.g. {missing[0]}")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected, e.g. {unexpected[0]}")
+    if reshaped:
+        k = reshaped[0]
+        parts.append(f"{len(reshaped)} of another shape, e.g. {k}: checkpoint {list(given[k].shape)}, "
+                     f"model {list(expected[k].shape)}")
+    return "; ".join(parts)

@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from textgan.checkpoint import WeightsDoNotFit
 from textgan.config import (
     dotted_items,
     flatten,
@@ -180,16 +181,12 @@ def resolve_config(args: argparse.Namespace):
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))
 
 
-def warn_changed_settings(before: Mapping[str, Any], after: Mapping[str, Any], budgets: set[str]) -> None:
-    """A resume that changes a setting other than a budget (eval.temperature, adversarial.rollouts, ...) says so:
-    config.yaml then holds the new value, while the evaluations and iterations
-    before it used the old one (run_info.jsonl keeps each sitting's command)."""
-    changed = [f"{key} {as_override(before[key])} -> {as_override(value)}" for key, value in after.items()
-               if key in before and before[key] != value and key not in budgets]
-    if changed:
-        log.warning("resuming with changed settings: %s; what this run trained and evaluated before used the old "
-                    "values, and its metrics.jsonl does not mark where they changed (run_info.jsonl records each "
-                    "sitting's command)", ", ".join(changed))
+def changed_settings(before: Mapping[str, Any], after: Mapping[str, Any], budgets: set[str]) -> list[str]:
+    """The settings a resume changes other than a budget (eval.temperature, adversarial.rollouts, ...), as
+    "key old -> new": a resume says so, since config.yaml then holds the new value while the evaluations and
+    iterations before it used the old one (run_info.jsonl keeps each sitting's command)."""
+    return [f"{key} {as_override(before[key])} -> {as_override(value)}" for key, value in after.items()
+            if key in before and before[key] != value and key not in budgets]
 
 
 def nothing_to_train(last: Any, run: RunDir, step: int, patience_selects: bool) -> str:
@@ -409,12 +406,21 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
             replace_run_dir(run)
         dist.barrier()
     else:
-        trainer.restore()  # refuses a checkpoint of another model or vocabulary before the files below change
+        budgets = {phase.budget_key for phase in algorithm.phases() if phase.budget_key}
+        changed = changed_settings(flatten(load_run_config(run.path)[1]), flatten(cfg), budgets)
+        try:  # refuses a checkpoint of another model or vocabulary before the files below change
+            trainer.restore()
+        except WeightsDoNotFit as err:  # an architecture setting changed on resume (conditional.*, nets.*, ...)
+            if not changed:
+                raise
+            raise WeightsDoNotFit(err.source, err.network, err.misfit, f"this resume changes {', '.join(changed)}, "
+                                  "and a setting that shapes the networks cannot change on resume: drop it") from None
         # a budget raised is what resume is for; any other change is said, unless nothing is left to train
         # (then no setting is applied, and the closing message says so)
-        if dist.is_main and trainer.schedule_left():
-            warn_changed_settings(flatten(load_run_config(run.path)[1]), flatten(cfg),
-                                  {phase.budget_key for phase in algorithm.phases() if phase.budget_key})
+        if dist.is_main and trainer.schedule_left() and changed:
+            log.warning("resuming with changed settings: %s; what this run trained and evaluated before used the old "
+                        "values, and its metrics.jsonl does not mark where they changed (run_info.jsonl records each "
+                        "sitting's command)", ", ".join(changed))
     saved_config = None  # on --resume: the run's config.yaml as it was, put back if nothing is trained
     try:  # from here on, a failure before the new run's first checkpoint puts a replaced run back
         if dist.is_main:
