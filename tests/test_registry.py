@@ -47,12 +47,15 @@ def test_make_config_gives_independent_trees():
     assert b.data.oracle.vocab_size != 7
 
 
-def test_unread_keys_must_name_keys_of_the_shared_sections():
-    """A declared unread key that names nothing (a typo) or a model's own section would hide or refuse nothing."""
+def test_unread_keys_must_name_keys_of_the_models_sections():
+    """A declared unread key that names nothing (a typo, a section the model lacks) would hide or refuse nothing.
+    A key of the model's own sections may be named (cgan_mle's conditional.discriminator: the section is
+    cseqgan's too, whose discriminator reads it)."""
     mle = get_model("mle")
-    for entry in ("generator.hidden_dimm", "mle.epochs", "data.oracles"):
+    for entry in ("generator.hidden_dimm", "mle.epochz", "data.oracles", "conditional.label_dim"):
         with pytest.raises(ValueError, match=f"unread_keys entry '{entry}'"):
             make_config(dataclasses.replace(mle, name="x", unread_keys={entry: ""}))
+    make_config(dataclasses.replace(mle, name="x", unread_keys={"mle.grad_clip": ""}))
     with pytest.raises(ValueError, match="gives defaults to keys it declares unread: generator.kind"):
         make_config(dataclasses.replace(mle, name="x", defaults={"generator.kind": "lstm"},
                                         unread_keys={"generator": ""}))

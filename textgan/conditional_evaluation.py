@@ -11,6 +11,8 @@ Per evaluation:
 - `bleu_<n>_<label>` against the test sentences *of that class*, `self_bleu_<n>_<label>` within the
   class's samples (definitions as `textgan/evaluation.py`); `bleu_<n>` / `self_bleu_<n>` are means over
   classes;
+- a class with no test sentence while others have some (`LabelSet.untested`: a header row, a mistyped label)
+  gets none of these per-class metrics and is left out of every mean, so all means average the same classes;
 - `nll_test`: NLL per real token + EOS of the test set, each sentence conditioned on its own label, at the
   sampling temperature `eval.temperature` (as `textgan/evaluation.py`); `nll_valid` the same over the
   validation split (`data.valid_size`) at temperature 1, for model selection.
@@ -99,7 +101,12 @@ class ConditionalEvaluator(Evaluator):
             metrics["nll_valid"] = self.conditional_nll(generator, data.valid, self.labels.valid, len(data.valid))
         per_class: dict[str, list[float]] = {}
         refs = strip_after_eos(data.test.tokens, data.vocab.eos_id) if data.test is not None else []
+        # a class without test sentences (a header row, LabelSet.check_classes warned at load) has no BLEU: it
+        # is left out of every metric, so that every mean over classes averages the same classes
+        untested = set(self.labels.untested())
         for c, name in enumerate(names):
+            if c in untested:
+                continue
             rows = labels == c
             values = {"class_acc": float((predicted[rows] == c).double().mean())}
             hyps = sampled_rows(samples[rows], data.vocab)

@@ -5,8 +5,8 @@ The training CLI, the tests and the benchmarks all iterate over `MODELS`; adding
 modules are found and imported on first use, so no central list needs editing.
 `make_config(spec)` builds the run's config tree: the shared sections (data, generator, train, eval)
 plus the sections the model declares (e.g. `mle`, `discriminator`, `adversarial`). A model that never reads
-some keys of the shared sections declares them (`ModelSpec.unread_keys`): `--show-config` leaves them out
-and `check_keys_read` refuses a run that sets one.
+some keys of the shared sections, or of a section class it shares with other models (`conditional`), declares
+them (`ModelSpec.unread_keys`): `--show-config` leaves them out and `check_keys_read` refuses a run that sets one.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ class ModelSpec:
     variant_keys: tuple[str, ...] = ()
     # keys of the shared sections (data, generator, train, eval) the model never reads -> why, in a few words
     # ("" for nothing to add). An entry is a dotted key ("data.max_len") or a section, covering every key in it
-    # ("generator", "data.oracle"). `--show-config` leaves them out, and a run that sets one (key=value,
+    # ("generator", "data.oracle"). A key of one of the model's own sections may be named too, where that
+    # section's class is shared with models that read more of it (cgan_mle has no discriminator, yet its
+    # `conditional` section is cseqgan's, with conditional.discriminator); a section class of the model's own
+    # holds only what it reads. `--show-config` leaves them out, and a run that sets one (key=value,
     # --config, train_model's overrides) is refused with a one-line error (`check_keys_read`): without this a
     # value given there would do nothing, silently. Only what the user sets is checked: a run's saved config
     # (--resume) holds every key at its default. The shared code reads this declaration, never the model's name.
@@ -126,11 +129,13 @@ def make_config(spec: ModelSpec) -> Any:
 
 
 def _check_unread_keys(spec: ModelSpec, keys: list[str]) -> None:
-    """A registration whose `unread_keys` name no shared key, or a key it also gives a default, is a bug."""
+    """A registration whose `unread_keys` name no key of its sections (shared or its own), or a key it also
+    gives a default, is a bug."""
+    sections = (*SHARED_SECTIONS, *spec.sections)
     for entry in spec.unread_keys:
-        if entry.split(".")[0] not in SHARED_SECTIONS or not any(within(key, [entry]) for key in keys):
-            raise ValueError(f"model '{spec.name}': unread_keys entry '{entry}' is no key or section of the "
-                             f"shared sections ({', '.join(SHARED_SECTIONS)})")
+        if entry.split(".")[0] not in sections or not any(within(key, [entry]) for key in keys):
+            raise ValueError(f"model '{spec.name}': unread_keys entry '{entry}' is no key or section of its "
+                             f"config sections ({', '.join(sections)})")
     if defaulted := [key for key in spec.defaults if within(key, spec.unread_keys)]:
         raise ValueError(f"model '{spec.name}' gives defaults to keys it declares unread: {', '.join(defaulted)}")
 

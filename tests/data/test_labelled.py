@@ -144,5 +144,17 @@ def test_a_class_without_test_sentences_is_warned_about(tmp_path, caplog):
     path.write_text("label\ttext\n" + path.read_text())
     cfg = DataConfig(name=str(path), labels="tsv", tokenize="whitespace", test_fraction=0.25)
     data = load_data(cfg)
-    assert data.labels.names == ["label", "negative", "positive"]
-    assert "class 'label' has no test sentences" in caplog.text and "header row" in caplog.text
+    assert data.labels.names == ["label", "negative", "positive"] and data.labels.untested() == [0]
+    # the warning says what the evaluation does with it (ConditionalEvaluator leaves it out) and names the header
+    assert "class 'label' has no test sentences" in caplog.text
+    assert "left out of every per-class metric and of the means over classes" in caplog.text
+    assert "class 'label' is only the file's first line: a header row? Delete that line" in caplog.text
+    # a class of several sentences too few to split is not a header: the warning does not say it is
+    caplog.clear()
+    path.write_text(path.read_text().replace("label\ttext\n", "") + "postive\ta typo .\npostive\tanother typo .\n")
+    assert load_data(cfg).labels.untested() == [2]  # round(0.25 * 2) = 0 test sentences; names sorted
+    assert "class 'postive' has no test sentences" in caplog.text and "a mistyped label" in caplog.text
+    assert "header" not in caplog.text
+    # without test sentences at all no class is left out (class accuracy and self-BLEU need no reference)
+    cfg.test_fraction = 0.0
+    assert load_data(cfg).labels.untested() == []

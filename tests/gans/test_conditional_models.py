@@ -52,6 +52,45 @@ def test_trains_every_phase_and_saves_labels(cli, capsys, tiny_labelled, tmp_pat
     assert not torch.equal(out[0], out[1]) or model == "sentigan"  # per-class state: the label itself
 
 
+@pytest.mark.parametrize("model, setting, why", [
+    ("cgan_mle", "conditional.discriminator=aux", "cgan_mle trains no discriminator"),
+    ("cgan_mle", "conditional.label_dim=8", "cgan_mle trains no discriminator"),
+    ("cgan_mle", "conditional.hidden_dim=8", "cgan_mle trains no discriminator"),
+    ("sentigan", "conditional.label_dim=8", "sizes of the cgan discriminator; SentiGAN's is multiclass"),
+    ("sentigan", "conditional.hidden_dim=8", "sizes of the cgan discriminator; SentiGAN's is multiclass"),
+])
+def test_a_conditional_key_the_model_never_reads_is_refused(cli, capsys, tiny_labelled, tmp_path, model, setting,
+                                                            why):
+    # the `conditional` section is cseqgan's, which reads every key of it; these models read only part of it
+    key = setting.split("=")[0]
+    cli.user_error(cli.main(train_main, ["--config", TINY[model], "--data", tiny_labelled, "--run-dir",
+                                         tmp_path / "run", setting], capsys),
+                   f"config key '{key}' is not read by model '{model}' ({why}; of conditional.* it reads only "
+                   "conditional.generator", "); remove it")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("model, read", [
+    ("cgan_mle", ["conditional.generator"]),
+    ("sentigan", ["conditional.generator", "conditional.discriminator"]),
+    ("cseqgan", ["conditional.generator", "conditional.discriminator", "conditional.label_dim",
+                 "conditional.hidden_dim"]),
+])
+def test_show_config_lists_the_conditional_keys_the_model_reads_and_they_pass(cli, capsys, tiny_labelled, model,
+                                                                              read):
+    # each read key set away from its default passes; the saved config of a run (every key, unread ones at their
+    # default) is a valid --config, which the other tests' runs use
+    settings = {"conditional.generator": "per_class", "conditional.discriminator": "aux",
+                "conditional.label_dim": "8", "conditional.hidden_dim": "8"}
+    if model == "sentigan":  # its discriminator can only be multiclass, and its generator's default is per_class
+        settings |= {"conditional.generator": "prefix", "conditional.discriminator": "multiclass"}
+    proc = cli.main(train_main, ["--config", TINY[model], "--data", tiny_labelled, "--show-config",
+                                 *(f"{key}={settings[key]}" for key in read)], capsys)
+    assert proc.returncode == 0, proc.stderr
+    shown = [line.split(" ")[0] for line in proc.stdout.splitlines() if line.startswith("conditional.")]
+    assert shown == [f"{key}={settings[key]}" for key in read]
+
+
 def test_conditional_model_selects_on_its_class_conditioned_validation_nll(cli, capsys, tiny_labelled, tmp_path):
     records = train(cli, capsys, "cgan_mle", tiny_labelled, tmp_path / "run", "data.valid_size=6",
                     "train.eval_every=1", "train.best_metric=nll_valid")

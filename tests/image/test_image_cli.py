@@ -123,12 +123,43 @@ def test_sample_cli_writes_a_png(runs, cli, capsys):
     ([*DIGITS, "eval.bleu=false"], ["'eval.bleu' is not read by model 'dcgan'",
                                     "of eval.* it reads only eval.num_samples, eval.seed); remove it"]),
     ([*RING, "eval={classifier: {epochs: 2}}"], ["'eval.classifier.epochs' is not read by model 'wgan_gp'"]),
+    # nets.* keys the nets of the data never read (check_nets_keys): the MLPs of the mixtures, the convnets of digits
+    (["--model", "wgan_gp", "--data", "ring8", "nets.channels=4"],
+     ["config key 'nets.channels' is not read on points data 'ring8' (its MLP nets read only nets.z_dim, "
+      "nets.hidden, nets.layers, nets.conditional); remove it, or set it to the default (nets.channels=32)"]),
+    ([*RING, "nets.init_std=0.1"], ["config key 'nets.init_std' is not read on points data 'ring8'"]),
+    (["--model", "dcgan", "--data", "digits", "nets.hidden=8"],
+     ["config key 'nets.hidden' is not read on images data 'digits' (its DCGAN convnets read only nets.z_dim, "
+      "nets.channels, nets.conditional, nets.init_std); remove it"]),
+    ([*DIGITS, "nets.hidden=8", "nets.layers=2"], ["config keys 'nets.hidden', 'nets.layers' are not read on images "
+                                                  "data 'digits'", "remove them, or set them to the default "
+                                                  "(nets.hidden=128, nets.layers=3)"]),
+    # a key of the config file, for the data set --data replaced: nets.channels=4 of the digits protocol
+    ([*DIGITS, "--data", "grid25"], ["config key 'nets.channels' is not read on points data 'grid25'"]),
 ])
 def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tiny.txt").write_text("a b c .\nb c a .\n")
     cli.user_error(cli.main(train_main, [*argv, "--run-dir", "r"], capsys), *needles)
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    [*RING, "nets.hidden=8", "nets.layers=1", "nets.z_dim=2", "nets.conditional=true"],
+    # init_std=0 asks for PyTorch's init, which the MLPs keep: what a ring8 run saved before the key reads as
+    [*RING, "nets.init_std=0", "nets.channels=32"],
+    [*DIGITS, "nets.channels=8", "nets.init_std=0", "nets.z_dim=4", "nets.conditional=false", "nets.hidden=128"],
+    ["--model", "dcgan", "--data", "oracle", "nets.hidden=8"],  # training refuses the data itself
+])
+def test_nets_keys_the_data_reads_pass(argv, tmp_path, monkeypatch, cli, capsys):
+    # the nets' own keys, and keys at their default (a run's saved config.yaml holds every key), are accepted
+    from textgan.config import parse_override
+
+    monkeypatch.chdir(tmp_path)
+    proc = cli.main(train_main, [*argv, "--show-config"], capsys)  # the check of a training run, nothing trained
+    assert proc.returncode == 0, proc.stderr
+    shown = dict(parse_override(line.split()[0]) for line in proc.stdout.splitlines() if line.startswith("nets."))
+    assert all(shown[key] == value for key, value in map(parse_override, [a for a in argv if a.startswith("nets.")]))
 
 
 # the keys of the shared sections (data, generator, train, eval) a continuous run reads: every train.* key (the

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import write_tiny_labelled
 
 from textgan.conditional_evaluation import ConditionalEvaluator
 from textgan.data.corpus import sampled_rows, strip_after_eos
@@ -71,6 +72,24 @@ def test_conditional_evaluator_per_class(tiny_labelled):
     assert hyps != strip_after_eos(neg, data.vocab.eos_id)  # this untrained G draws some: the rule matters here
     assert metrics["bleu_2_negative"] == pytest.approx(bleu(hyps, refs, 3)[2])
     assert metrics["class_acc_negative"] == pytest.approx(float((clf.predict(model, neg) == 0).double().mean()))
+
+
+def test_a_class_without_test_sentences_is_left_out_of_every_per_class_metric_and_mean(tmp_path, monkeypatch):
+    # a header row ("label<TAB>sentence") is a class of one sentence, which the test split never gets: it has no
+    # BLEU, so its class accuracy and self-BLEU must not join the means either (all means: the same classes)
+    monkeypatch.setenv("TEXTGAN_CACHE_DIR", str(tmp_path))
+    path = write_tiny_labelled(tmp_path)
+    path.write_text("label\tsentence\n" + path.read_text())
+    data = load_data(DataConfig(name=str(path), labels="tsv", tokenize="whitespace", test_fraction=0.25))
+    assert data.labels.names == ["label", "negative", "positive"] and data.labels.untested() == [0]
+    torch.manual_seed(0)
+    gen = build_conditional_generator("prefix", GeneratorConfig(emb_dim=8, hidden_dim=8), data.vocab.size,
+                                      data.vocab.bos_id, 3)
+    metrics, shown = ConditionalEvaluator(data, EvalConfig(num_samples=30, bleu_max_n=3, classifier=TINY)).evaluate(gen)
+    assert shown.shape[0] == 30                          # its samples are still drawn: the others' stay the same
+    assert not [key for key in metrics if key.endswith("_label")]
+    for key in ("class_acc", "bleu_2", "bleu_3", "self_bleu_2", "self_bleu_3"):
+        assert metrics[key] == pytest.approx((metrics[f"{key}_negative"] + metrics[f"{key}_positive"]) / 2), key
 
 
 def test_conditional_nll_test_is_at_the_sampling_temperature(tiny_labelled, tmp_path, monkeypatch):

@@ -112,6 +112,8 @@ def split_pairs(pairs: list[tuple[str, str]], fraction: float, seed: int
 def load_labelled_data(cfg: Any, data_root: Path, vocab: TextVocab | None = None):
     """A `DataBundle` with `labels` from a labelled corpus (see the module docstring)."""
     train_pairs, test_pairs, info = read_pairs(cfg, data_root)
+    # before the split reorders the pairs: a header row is the first line of a label<TAB>sentence file
+    first_label = train_pairs[0][0] if cfg.labels == "tsv" and train_pairs else None
     if test_pairs is None and cfg.test_fraction > 0:
         train_pairs, test_pairs = split_pairs(train_pairs, cfg.test_fraction, cfg.split_seed)
     names = sorted({label for label, _ in train_pairs})
@@ -153,7 +155,8 @@ def load_labelled_data(cfg: Any, data_root: Path, vocab: TextVocab | None = None
     labels = LabelSet(names, torch.tensor(train_labels, dtype=torch.long),
                       torch.tensor(test_labels, dtype=torch.long) if test_words else None)
     labels.check_classes("data.max_train keeps the first N training sentences, which can come grouped by class: "
-                         "raise it or set 0" if cfg.max_train else "raise data.max_len, or set data.drop_longer=false")
+                         "raise it or set 0" if cfg.max_train else "raise data.max_len, or set data.drop_longer=false",
+                         first_label=first_label)
     info = {**info, "train": len(train), "test": len(test) if test else 0, "vocab": vocab.size,
             "max_len": max_len, "truncated": too_long, "dropped": dropped, "labels": labels.train_counts()}
     return LabelledBundle(cfg.name, train, test, vocab, None, info, labels)

@@ -40,17 +40,34 @@ class LabelSet:
     def num_classes(self) -> int:
         return len(self.names)
 
-    def check_classes(self, fix: str, warn_untested: bool = True) -> None:
+    def untested(self) -> list[int]:
+        """Ids of the classes with no test sentence while the others have some (a header row, a mistyped label
+        or a class too small for data.test_fraction makes one). The per-class evaluation leaves them out of
+        every metric and every mean over classes (`ConditionalEvaluator.score_classes`), so that class_acc,
+        bleu_n and self_bleu_n all average the same classes. Empty without test sentences at all: every class
+        is then scored alike (class accuracy and self-BLEU need no reference)."""
+        if self.test is None or not len(self.test):
+            return []
+        present = set(self.test.unique().tolist())
+        return [c for c in range(self.num_classes) if c not in present]
+
+    def check_classes(self, fix: str, warn_untested: bool = True, first_label: str | None = None) -> None:
         """A UserError if a class has no training sentence left (`fix`: which setting emptied it and how to
-        undo that); a warning for a class with no test sentence while the others have some (a header row or a
-        mistyped label makes such a class: its per-class BLEU cannot be computed)."""
+        undo that); a warning for a class with no test sentence while the others have some (`untested`: it is
+        left out of the per-class metrics). `first_label`: the label of a label<TAB>sentence file's first line,
+        so that a header row, which becomes a class of that one line, is named as the likely cause."""
         counts = self.train_counts()
         if empty := [name for name, n in counts.items() if n == 0]:
             raise UserError(f"class {', '.join(repr(n) for n in empty)} has no training sentences left "
                             f"(per class: {counts}); {fix}")
-        if warn_untested and self.test is not None and len(self.test):
-            untested = [n for i, n in enumerate(self.names) if not (self.test == i).any()]
-            if untested:
-                log.warning("class %s has no test sentences (training sentences per class: %s): a header row or a "
-                            "mistyped label? Its per-class metrics are left out",
-                            ", ".join(repr(n) for n in untested), counts)
+        if not warn_untested or not (untested := [self.names[c] for c in self.untested()]):
+            return
+        if first_label in untested and counts[first_label] == 1:
+            cause = (f"class '{first_label}' is only the file's first line: a header row? Delete that line "
+                     "(data.labels=tsv reads every line as label<TAB>sentence)")
+        else:
+            cause = ("a mistyped label, or too few sentences to split? Fix the label, or give the class test "
+                     "sentences (a larger data.test_fraction, or more of them in data.test's file)")
+        log.warning("class %s has no test sentences (training sentences per class: %s), so it is left out of every "
+                    "per-class metric and of the means over classes (class_acc, bleu_n and self_bleu_n average "
+                    "the other classes); %s", ", ".join(repr(n) for n in untested), counts, cause)

@@ -13,4 +13,8 @@ register(ModelSpec(
     paper="conditioning as in CGAN, Mirza & Osindero 2014, arXiv:1411.1784; MLE of SeqGAN, arXiv:1609.05473",
     data_kinds=("text",),
     needs_labels=True,
+    # the `conditional` section is the adversarial models' (cseqgan): of it, teacher forcing reads only
+    # conditional.generator (build_conditional_g); the discriminator's keys would be set for nothing
+    unread_keys=dict.fromkeys(["conditional.discriminator", "conditional.label_dim", "conditional.hidden_dim"],
+                              "cgan_mle trains no discriminator"),
 ))

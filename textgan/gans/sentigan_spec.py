@@ -14,4 +14,8 @@ register(ModelSpec(
     paper="SentiGAN, Wang & Wan, IJCAI 2018, doi:10.24963/ijcai.2018/618",
     data_kinds=("text",),
     needs_labels=True,
+    # its only discriminator, multiclass ((K+1)-way softmax over the text features), has no label embedding
+    # or mixing layer: the sizes of the cgan discriminator's (ConditionalDiscriminator) would be set for nothing
+    unread_keys=dict.fromkeys(["conditional.label_dim", "conditional.hidden_dim"],
+                              "sizes of the cgan discriminator; SentiGAN's is multiclass"),
 ))

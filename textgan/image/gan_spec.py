@@ -1,14 +1,21 @@
 """Registry entries of the continuous GANs: one algorithm (`ImageGAN`), registrations differing only in the
 defaults of their `gan` config section. Importing this module also registers the data sources
-(ring8, grid25, digits) through `textgan.image.data`.
+(ring8, grid25, digits) through `textgan.image.data`. It also declares which config keys these models never
+read (`UNREAD_KEYS`), and which nets.* keys the networks of each kind of data read (`check_nets_keys`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
+from textgan.config import ConfigError
+from textgan.config_help import as_override
+from textgan.data.sources import expected_kind
 from textgan.image import data as _data  # noqa: F401  (registers ring8, grid25, digits)
 from textgan.image.gan import ImageGAN, config_with_defaults
 from textgan.image.nets import NetConfig
-from textgan.registry import ModelSpec, register
+from textgan.registry import ModelSpec, get_model, make_config, register
 
 DATA_KINDS = ("points", "images")
 
@@ -28,6 +35,45 @@ UNREAD_KEYS = {
     **dict.fromkeys(["eval.num_test", "eval.temperature", "eval.bleu", "eval.bleu_max_n", "eval.classifier"],
                     "continuous runs are scored by mode coverage or FD"),
 }
+
+# nets.* keys the networks of each kind of data read (`build_networks`): the MLPs of the 2-D mixtures have no
+# channels and keep PyTorch's init; the DCGAN convnets of the images have no hidden width or layer count. Which
+# kind a run has is told by its data set, not by the model, so this is a rule across keys (`check_nets_keys`, the
+# specs' check_config), as textgan/data/key_scope.py is for the data.* keys of text data, not an unread_keys entry.
+NETS_READ = {"points": ("z_dim", "hidden", "layers", "conditional"),
+             "images": ("z_dim", "channels", "conditional", "init_std")}
+NETS_OF = {"points": "MLP nets", "images": "DCGAN convnets"}
+# values of a key the nets do not read that ask for what they do anyway, so they pass: nets.init_std=0 is
+# PyTorch's default init, which the MLPs keep (and what the config of a run saved before nets.init_std existed
+# reads as: such a ring8 run must still resume)
+NETS_AS_BUILT = {"points": {"init_std": 0.0}}
+
+
+def check_nets_keys(cfg: Any) -> None:
+    """Refuse nets.* keys set away from their default that the networks of the run's data never read
+    (nets.channels on ring8, nets.hidden on digits): without this they would be ignored, silently. A key at its
+    default passes (a run's saved config.yaml holds every key), and so does a value of `NETS_AS_BUILT`. Data
+    these models refuse (the oracle, text) or of unknown kind is left to that refusal."""
+    kind = expected_kind(cfg.data)
+    if kind not in NETS_READ:
+        return
+    defaults, as_built = make_config(get_model(cfg.model)).nets, NETS_AS_BUILT.get(kind, {})
+    unread = []
+    for f in dataclasses.fields(cfg.nets):
+        value = getattr(cfg.nets, f.name)
+        if f.name in NETS_READ[kind] or value == getattr(defaults, f.name) \
+                or (f.name in as_built and value == as_built[f.name]):
+            continue
+        unread.append(f.name)
+    if unread:
+        one = len(unread) == 1
+        named = (f"config key 'nets.{unread[0]}' is" if one
+                 else "config keys " + ", ".join(f"'nets.{k}'" for k in unread) + " are")
+        back = ", ".join(f"nets.{k}={as_override(getattr(defaults, k))}" for k in unread)
+        raise ConfigError(f"{named} not read on {kind} data '{cfg.data.name}' (its {NETS_OF[kind]} read only "
+                          f"{', '.join(f'nets.{k}' for k in NETS_READ[kind])}); remove {'it' if one else 'them'}, "
+                          f"or set {'it' if one else 'them'} to the default ({back})")
+
 
 # Shared keys these models read differently from the text models: what `--show-config` says of them.
 KEY_HELP = {
@@ -60,4 +106,4 @@ for _name, (_description, _paper, _defaults) in MODELS.items():
     _section = config_with_defaults(f"{_name.title().replace('_', '')}Config", **_defaults)
     register(ModelSpec(name=_name, algorithm=ImageGAN, sections={"gan": _section, "nets": NetConfig},
                        description=_description, paper=_paper, data_kinds=DATA_KINDS, unread_keys=UNREAD_KEYS,
-                       key_help=KEY_HELP))
+                       key_help=KEY_HELP, check_config=check_nets_keys))
