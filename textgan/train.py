@@ -270,7 +270,7 @@ def run_training(argv: list[str] | None) -> Path | None:
               "with key=value")
         if hidden := unread_leaves(spec, cfg):
             sections = ", ".join(dict.fromkeys(key.split(".")[0] for key in hidden))
-            print(f"# {len(hidden)} keys of the shared sections ({sections}) are not read by {spec.name} and not "
+            print(f"# {len(hidden)} keys of {sections} are not read by {spec.name} and not "
                   "shown; setting one is an error")
         print("\n".join(describe(cfg, defaults=make_config(spec), hide=tuple(spec.unread_keys),
                                   key_help=spec.key_help)))

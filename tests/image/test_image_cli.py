@@ -184,7 +184,7 @@ def test_show_config_lists_only_the_keys_the_model_reads(tmp_path, monkeypatch, 
     assert [k for k in shown if not k.startswith(shared)] == [k for k in every if not k.startswith(shared)]
     assert {"model", "seed", "gan.loss", "nets.z_dim", "train.eval_every"} <= set(shown)
     hidden = len(every) - len(shown)
-    assert hidden > 40 and lines[1] == (f"# {hidden} keys of the shared sections (data, generator, eval) are not "
+    assert hidden > 40 and lines[1] == (f"# {hidden} keys of data, generator, eval are not "
                                         "read by gan and not shown; setting one is an error")
     assert any(line.startswith("nets.z_dim=2 ") and "(default: 16)" in line for line in lines)
     # the shared keys whose text help would mislead say what they mean here (ModelSpec.key_help)
