@@ -192,6 +192,15 @@ def test_user_errors(oracle_run, tmp_path, capsys):
     (tmp_path / "wide.txt").write_bytes("a b c\n".encode("utf-16"))
     _user_error(capsys, ["--samples", str(tmp_path / "wide.txt")], "is UTF-16 text", "iconv -f utf-16 -t utf-8")
     _user_error(capsys, ["--run", s], "is a file, not a run directory")
+    # a conditional run's samples (label<TAB>sentence): its labels would be scored as words
+    (tmp_path / "labelled.txt").write_text("pos\ta good film .\nneg\t\nneg\ta bad film .\n")
+    _user_error(capsys, ["--samples", str(tmp_path / "labelled.txt"), "--metrics", "self_bleu"],
+                "holds label<TAB>sentence lines", f"cut -f2- {tmp_path / 'labelled.txt'}")
+    _user_error(capsys, ["--samples", s, "--references", str(tmp_path / "labelled.txt")],
+                "references file", "holds label<TAB>sentence lines")
+    (tmp_path / "tabbed.txt").write_text("a good\tfilm .\nb c d\na bad film .\n")  # a tab inside a sentence
+    assert main(["--samples", str(tmp_path / "tabbed.txt"), "--metrics", "self_bleu"]) == 0
+    capsys.readouterr()
     # an unwritable --json is refused before the metrics are computed, not after
     _user_error(capsys, ["--samples", s, "--json", str(tmp_path / "nowhere" / "r.json")], "does not exist")
     _user_error(capsys, ["--samples", s, "--json", str(tmp_path)], "is a directory")

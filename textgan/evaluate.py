@@ -98,6 +98,19 @@ def read_lines(path: str, what: str, keep_blank: bool) -> list[str]:
     return lines if keep_blank else [line for line in lines if line]
 
 
+def check_unlabelled(lines: list[str], what: str, path: str) -> None:
+    """Refuse a file of `label<TAB>sentence` lines (a class-conditional run's samples, a labelled corpus): split
+    on whitespace, its labels would be scored as words, raising self-BLEU and lowering BLEU, silently. Told by
+    most lines having a one-word field before a tab (an empty generation is written `label<TAB>`, which reads
+    back as the label alone); a tab now and then inside sentences is whitespace like any other."""
+    nonblank = [line for line in lines if line]
+    labelled = [line for line in nonblank if "\t" in line and " " not in line.split("\t", 1)[0]]
+    if len(labelled) * 2 > len(nonblank):
+        raise UserError(f"{what} file '{path}' holds label<TAB>sentence lines (a class-conditional run's samples or "
+                        f"a labelled corpus), whose labels would be scored as words; pass the sentences alone "
+                        f"(cut -f2- {path}), or score a conditional run per class with --run")
+
+
 def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, Any]:
     if args.temperatures or args.num or args.checkpoint or args.seed is not None:
         raise UserError("--temperatures, --num, --checkpoint and --seed need --run (a file's samples are fixed)")
@@ -109,6 +122,9 @@ def evaluate_files(args: argparse.Namespace, metrics: list[str]) -> dict[str, An
         wanted = ", ".join(m for m in metrics if m in ("bleu", "sacrebleu", "fed"))
         verb = "needs" if "," not in wanted else "need"
         raise UserError(f"{wanted} {verb} references: pass --references FILE (self_bleu works without)")
+    check_unlabelled(samples, "samples", args.samples)
+    if refs is not None:
+        check_unlabelled(refs, "references", args.references)
     hyps = Sentences([line.split() for line in samples], samples)
     ref_set = Sentences([line.split() for line in refs], refs) if refs is not None else None
     entry: dict[str, Any] = {"n_samples": len(samples), "n_references": len(refs) if refs is not None else None}
