@@ -34,6 +34,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from textgan.metrics.sweep_plot import entry_value
 
 
@@ -91,7 +93,13 @@ def load_run(path: Path, x: str, y: str) -> dict[str, Any]:
     evaluated = [r for r in records if _pair(r, x, y) is not None]
     if not evaluated:
         raise ValueError(f"{path} has no evaluation of {x} and {y} in a metrics.jsonl yet")
-    return {"curve": records, "metrics": evaluated[-1]}
+    # what a result JSON records of its data and protocol, so a run folder is checked against its baseline too
+    config = yaml.safe_load((path / "config.yaml").read_text()) if (path / "config.yaml").is_file() else {}
+    sittings = RunDir(path).read_run_info()
+    eval_cfg = config.get("eval") or {}
+    point = {**evaluated[-1], **({"n_samples": eval_cfg["num_samples"]} if "num_samples" in eval_cfg else {})}
+    return {"curve": records, "metrics": point, "data": (config.get("data") or {}).get("name"), "config": config,
+            "data_info": (sittings[0].get("data") if sittings else None) or {}}
 
 
 def as_point(result: Any, path: Path) -> dict[str, Any]:
@@ -147,6 +155,19 @@ def measured_differently(point: dict[str, Any], sweep: list[dict[str, Any]]) -> 
         if point.get(key) is not None and theirs and theirs != {point[key]}:
             out.append(f"{key} {point[key]} vs {', '.join(str(v) for v in sorted(theirs))}")
     return out
+
+
+def data_differences(run: dict[str, Any], base: dict[str, Any]) -> list[str]:
+    """'data coco vs oracle', ... where the two record different data: the data set's name, the oracle's
+    weights (the SeqGAN oracle's or a seeded one) and its sequence length, each where both record it."""
+    def oracle_len(result: dict[str, Any]) -> Any:
+        return ((result.get("config") or {}).get("data") or {}).get("oracle", {}).get("seq_len")
+
+    pairs = [("data", run.get("data"), base.get("data")),
+             ("oracle", (run.get("data_info") or {}).get("oracle"), (base.get("data_info") or {}).get("oracle"))]
+    if run.get("data") == base.get("data") == "oracle":
+        pairs.append(("oracle seq_len", oracle_len(run), oracle_len(base)))
+    return [f"{name} {ours} vs {theirs}" for name, ours, theirs in pairs if ours and theirs and ours != theirs]
 
 
 def training_margins(run: dict[str, Any], curve: list[tuple[float, float]], x: str, y: str, higher_better: bool,
@@ -219,8 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {run_path} vs {base_path}: {why}{hint}", file=sys.stderr)
             return 2
         differs = measured_differently(run.get("metrics") or {}, base.get("sweep") or [])
-        if run.get("data") and base.get("data") and run["data"] != base["data"]:
-            differs.insert(0, f"data {run['data']} vs {base['data']}")
+        differs = data_differences(run, base) + differs
         if differs:
             print(f"warning: {Path(run_path).name} and {Path(base_path).name}'s sweep were measured differently "
                   f"({'; '.join(differs)}): the margin mixes two protocols", file=sys.stderr)

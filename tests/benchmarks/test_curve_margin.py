@@ -125,6 +125,30 @@ def test_a_run_folder_still_training_is_read_from_its_metrics_jsonl(tmp_path, ca
     assert "no evaluation of nll_test and nll_oracle in a metrics.jsonl yet" in capsys.readouterr().err
 
 
+def test_a_run_folder_is_checked_against_its_baseline_as_a_result_json_is(tmp_path, capsys):
+    # a run folder recorded no data or sample count, so a margin against another data set's sweep went unwarned
+    run_dir = tmp_path / "gan-run"
+    run_dir.mkdir()
+    (run_dir / "metrics.jsonl").write_text(json.dumps({"phase": "adversarial", "nll_test": 8.0, "nll_oracle": 8.5})
+                                           + "\n")
+    (run_dir / "config.yaml").write_text("data:\n  name: oracle\n  oracle:\n    seq_len: 8\neval:\n  num_samples: 32\n")
+    (run_dir / "run_info.jsonl").write_text(json.dumps({"data": {"oracle": "seeded N(0,1)"}}) + "\n")
+    sweep = [{"nll_test": 8.0, "nll_oracle": 9.0, "n_samples": 10000}, {"nll_test": 10.0, "nll_oracle": 8.0,
+                                                                       "n_samples": 10000}]
+    base = json.loads(_write(tmp_path / "mle.json", {}, sweep).read_text())
+    base.update(data="oracle", data_info={"oracle": "SeqGAN target_params"},
+                config={"data": {"name": "oracle", "oracle": {"seq_len": 20}}})
+    (tmp_path / "mle.json").write_text(json.dumps(base))
+    assert main(["--run", str(run_dir), "--baseline", str(tmp_path / "mle.json")]) == 0
+    err = capsys.readouterr().err
+    assert "oracle seeded N(0,1) vs SeqGAN target_params" in err and "oracle seq_len 8 vs 20" in err
+    assert "n_samples 32 vs 10000" in err and "the margin mixes two protocols" in err
+    base.update(data="coco")
+    (tmp_path / "mle.json").write_text(json.dumps(base))
+    main(["--run", str(run_dir), "--baseline", str(tmp_path / "mle.json")])
+    assert "data oracle vs coco" in capsys.readouterr().err
+
+
 def test_a_final_point_outside_the_sweep_still_prints_the_other_pairs_and_the_curve(tmp_path, capsys):
     base = _write(tmp_path / "mle.json", {}, [{"temperature": 0.5, "nll_test": 8.0, "nll_oracle": 9.0},
                                               {"temperature": 1.0, "nll_test": 10.0, "nll_oracle": 8.0}])
