@@ -214,8 +214,9 @@ def test_resume_drops_a_best_written_after_the_checkpoint(tmp_path):
 def test_misuse_is_a_one_line_error(tmp_path):
     with pytest.raises(UserError, match="train.patience and train.restore_best need train.best_metric"):
         trainer(tmp_path, Toy(), best_metric="", patience=2)
-    with pytest.raises(UserError, match="train.best_phases names 'mel', which this model has no phase of; its "
-                                        "phases: mle, adversarial"):
+    with pytest.raises(UserError, match=r"train.best_phases names 'mel', which this model has no phase of; its "
+                                        r"phases: mle, adversarial; set train.best_phases to some of them \(e.g. "
+                                        r"train.best_phases=\[adversarial\]\)"):
         trainer(tmp_path, Toy(), best_phases=["mel"])[0].fit()
     t, _ = trainer(tmp_path, Toy(), best_metric="nll_test")
     with pytest.raises(UserError) as err:

@@ -47,8 +47,11 @@ class BestTracker:
         """Refuse a `train.best_phases` entry the model has no phase of (a typo would silently select nothing)."""
         unknown = sorted(self.phases - set(names)) if self.enabled else []
         if unknown:
+            # the default [mle] is named too: a model without an MLE phase (the continuous GANs) must choose
+            fix = (f"set train.best_phases to some of them (e.g. train.best_phases=[{names[-1]}]), which train."
+                   "best_metric selects in" if names else "drop train.best_metric")
             raise UserError(f"train.best_phases names {', '.join(repr(u) for u in unknown)}, which this model has no "
-                            f"phase of; its phases: {', '.join(names)}")
+                            f"phase of; its phases: {', '.join(names)}; {fix}")
 
     def check_available(self, record: dict[str, Any]) -> None:
         """Refuse a metric the evaluation does not report (called on the first evaluation, before training)."""
