@@ -43,7 +43,8 @@ from benchmarks.harness import run_until_saved
 def stop(signum, frame):
     raise KeyboardInterrupt
 signal.signal(signal.SIGTERM, stop)
-try:
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C from a terminal, even where the tests run in a
+try:                                                       # background job, whose SIGINT is ignored (inherited)
     run_until_saved([sys.executable, "-c", sys.argv[2], sys.argv[3]], sys.stdout)
 except KeyboardInterrupt:
     sys.exit(42)
