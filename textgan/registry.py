@@ -50,6 +50,10 @@ class ModelSpec:
     # value given there would do nothing, silently. Only what the user sets is checked: a run's saved config
     # (--resume) holds every key at its default. The shared code reads this declaration, never the model's name.
     unread_keys: dict[str, str] = field(default_factory=dict)
+    # dotted key -> (the key that decides whether it is read, the values for which it is): e.g. the cgan
+    # discriminator's sizes, read only with conditional.discriminator=cgan. A new run that sets such a key away from
+    # its default while the deciding key has another value is refused (`check_keys_in_use`): it would do nothing.
+    read_only_when: dict[str, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
     # dotted key of a shared section -> the help `--show-config` prints for this model instead of the shared
     # one, where the shared help speaks of text (e.g. the continuous GANs' data.name lists their data sets)
     key_help: dict[str, str] = field(default_factory=dict)
@@ -170,6 +174,26 @@ def check_keys_read(spec: ModelSpec, settings: Mapping[str, Any] | Iterable[str]
         + (f" and {len(unread) - 4} more" if len(unread) > 4 else "") + " are")
     raise UserError(f"{named} not read by model '{spec.name}' ({why}); remove {'it' if len(unread) == 1 else 'them'}"
                     + (f" from {where}" if where else ""))
+
+
+def check_keys_in_use(spec: ModelSpec, cfg: Any) -> None:
+    """Refuse a key set away from its default that the model reads only for other values of another key
+    (`ModelSpec.read_only_when`): conditional.label_dim with conditional.discriminator=aux, gan.dragan_scale
+    without the DRAGAN penalty. A ConfigError naming each such key, the deciding key's value and the fix."""
+    if not spec.read_only_when:
+        return
+    from textgan.config import ConfigError
+    from textgan.config_help import as_override
+
+    defaults, now = flatten(make_config(spec)), flatten(cfg)
+    unused = [(key, decider, values) for key, (decider, values) in spec.read_only_when.items()
+              if now.get(key) != defaults.get(key) and now.get(decider) not in values]
+    if unused:
+        key, decider, values = unused[0]
+        also = f" (also {', '.join(k for k, _, _ in unused[1:])})" if len(unused) > 1 else ""
+        raise ConfigError(f"config key '{key}'{also} is read only with {decider}="
+                          f"{' or '.join(as_override(v) for v in values)}, and this run has "
+                          f"{decider}={as_override(now.get(decider))}; remove it, or set {decider}")
 
 
 def model_label(spec: ModelSpec, config: dict[str, Any]) -> str:

@@ -53,7 +53,7 @@ from textgan.gans.base import TrainContext
 from textgan.guards import TrainingInterrupted
 from textgan.loop import Trainer, resolve_device, seed_everything
 from textgan.nn import check_kind_sections
-from textgan.registry import all_models, check_keys_read, get_model, make_config, unread_leaves
+from textgan.registry import all_models, check_keys_in_use, check_keys_read, get_model, make_config, unread_leaves
 from textgan.runs import RunDir, load_run_config, with_data_paths_found
 from textgan.sampling import check_decode_length
 
@@ -176,6 +176,8 @@ def resolve_config(args: argparse.Namespace):
                             cfg.data.name, cfg.data.labels, NAMED_TEXT, where)
     if hasattr(cfg, "generator"):
         check_kind_sections(cfg.generator.kind, [k for key, value in overrides for k in dotted_items({key: value})])
+    if not args.resume:  # a saved run is not refused what it was started with
+        check_keys_in_use(spec, cfg)
     if spec.check_config is not None:
         spec.check_config(cfg)
     return spec, cfg, run_path or Path(args.run_dir or _default_run_dir(cfg))

@@ -84,6 +84,8 @@ def test_show_config_lists_the_conditional_keys_the_model_reads_and_they_pass(cl
                 "conditional.label_dim": "8", "conditional.hidden_dim": "8"}
     if model == "sentigan":  # its discriminator can only be multiclass, and its generator's default is per_class
         settings |= {"conditional.generator": "prefix", "conditional.discriminator": "multiclass"}
+    if model == "cseqgan":  # the sizes are the cgan discriminator's (read_only_when)
+        settings |= {"conditional.discriminator": "cgan"}
     proc = cli.main(train_main, ["--config", TINY[model], "--data", tiny_labelled, "--show-config",
                                  *(f"{key}={settings[key]}" for key in read)], capsys)
     assert proc.returncode == 0, proc.stderr
@@ -181,3 +183,15 @@ def test_conditional_model_needs_labelled_data(cli, capsys, tiny_text, tmp_path)
     proc = cli.main(train_main, ["--config", TINY["cgan_mle"], "--data", train_file, "--run-dir", tmp_path / "r",
                                  "data.labels=none"], capsys)
     cli.user_error(proc, "is conditional and needs labelled data", "--data mr")
+
+
+def test_the_cgan_discriminators_sizes_with_another_discriminator_are_refused(cli, capsys, tiny_labelled):
+    # only the cgan discriminator has a label embedding and a mixing layer: with aux they were ignored, silently
+    proc = cli.main(train_main, ["--config", TINY["cseqgan"], "--data", tiny_labelled, "--show-config",
+                                 "conditional.discriminator=aux", "conditional.label_dim=8",
+                                 "conditional.hidden_dim=3"], capsys)
+    cli.user_error(proc, "config key 'conditional.label_dim' (also conditional.hidden_dim) is read only with "
+                   "conditional.discriminator=cgan, and this run has conditional.discriminator=aux")
+    proc = cli.main(train_main, ["--config", TINY["cseqgan"], "--data", tiny_labelled, "--show-config",
+                                 "conditional.discriminator=aux", "conditional.label_dim=16"], capsys)  # the default
+    assert proc.returncode == 0, proc.stderr

@@ -134,6 +134,11 @@ def test_sample_cli_writes_a_png(runs, cli, capsys):
     ([*DIGITS, "nets.hidden=8", "nets.layers=2"], ["config keys 'nets.hidden', 'nets.layers' are not read on images "
                                                   "data 'digits'", "remove them, or set them to the default "
                                                   "(nets.hidden=128, nets.layers=3)"]),
+    # the penalty's settings without that penalty (ModelSpec.read_only_when)
+    (["--model", "wgan_gp", "--data", "ring8", "gan.dragan_scale=0.3"],
+     ["config key 'gan.dragan_scale' is read only with gan.penalty=dragan, and this run has gan.penalty=wgan_gp"]),
+    (["--model", "gan", "--data", "ring8", "gan.penalty_weight=5"],
+     ["'gan.penalty_weight' is read only with gan.penalty=wgan_gp or dragan", "gan.penalty=none; remove it"]),
     # a key of the config file, for the data set --data replaced: nets.channels=4 of the digits protocol
     ([*DIGITS, "--data", "grid25"], ["config key 'nets.channels' is not read on points data 'grid25'"]),
 ])

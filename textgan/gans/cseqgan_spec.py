@@ -15,4 +15,7 @@ register(ModelSpec(
     paper="SeqGAN, Yu et al. 2017, arXiv:1609.05473, conditioned as CGAN, Mirza & Osindero 2014, arXiv:1411.1784",
     data_kinds=("text",),
     needs_labels=True,
+    # the label embedding and mixing layer exist in the cgan discriminator only (nn/conditional_discriminator.py)
+    read_only_when=dict.fromkeys(["conditional.label_dim", "conditional.hidden_dim"],
+                                 ("conditional.discriminator", ("cgan",))),
 ))

@@ -75,6 +75,10 @@ def check_nets_keys(cfg: Any) -> None:
                           f"or set {'it' if one else 'them'} to the default ({back})")
 
 
+# the gradient penalty's settings, read only with a penalty (ImageGAN.penalty)
+PENALTY_KEYS = {"gan.dragan_scale": ("gan.penalty", ("dragan",)),
+                "gan.penalty_weight": ("gan.penalty", ("wgan_gp", "dragan"))}
+
 # Shared keys these models read differently from the text models: what `--show-config` says of them.
 KEY_HELP = {
     "data.name": "ring8 or grid25 (2-D Gaussian mixtures), digits (8x8 images); the default, oracle, is refused",
@@ -106,4 +110,4 @@ for _name, (_description, _paper, _defaults) in MODELS.items():
     _section = config_with_defaults(f"{_name.title().replace('_', '')}Config", **_defaults)
     register(ModelSpec(name=_name, algorithm=ImageGAN, sections={"gan": _section, "nets": NetConfig},
                        description=_description, paper=_paper, data_kinds=DATA_KINDS, unread_keys=UNREAD_KEYS,
-                       key_help=KEY_HELP, check_config=check_nets_keys))
+                       key_help=KEY_HELP, check_config=check_nets_keys, read_only_when=PENALTY_KEYS))
