@@ -240,3 +240,16 @@ def test_cuda_rng_states_of_more_gpus_than_visible_restore_those_that_are(monkey
     state = {**{k: v for k, v in rng_state().items() if k != "cuda"}, "cuda": [gpu0, gpu1]}
     set_rng_state(state)
     assert len(restored) == 1 and restored[0][0] == 0 and torch.equal(restored[0][1], gpu0)
+
+
+def test_weights_that_fit_by_name_and_shape_but_torch_refuses_give_one_line(tmp_path):
+    # e.g. a module's own load hook refusing a value: torch's first detail line, not a traceback
+    net = torch.nn.Linear(2, 2)
+
+    def refuse(module, incompatible):
+        raise RuntimeError("Error(s) in loading state_dict for Linear:\n\tweight holds a value this module refuses")
+
+    net.register_load_state_dict_post_hook(refuse)
+    with pytest.raises(UserError, match="does not fit this model's 'generator' \\(weight holds a value this module "
+                                        "refuses\\)"):
+        load_weights_into({"generator": net}, {"generator": torch.nn.Linear(2, 2).state_dict()}, tmp_path)

@@ -265,7 +265,11 @@ def load_weights_into(modules: dict[str, torch.nn.Module], weights: dict[str, di
         misfit = weights_misfit(module.state_dict(), weights[name])
         if misfit:
             raise WeightsDoNotFit(source, name, misfit)
-        module.load_state_dict(weights[name])
+        try:
+            module.load_state_dict(weights[name])
+        except RuntimeError as err:  # names and shapes fit, yet torch refuses: its first line says why
+            lines = str(err).splitlines()
+            raise WeightsDoNotFit(source, name, (lines[1] if len(lines) > 1 else str(err)).strip()[:200]) from None
 
 
 def weights_misfit(expected: dict[str, torch.Tensor], given: dict[str, torch.Tensor]) -> str:
