@@ -186,8 +186,12 @@ def resolved_config(job: Job) -> dict[str, Any]:
     from textgan.config import to_dict
     from textgan.train import parse_args, resolve_config
 
-    with contextlib.chdir(REPO):  # where `train` runs it: the grid's relative paths are the repository's
+    here = os.getcwd()
+    os.chdir(REPO)  # where `train` runs it: the grid's relative paths are the repository's (no contextlib.chdir:
+    try:            # the package supports Python 3.10)
         _, cfg, _ = resolve_config(parse_args(job.train_args()))
+    finally:
+        os.chdir(here)
     return to_dict(cfg)
 
 

@@ -198,6 +198,10 @@ def test_user_errors(oracle_run, tmp_path, capsys):
                 "holds label<TAB>sentence lines", f"cut -f2- {tmp_path / 'labelled.txt'}")
     _user_error(capsys, ["--samples", s, "--references", str(tmp_path / "labelled.txt")],
                 "references file", "holds label<TAB>sentence lines")
+    # mostly empty generations ("label<TAB>" reads back as the label alone) are still a labelled file
+    (tmp_path / "empties.txt").write_text("pos\ta good film .\nneg\ta bad one .\nneg\t\npos\t\nneg\t\npos\t\n")
+    _user_error(capsys, ["--samples", str(tmp_path / "empties.txt"), "--metrics", "self_bleu"],
+                "holds label<TAB>sentence lines")
     (tmp_path / "tabbed.txt").write_text("a good\tfilm .\nb c d\na bad film .\n")  # a tab inside a sentence
     assert main(["--samples", str(tmp_path / "tabbed.txt"), "--metrics", "self_bleu"]) == 0
     capsys.readouterr()

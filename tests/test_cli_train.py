@@ -413,5 +413,5 @@ def test_a_resume_that_changes_the_networks_names_the_setting_in_one_short_line(
                     capsys)
     line = cli.user_error(proc, "does not fit this model's 'generator'", "weight(s) missing, e.g. ",
                           "; this resume changes conditional.generator prefix -> per_class",
-                          "cannot change on resume: drop it")
+                          "drop any that shapes the networks (it cannot change on resume)")
     assert len(line) - len(str(run)) < 350 and "vocabulary changed?" not in line, line

@@ -104,8 +104,10 @@ def check_unlabelled(lines: list[str], what: str, path: str) -> None:
     most lines having a one-word field before a tab (an empty generation is written `label<TAB>`, which reads
     back as the label alone); a tab now and then inside sentences is whitespace like any other."""
     nonblank = [line for line in lines if line]
-    labelled = [line for line in nonblank if "\t" in line and " " not in line.split("\t", 1)[0]]
-    if len(labelled) * 2 > len(nonblank):
+    tabbed = [line for line in nonblank if "\t" in line and " " not in line.split("\t", 1)[0]]
+    labels = {line.split("\t", 1)[0] for line in tabbed}
+    bare = [line for line in nonblank if line in labels]  # an empty generation: the label alone
+    if tabbed and (len(tabbed) + len(bare)) * 2 > len(nonblank):
         raise UserError(f"{what} file '{path}' holds label<TAB>sentence lines (a class-conditional run's samples or "
                         f"a labelled corpus), whose labels would be scored as words; pass the sentences alone "
                         f"(cut -f2- {path}), or score a conditional run per class with --run")

@@ -54,6 +54,10 @@ class ModelSpec:
     # discriminator's sizes, read only with conditional.discriminator=cgan. A new run that sets such a key away from
     # its default while the deciding key has another value is refused (`check_keys_in_use`): it would do nothing.
     read_only_when: dict[str, tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    # the model's own rule on which keys a new run may set for its data (e.g. the continuous GANs' nets.* keys,
+    # read by one kind of network only); raises ConfigError. Not applied on resume: a saved run is not refused
+    # what it was started with.
+    check_settings: Callable[[Any], None] | None = None
     # dotted key of a shared section -> the help `--show-config` prints for this model instead of the shared
     # one, where the shared help speaks of text (e.g. the continuous GANs' data.name lists their data sets)
     key_help: dict[str, str] = field(default_factory=dict)
@@ -177,9 +181,12 @@ def check_keys_read(spec: ModelSpec, settings: Mapping[str, Any] | Iterable[str]
 
 
 def check_keys_in_use(spec: ModelSpec, cfg: Any) -> None:
-    """Refuse a key set away from its default that the model reads only for other values of another key
+    """For a new run (not a resume): the model's own rule on its settings (`ModelSpec.check_settings`), then refuse
+    a key set away from its default that the model reads only for other values of another key
     (`ModelSpec.read_only_when`): conditional.label_dim with conditional.discriminator=aux, gan.dragan_scale
     without the DRAGAN penalty. A ConfigError naming each such key, the deciding key's value and the fix."""
+    if spec.check_settings is not None:
+        spec.check_settings(cfg)
     if not spec.read_only_when:
         return
     from textgan.config import ConfigError

@@ -415,8 +415,8 @@ def train(args: argparse.Namespace, argv: list[str] | None, spec, cfg, run: RunD
         except WeightsDoNotFit as err:  # an architecture setting changed on resume (conditional.*, nets.*, ...)
             if not changed:
                 raise
-            raise WeightsDoNotFit(err.source, err.network, err.misfit, f"this resume changes {', '.join(changed)}, "
-                                  "and a setting that shapes the networks cannot change on resume: drop it") from None
+            raise WeightsDoNotFit(err.source, err.network, err.misfit, f"this resume changes {', '.join(changed)}: "
+                                  "drop any that shapes the networks (it cannot change on resume)") from None
         # a budget raised is what resume is for; any other change is said, unless nothing is left to train
         # (then no setting is applied, and the closing message says so)
         if dist.is_main and trainer.schedule_left() and changed:

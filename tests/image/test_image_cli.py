@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import metric_records
 from matplotlib.image import imread
 from safetensors.torch import load_file
@@ -147,6 +148,19 @@ def test_bad_input_is_one_line_error(argv, needles, tmp_path, monkeypatch, cli, 
     (tmp_path / "tiny.txt").write_text("a b c .\nb c a .\n")
     cli.user_error(cli.main(train_main, [*argv, "--run-dir", "r"], capsys), *needles)
     assert not (tmp_path / "r").exists()
+
+
+def test_a_saved_run_is_not_refused_settings_it_was_started_with(tmp_path, monkeypatch, cli, capsys):
+    # the nets.* and penalty checks are for new runs: a run saved before them (here: its config.yaml edited to
+    # what such a run holds) must still resume
+    monkeypatch.chdir(tmp_path)
+    proc = cli.main(train_main, [*RING, "--run-dir", "r", "gan.iterations=1"], capsys)
+    assert proc.returncode == 0, proc.stderr
+    saved = yaml.safe_load((tmp_path / "r" / "config.yaml").read_text())
+    saved["nets"]["channels"], saved["gan"]["dragan_scale"] = 4, 0.3
+    (tmp_path / "r" / "config.yaml").write_text(yaml.safe_dump(saved))
+    proc = cli.main(train_main, ["--resume", "--run-dir", "r", "gan.iterations=2"], capsys)
+    assert proc.returncode == 0, proc.stderr
 
 
 @pytest.mark.parametrize("argv", [

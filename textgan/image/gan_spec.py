@@ -110,4 +110,4 @@ for _name, (_description, _paper, _defaults) in MODELS.items():
     _section = config_with_defaults(f"{_name.title().replace('_', '')}Config", **_defaults)
     register(ModelSpec(name=_name, algorithm=ImageGAN, sections={"gan": _section, "nets": NetConfig},
                        description=_description, paper=_paper, data_kinds=DATA_KINDS, unread_keys=UNREAD_KEYS,
-                       key_help=KEY_HELP, check_config=check_nets_keys, read_only_when=PENALTY_KEYS))
+                       key_help=KEY_HELP, check_settings=check_nets_keys, read_only_when=PENALTY_KEYS))
