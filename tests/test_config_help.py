@@ -97,3 +97,12 @@ def test_a_combination_the_model_refuses_is_refused_before_any_data_is_read(mode
 @pytest.mark.parametrize("model", sorted(m for m, spec in all_models().items() if spec.check_config is not None))
 def test_a_model_rule_passes_the_model_defaults(model):
     get_model(model).check_config(make_config(get_model(model)))
+
+
+@pytest.mark.parametrize("model", sorted(m for m, spec in all_models().items()
+                                         if spec.check_settings is not None or spec.read_only_when))
+def test_a_new_run_rule_passes_the_model_defaults(model):
+    # check_settings and read_only_when (applied to new runs only) refuse nothing a model sets by default
+    from textgan.registry import check_keys_in_use
+
+    check_keys_in_use(get_model(model), make_config(get_model(model)))
